@@ -1,0 +1,41 @@
+# Two commands do all the set-up: `make run` serves the help desk, `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= $(or $(HELPDESK_HOST),127.0.0.1)
+PORT ?= $(or $(HELPDESK_PORT),8000)
+
+.PHONY: run test deps browser lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+# Front-end packages (DSFR, the map of départements, axe-core) are served from node_modules.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+deps: $(VENV)/.installed node_modules/.installed
+
+# Debian's Chromium for the browser tests (Playwright's own browser download is not used).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+run: deps
+	$(BIN)/helpdesk migrate
+	HELPDESK_DEMO=$${HELPDESK_DEMO:-$$( [ -n "$$HELPDESK_SMTP_HOST" ] && echo 0 || echo 1 )} \
+	  $(BIN)/helpdesk serve --host $(HOST) --port $(PORT)
+
+test: deps browser
+	$(BIN)/pytest
+
+lint: deps
+	$(BIN)/ruff check helpdesk tests bench
+
+clean:
+	rm -rf $(VENV) node_modules data

@@ -1,0 +1,86 @@
+"""The database: engine from HELPDESK_DATABASE_URL, bound to every table of every domain."""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.table import Table, create_db_tables
+
+from helpdesk import PROJECT_DIR
+
+
+class DatabaseUrlError(ValueError):
+    pass
+
+
+def sqlite_path(url: str) -> Path:
+    """`sqlite:///relative/path` is relative to the project, `sqlite:////abs/path` absolute."""
+    rest = url.removeprefix("sqlite://")
+    if not rest.startswith("/"):
+        raise DatabaseUrlError(f"URL SQLite invalide : {url}")
+    path = rest[1:]
+    return Path(path) if path.startswith("/") else PROJECT_DIR / path
+
+
+def postgres_config(url: str) -> dict:
+    parts = urlsplit(url)
+    config = {
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 5432,
+        "user": unquote(parts.username or "postgres"),
+        "database": parts.path.lstrip("/") or "postgres",
+    }
+    if parts.password:
+        config["password"] = unquote(parts.password)
+    return config
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite:"):
+        path = sqlite_path(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # WAL lets readers go on while one writer writes; Piccolo never sets it itself.
+        with sqlite3.connect(path) as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+        return SQLiteEngine(path=str(path), timeout=60)
+    if url.startswith(("postgres://", "postgresql://")):
+        return PostgresEngine(config=postgres_config(url))
+    raise DatabaseUrlError(
+        f"HELPDESK_DATABASE_URL doit commencer par sqlite:/// ou postgresql:// (reçu : {url!r})"
+    )
+
+
+# Each domain's tables module exposes TABLES (creation order) and INDEXES (DDL statements).
+TABLE_MODULES = ["helpdesk.faq.tables"]
+
+
+def _table_modules():
+    return [importlib.import_module(name) for name in TABLE_MODULES]
+
+
+def all_tables() -> list[type[Table]]:
+    return [table for module in _table_modules() for table in module.TABLES]
+
+
+def bind(engine: Engine) -> None:
+    for table in all_tables():
+        table._meta.db = engine
+
+
+async def migrate(engine: Engine) -> None:
+    """Create what is missing: tables and their indexes (idempotent)."""
+    bind(engine)
+    await create_db_tables(*all_tables(), if_not_exists=True)
+    for module in _table_modules():
+        for statement in getattr(module, "INDEXES", []):
+            await engine.run_ddl(statement)
+
+
+def is_postgres(engine: Engine) -> bool:
+    return isinstance(engine, PostgresEngine)

@@ -1,0 +1,54 @@
+"""FAQ service: the content, its search index, the votes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from helpdesk.faq.content import Faq, Question, load_faq
+from helpdesk.faq.search import FaqIndex, Hit
+from helpdesk.faq.tables import FaqVote
+
+
+@dataclass
+class FaqService:
+    faq: Faq
+    index: FaqIndex
+
+    @classmethod
+    def load(cls) -> FaqService:
+        faq = load_faq()
+        return cls(faq, FaqIndex(faq.questions))
+
+    def search(self, query: str, limit: int | None = None) -> list[Hit]:
+        return self.index.search(query, limit)
+
+    def question(self, slug: str) -> Question | None:
+        return self.faq.question(slug)
+
+
+async def record_vote(slug: str, helpful: bool) -> None:
+    await FaqVote.insert(FaqVote(slug=slug, helpful=helpful))
+
+
+async def vote_counts() -> dict[str, dict[str, int]]:
+    """{slug: {"oui": n, "non": n}} over every vote."""
+    rows = await FaqVote.raw(
+        "SELECT slug, helpful, COUNT(*) AS n FROM faq_vote GROUP BY slug, helpful"
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for row in rows:
+        entry = counts.setdefault(row["slug"], {"oui": 0, "non": 0})
+        entry["oui" if row["helpful"] else "non"] = row["n"]
+    return counts
+
+
+def question_as_api(question: Question) -> dict:
+    return {
+        "slug": question.slug,
+        "theme": question.theme_title,
+        "theme_slug": question.theme_slug,
+        "question": question.title,
+        "answer": question.answer_text,
+        "answer_html": question.answer_html,
+        "form_category": question.form_category,
+    }

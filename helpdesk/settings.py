@@ -1,0 +1,121 @@
+"""Every setting comes from a HELPDESK_* environment variable, with a safe default."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from helpdesk import PROJECT_DIR
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "oui", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = PROJECT_DIR / "data"
+    database_url: str = ""
+    base_url: str = ""
+    secret_key: str = ""
+    demo: bool = False
+    redis_url: str = ""
+    behind_https: bool = False
+    # Mail
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_tls: str = "none"  # none | starttls | tls
+    mail_from: str = "Assistance ÉduConnect <ne-pas-repondre@assistance.localhost>"
+    mail_max_attempts: int = 8
+    mail_backoff_seconds: float = 30.0
+    email_check_deliverability: bool = False
+    # Rate limits: requests allowed per minute and per client address
+    rate_limit_disabled: bool = False
+    rate_limit_vote_per_minute: int = 20
+    rate_limit_form_per_minute: int = 10
+    rate_limit_triage_per_minute: int = 60
+    rate_limit_lost_link_per_hour: int = 5
+    # Data protection
+    retention_days: int = 365
+    resolved_autoclose_days: int = 7
+    organisation: str = "Académie (service d'assistance ÉduConnect)"
+    publication_director: str = "La rectrice ou le recteur d'académie"
+    host_name: str = "Hébergement académique"
+    max_attachment_bytes: int = 5 * 1024 * 1024
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+    @property
+    def public_base_url(self) -> str:
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+def _secret_key(data_dir: Path) -> str:
+    """A stable secret: from the environment, else generated once into the data folder."""
+    value = os.environ.get("HELPDESK_SECRET_KEY", "").strip()
+    if value:
+        return value
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key_file = data_dir / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_settings(**overrides: object) -> Settings:
+    env = os.environ.get
+    data_dir = Path(env("HELPDESK_DATA_DIR", "") or PROJECT_DIR / "data").resolve()
+    settings = Settings(
+        host=env("HELPDESK_HOST", "127.0.0.1"),
+        port=_int("HELPDESK_PORT", 8000),
+        data_dir=data_dir,
+        database_url=env("HELPDESK_DATABASE_URL", "")
+        or f"sqlite:///{data_dir / 'helpdesk.sqlite3'}",
+        base_url=env("HELPDESK_BASE_URL", ""),
+        demo=_flag("HELPDESK_DEMO"),
+        redis_url=env("HELPDESK_REDIS_URL", ""),
+        behind_https=_flag("HELPDESK_BEHIND_HTTPS"),
+        smtp_host=env("HELPDESK_SMTP_HOST", ""),
+        smtp_port=_int("HELPDESK_SMTP_PORT", 25),
+        smtp_user=env("HELPDESK_SMTP_USER", ""),
+        smtp_password=env("HELPDESK_SMTP_PASSWORD", ""),
+        smtp_tls=env("HELPDESK_SMTP_TLS", "none").lower(),
+        mail_from=env("HELPDESK_MAIL_FROM", Settings.mail_from),
+        mail_max_attempts=_int("HELPDESK_MAIL_MAX_ATTEMPTS", 8),
+        mail_backoff_seconds=float(env("HELPDESK_MAIL_BACKOFF_SECONDS", "30")),
+        email_check_deliverability=_flag("HELPDESK_EMAIL_CHECK_DELIVERABILITY"),
+        rate_limit_disabled=_flag("HELPDESK_RATE_LIMIT_DISABLED"),
+        rate_limit_vote_per_minute=_int("HELPDESK_RATE_LIMIT_VOTE", 20),
+        rate_limit_form_per_minute=_int("HELPDESK_RATE_LIMIT_FORM", 10),
+        rate_limit_triage_per_minute=_int("HELPDESK_RATE_LIMIT_TRIAGE", 60),
+        rate_limit_lost_link_per_hour=_int("HELPDESK_RATE_LIMIT_LOST_LINK", 5),
+        retention_days=_int("HELPDESK_RETENTION_DAYS", 365),
+        resolved_autoclose_days=_int("HELPDESK_RESOLVED_AUTOCLOSE_DAYS", 7),
+        organisation=env("HELPDESK_ORGANISATION", Settings.organisation),
+        publication_director=env("HELPDESK_PUBLICATION_DIRECTOR", Settings.publication_director),
+        host_name=env("HELPDESK_HOST_NAME", Settings.host_name),
+        max_attachment_bytes=_int("HELPDESK_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024),
+    )
+    for key, value in overrides.items():
+        setattr(settings, key, value)
+    if not settings.secret_key:
+        settings.secret_key = _secret_key(settings.data_dir)
+    return settings

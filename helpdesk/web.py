@@ -1,0 +1,126 @@
+"""What every page shares: the Jinja2 environment, pages rendered once, French error pages."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from dataclasses import dataclass
+from email.utils import formatdate
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.response import Template
+
+from helpdesk import PROJECT_DIR
+from helpdesk.french import date_fr, datetime_fr, hour_fr
+
+TEMPLATES_DIR = PROJECT_DIR / "templates"
+HTML = "text/html; charset=utf-8"
+
+
+def make_environment(**globals_: object) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html", "xml"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(date_fr=date_fr, datetime_fr=datetime_fr, hour_fr=hour_fr)
+    env.globals.update(globals_)
+    return env
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    """A page rendered and compressed once, served with validators so that a proxy can cache it."""
+
+    body: bytes
+    gzipped: bytes
+    etag: str
+    last_modified: str
+    max_age: int = 300
+
+    @classmethod
+    def from_html(cls, html: str, max_age: int = 300) -> CachedPage:
+        body = html.encode("utf-8")
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        return cls(body, gzip.compress(body, 9, mtime=0), etag, formatdate(usegmt=True), max_age)
+
+    def respond(self, request: Request) -> Response:
+        headers = {
+            "etag": self.etag,
+            "last-modified": self.last_modified,
+            "cache-control": f"public, max-age={self.max_age}",
+            "vary": "Accept-Encoding",
+        }
+        if request.headers.get("if-none-match") == self.etag or (
+            "if-none-match" not in request.headers
+            and request.headers.get("if-modified-since") == self.last_modified
+        ):
+            return Response(b"", status_code=304, headers=headers)
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            headers["content-encoding"] = "gzip"
+            return Response(self.gzipped, media_type=HTML, headers=headers)
+        return Response(self.body, media_type=HTML, headers=headers)
+
+
+def page(template: str, status_code: int = 200, **context: object) -> Template:
+    return Template(template_name=template, context=context, status_code=status_code)
+
+
+def wants_json(request: Request) -> bool:
+    return (
+        request.url.path.startswith("/api/")
+        or "application/json" in request.headers.get("accept", "").split(",")[0]
+    )
+
+
+ERROR_TITLES = {
+    400: "Requête incorrecte",
+    403: "Action refusée",
+    404: "Page introuvable",
+    405: "Méthode non autorisée",
+    413: "Envoi trop volumineux",
+    429: "Trop de demandes",
+    500: "Erreur du service",
+}
+ERROR_TEXTS = {
+    400: "La demande n'a pas pu être comprise. Vérifiez ce que vous avez saisi et réessayez.",
+    403: "Cette action n'est pas permise. Si vous remplissiez un formulaire, rechargez la page "
+    "puis renvoyez-le : votre session a peut-être expiré.",
+    404: "La page que vous cherchez n'existe pas ou n'existe plus.",
+    405: "Cette adresse ne s'utilise pas de cette façon.",
+    413: "Ce que vous envoyez dépasse la taille permise.",
+    429: "Vous avez fait trop de demandes en peu de temps. Patientez quelques minutes, puis "
+    "réessayez.",
+    500: "Une erreur est survenue de notre côté. Réessayez dans quelques instants.",
+}
+
+
+def error_response(request: Request, status_code: int, detail: str = "") -> Response:
+    message = detail or ERROR_TEXTS.get(status_code, ERROR_TEXTS[500])
+    if wants_json(request):
+        return Response({"errors": {"_": message}}, status_code=status_code)
+    env: Environment = request.app.state.jinja
+    html = env.get_template("errors/error.html").render(
+        status_code=status_code,
+        title=ERROR_TITLES.get(status_code, ERROR_TITLES[500]),
+        message=message,
+    )
+    return Response(html, status_code=status_code, media_type=HTML)
+
+
+class PageNotFound(NotFoundException):
+    """A 404 whose detail is a French sentence meant for the visitor."""
+
+
+def http_exception_handler(request: Request, exc: HTTPException) -> Response:
+    # The framework's own details are English and technical: only ours are shown.
+    detail = exc.detail if isinstance(exc, PageNotFound) else ""
+    return error_response(request, exc.status_code, detail)
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    request.logger.exception("Erreur non traitée", exc_info=exc)
+    return error_response(request, 500)
