@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -19,11 +23,15 @@ from helpdesk import PROJECT_DIR
 from helpdesk.contacts import routes as contacts_routes
 from helpdesk.contacts.academies import load_academies
 from helpdesk.db import bind, make_engine, migrate
+from helpdesk.demo import routes as demo_routes
 from helpdesk.faq import routes as faq_routes
 from helpdesk.faq.service import FaqService
+from helpdesk.mail.catcher import MailCatcher
+from helpdesk.mail.sender import MailSender
 from helpdesk.ratelimit import RateLimiter
 from helpdesk.settings import Settings, load_settings
 from helpdesk.site import routes as site_routes
+from helpdesk.tickets import routes as ticket_routes
 from helpdesk.web import (
     CachedPage,
     http_exception_handler,
@@ -58,6 +66,37 @@ def build_state(settings: Settings) -> State:
     return state
 
 
+@asynccontextmanager
+async def mail_sending(app: Litestar) -> AsyncIterator[None]:
+    """Demo mode catches mails locally; `make run` sends them from the app's own process.
+
+    With several processes, `helpdesk worker` sends instead (HELPDESK_MAIL_SENDER=worker).
+    """
+    settings: Settings = app.state.settings
+    catcher = None
+    if settings.demo and not settings.smtp_host:
+        catcher = MailCatcher(settings.data_dir / "courriels-demo", port=settings.demo_smtp_port)
+        catcher.start()
+        settings.smtp_host, settings.smtp_port, settings.smtp_tls = (
+            "127.0.0.1",
+            settings.demo_smtp_port,
+            "none",
+        )
+    stop = asyncio.Event()
+    task = None
+    if settings.mail_sender_in_process:
+        sender = MailSender(settings, app.state.engine)
+        task = asyncio.create_task(sender.run_forever(stop, settings.mail_poll_seconds))
+    try:
+        yield
+    finally:
+        stop.set()
+        if task:
+            await task
+        if catcher:
+            catcher.stop()
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     state = build_state(settings)
@@ -66,13 +105,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def database(app: Litestar) -> AsyncIterator[None]:
         engine = app.state.engine
         bind(engine)  # tests build several apps in one process: this one's engine wins
-        if isinstance(engine, PostgresEngine):
-            await engine.start_connection_pool(min_size=1, max_size=20)
+        pooled = isinstance(engine, PostgresEngine) and settings.database_pool_size > 0
+        if pooled:
+            await engine.start_connection_pool(min_size=1, max_size=settings.database_pool_size)
         try:
             await migrate(engine)
-            yield
+            async with mail_sending(app):
+                yield
         finally:
-            if isinstance(engine, PostgresEngine):
+            if pooled:
                 await engine.close_connection_pool()
             await app.state.rate_limiter.close()
 
@@ -87,12 +128,30 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/dsfr", directories=[DSFR_DIST], include_in_schema=False, name="dsfr"
         ),
     ]
+    # Pages without forms carry no middleware at all: they stay cacheable and fast.
     public = Router(
         path="/",
-        route_handlers=[*site_routes.ROUTES, *faq_routes.ROUTES, *contacts_routes.ROUTES],
+        route_handlers=[
+            *site_routes.ROUTES,
+            *faq_routes.ROUTES,
+            *contacts_routes.ROUTES,
+            *ticket_routes.API_ROUTES,
+            *demo_routes.ROUTES,
+        ],
+    )
+    csrf = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_secure=settings.behind_https,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+    )
+    forms = Router(
+        path="/",
+        route_handlers=ticket_routes.FORM_ROUTES,
+        middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
     )
     return Litestar(
-        route_handlers=[public, *static],
+        route_handlers=[public, forms, *static],
         state=state,
         lifespan=[database],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(state.jinja)),

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table, create_db_tables
 
 from helpdesk import PROJECT_DIR
@@ -57,7 +57,7 @@ def make_engine(url: str) -> Engine:
 
 
 # Each domain's tables module exposes TABLES (creation order) and INDEXES (DDL statements).
-TABLE_MODULES = ["helpdesk.faq.tables"]
+TABLE_MODULES = ["helpdesk.faq.tables", "helpdesk.mail.tables", "helpdesk.tickets.tables"]
 
 
 def _table_modules():
@@ -84,3 +84,11 @@ async def migrate(engine: Engine) -> None:
 
 def is_postgres(engine: Engine) -> bool:
     return isinstance(engine, PostgresEngine)
+
+
+def write_transaction(engine: Engine):
+    """A transaction that will write: on SQLite it takes the write lock at once (IMMEDIATE), so
+    that two requests that read then write never fail with "database is locked"."""
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()

@@ -28,6 +28,7 @@ class Settings:
     port: int = 8000
     data_dir: Path = PROJECT_DIR / "data"
     database_url: str = ""
+    database_pool_size: int = 20  # PostgreSQL connections per process; 0: a connection per query
     base_url: str = ""
     secret_key: str = ""
     demo: bool = False
@@ -43,6 +44,9 @@ class Settings:
     mail_max_attempts: int = 8
     mail_backoff_seconds: float = 30.0
     email_check_deliverability: bool = False
+    mail_sender_in_process: bool = False
+    mail_poll_seconds: float = 2.0
+    demo_smtp_port: int = 8025
     # Rate limits: requests allowed per minute and per client address
     rate_limit_disabled: bool = False
     rate_limit_vote_per_minute: int = 20
@@ -90,6 +94,7 @@ def load_settings(**overrides: object) -> Settings:
         database_url=env("HELPDESK_DATABASE_URL", "")
         or f"sqlite:///{data_dir / 'helpdesk.sqlite3'}",
         base_url=env("HELPDESK_BASE_URL", ""),
+        database_pool_size=_int("HELPDESK_DATABASE_POOL_SIZE", 20),
         demo=_flag("HELPDESK_DEMO"),
         redis_url=env("HELPDESK_REDIS_URL", ""),
         behind_https=_flag("HELPDESK_BEHIND_HTTPS"),
@@ -102,6 +107,13 @@ def load_settings(**overrides: object) -> Settings:
         mail_max_attempts=_int("HELPDESK_MAIL_MAX_ATTEMPTS", 8),
         mail_backoff_seconds=float(env("HELPDESK_MAIL_BACKOFF_SECONDS", "30")),
         email_check_deliverability=_flag("HELPDESK_EMAIL_CHECK_DELIVERABILITY"),
+        # "app": the web process sends (one process, as `make run`); "worker": `helpdesk worker`
+        mail_sender_in_process=env(
+            "HELPDESK_MAIL_SENDER", "app" if _flag("HELPDESK_DEMO") else "worker"
+        )
+        == "app",
+        mail_poll_seconds=float(env("HELPDESK_MAIL_POLL_SECONDS", "2")),
+        demo_smtp_port=_int("HELPDESK_DEMO_SMTP_PORT", 8025),
         rate_limit_disabled=_flag("HELPDESK_RATE_LIMIT_DISABLED"),
         rate_limit_vote_per_minute=_int("HELPDESK_RATE_LIMIT_VOTE", 20),
         rate_limit_form_per_minute=_int("HELPDESK_RATE_LIMIT_FORM", 10),

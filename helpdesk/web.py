@@ -88,7 +88,7 @@ ERROR_TITLES = {
 ERROR_TEXTS = {
     400: "La demande n'a pas pu être comprise. Vérifiez ce que vous avez saisi et réessayez.",
     403: "Cette action n'est pas permise. Si vous remplissiez un formulaire, rechargez la page "
-    "puis renvoyez-le : votre session a peut-être expiré.",
+    "puis renvoyez-le : votre session a peut-être expiré.",
     404: "La page que vous cherchez n'existe pas ou n'existe plus.",
     405: "Cette adresse ne s'utilise pas de cette façon.",
     413: "Ce que vous envoyez dépasse la taille permise.",

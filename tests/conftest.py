@@ -65,6 +65,8 @@ def make_settings(tmp_path: Path, database_url: str = "", **overrides: object) -
         database_url=database_url or f"sqlite:///{data_dir / 'test.sqlite3'}",
         secret_key="cle-de-test",
         base_url="http://testserver.local",
+        # The test client runs the app in a loop of its own: a pool would be tied to it.
+        database_pool_size=0,
         **overrides,
     )
 

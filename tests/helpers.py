@@ -1,8 +1,78 @@
 """Small helpers shared by the tests."""
 
 import html
+import re
 
 
 def text_of(response) -> str:
     """The page as a person reads it: entities (&#39; for ') decoded."""
     return html.unescape(response.text)
+
+
+VALID_FORM = {
+    "academie": "orleans-tours",
+    "category": "date_naissance",
+    "degre": "1er",
+    "requester_kind": "parent",
+    "requester_first_name": "Claire",
+    "requester_last_name": "Martin",
+    "requester_email": "claire.martin@example.fr",
+    "requester_phone": "06 12 34 56 78",
+    "child_first_name": "Léo",
+    "child_last_name": "Martin",
+    "child_birth_date": "04/03/2016",
+    "refused_birth_date": "03/04/2016",
+    "uai": "0450782F",
+    "message": "La date de naissance de mon fils est refusée à l'activation du compte.",
+}
+
+VALID_API = {
+    "academie": "orleans-tours",
+    "category": "date_naissance",
+    "degre": "1er",
+    "uai": "0450782F",
+    "requester": {
+        "kind": "parent",
+        "first_name": "Claire",
+        "last_name": "Martin",
+        "email": "claire.martin@example.fr",
+        "phone": "0612345678",
+    },
+    "child": {
+        "first_name": "Léo",
+        "last_name": "Martin",
+        "birth_date": "2016-03-04",
+        "refused_birth_date": "2016-04-03",
+    },
+    "message": "La date de naissance de mon fils est refusée à l'activation du compte.",
+}
+
+
+def csrf_token(page_html: str) -> str:
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', page_html)
+    assert match, "le formulaire n'a pas de jeton CSRF"
+    return match.group(1)
+
+
+async def form_page(client, academie="orleans-tours", categorie="date_naissance"):
+    response = await client.get(
+        "/assistance", params={"academie": academie, "categorie": categorie}
+    )
+    assert response.status_code == 200
+    return response
+
+
+def form_id(page_html: str) -> str:
+    return re.search(r'name="form_id" value="([^"]+)"', page_html).group(1)
+
+
+async def submit_form(client, fields: dict, files=None, page=None):
+    page = page or await form_page(client)
+    data = {"_csrf_token": csrf_token(page.text), "form_id": form_id(page.text), **fields}
+    return await client.post(
+        "/assistance", data=data, files=files or {"piece_jointe": ("", b"")}, follow_redirects=False
+    )
+
+
+def follow_token(location: str) -> str:
+    return location.split("/suivi/", 1)[1].split("?", 1)[0]

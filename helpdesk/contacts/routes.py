@@ -1,4 +1,4 @@
-"""« Besoin d'aide ? - Contact »: the académie chosen on a list or a map, and the API."""
+"""« Besoin d'aide ? - Contact »: the académie chosen on a list or a map, and the API."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ async def find_api(request: Request, code: FromQuery[str]) -> Response | dict:
     if found.outside:
         return {
             "hors_perimetre": True,
-            "message": f"{found.outside.nom} ne relève d'aucune académie : adressez-vous au "
+            "message": f"{found.outside.nom} ne relève d'aucune académie : adressez-vous au "
             f"{found.outside.organisme}.",
             "site": found.outside.site,
         }

@@ -20,7 +20,7 @@ class Found:
 
 
 def find_academie(academies: Academies, typed: str) -> Found:
-    """What a parent typed in « Trouver mon académie »: a département (45, 2A, 974) or a UAI."""
+    """What a parent typed in « Trouver mon académie »: a département (45, 2A, 974) or a UAI."""
     value = re.sub(r"\s+", "", typed).upper()
     if not value:
         return Found(error="Saisissez un numéro de département ou le code UAI de l'établissement.")
@@ -31,7 +31,7 @@ def find_academie(academies: Academies, typed: str) -> Found:
         academie = academies.by_departement(value)
         if academie:
             return Found(academie=academie)
-        return Found(error=f"Le département {value} n'existe pas. Exemples : 45, 2A, 974.")
+        return Found(error=f"Le département {value} n'existe pas. Exemples : 45, 2A, 974.")
     if len(value) == 8:
         try:
             place = uai_place(value)
@@ -52,7 +52,7 @@ def from_uai_place(academies: Academies, uai: str, departement: str) -> Found:
     if academie is None:
         return Found(
             uai=uai,
-            error=f"Le code UAI {uai} ne correspond à aucune académie : vérifiez-le, ou "
+            error=f"Le code UAI {uai} ne correspond à aucune académie : vérifiez-le, ou "
             "adressez-vous directement à l'établissement.",
         )
     return Found(academie=academie, uai=uai)

@@ -28,7 +28,7 @@ def normalise_uai(value: str) -> str:
     expected = check_letter(uai[:7])
     if uai[7] != expected:
         raise UaiError(
-            f"Le code UAI {uai} n'existe pas : sa lettre de contrôle ne correspond pas "
+            f"Le code UAI {uai} n'existe pas : sa lettre de contrôle ne correspond pas "
             "à ses chiffres. Vérifiez-le sur un courrier de l'école ou de l'établissement."
         )
     return uai

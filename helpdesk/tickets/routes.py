@@ -1,0 +1,388 @@
+"""The assistance form, the follow-up pages, and the tickets API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath
+from litestar.response import File, Redirect, Template
+
+from helpdesk.contacts.hours import PARIS, PHONE
+from helpdesk.ratelimit import Limit
+from helpdesk.tickets.attachments import AttachmentError, Upload, check_upload
+from helpdesk.tickets.categories import CATEGORIES, fields_of
+from helpdesk.tickets.service import (
+    STATUS_LABELS,
+    IdempotencyConflict,
+    TicketService,
+    body_fingerprint,
+)
+from helpdesk.tickets.validation import FIELDS, MESSAGE_MAX, MESSAGE_MIN, validate_request
+from helpdesk.web import PageNotFound, page
+
+API_MAX_BYTES = 64 * 1024
+HONEYPOT = "site_web"
+
+
+def today() -> dt.date:
+    return dt.datetime.now(PARIS).date()
+
+
+def form_limit(request: Request) -> Limit:
+    return Limit("form", request.app.state.settings.rate_limit_form_per_minute, 60)
+
+
+def render_form(request: Request, values: dict, errors: dict, status_code: int = 200) -> Template:
+    state = request.app.state
+    academie = state.academies.get(values.get("academie", ""))
+    category = CATEGORIES.get(values.get("category", ""))
+    if academie is None or category is None:
+        return page(
+            "tickets/choose.html",
+            status_code=status_code,
+            values=values,
+            errors=errors,
+            categories=CATEGORIES.values(),
+            current="/assistance",
+        )
+    return page(
+        "tickets/form.html",
+        status_code=status_code,
+        values=values,
+        errors=errors,
+        academie=academie,
+        category=category,
+        fields=fields_of(category),
+        form_id=values.get("form_id") or secrets.token_urlsafe(16),
+        message_min=MESSAGE_MIN,
+        message_max=MESSAGE_MAX,
+        max_attachment_mb=state.settings.max_attachment_bytes // (1024 * 1024),
+        platform_phone=PHONE,
+        current="/assistance",
+    )
+
+
+@get("/assistance", include_in_schema=False)
+async def assistance_form(request: Request) -> Template:
+    params = request.query_params
+    values = {
+        "academie": params.get("academie", ""),
+        "category": params.get("categorie", ""),
+        "requester_kind": "parent",
+    }
+    errors = {}
+    if values["academie"] and not request.app.state.academies.get(values["academie"]):
+        errors["academie"] = "Choisissez votre académie dans la liste."
+    if values["category"] and values["category"] not in CATEGORIES:
+        errors["category"] = "Choisissez ce qui ne va pas dans la liste."
+    if "etape" in params and not values["category"]:
+        errors["category"] = "Choisissez ce qui ne va pas dans la liste."
+    if "etape" in params and not values["academie"]:
+        errors["academie"] = "Choisissez votre académie dans la liste."
+    return render_form(request, values, errors)
+
+
+async def read_upload(form: Any, name: str, max_bytes: int) -> Upload | None:
+    file = form.get(name)
+    if not isinstance(file, UploadFile):
+        return None
+    data = await file.read(max_bytes + 1)
+    return check_upload(file.filename, data, max_bytes)
+
+
+@post("/assistance", include_in_schema=False)
+async def assistance_submit(request: Request) -> Response | Template:
+    state = request.app.state
+    await state.rate_limiter.check(request, form_limit(request))
+    form = await request.form()
+    values = {name: form.get(name, "") for name in (*FIELDS, "form_id", "email_confirme")}
+    values = {k: v if isinstance(v, str) else "" for k, v in values.items()}
+    if form.get(HONEYPOT):  # filled by robots only: answer kindly, keep nothing
+        return page("tickets/received_robot.html")
+    clean, errors = validate_request(
+        values,
+        state.academies,
+        today=today(),
+        email_deliverability=state.settings.email_check_deliverability,
+        email_confirmed=values["email_confirme"] == values["requester_email"] != "",
+    )
+    upload = None
+    try:
+        upload = await read_upload(form, "piece_jointe", state.settings.max_attachment_bytes)
+    except AttachmentError as error:
+        errors["piece_jointe"] = str(error)
+    if errors:
+        values["email_confirme"] = values["requester_email"] if "requester_email" in errors else ""
+        return render_form(request, values, errors, status_code=422)
+    service = TicketService(state)
+    fingerprint = body_fingerprint({k: values[k] for k in FIELDS})
+    try:
+        created = await service.create(
+            clean,
+            channel="web",
+            idempotency_key=f"form:{values['form_id']}" if values["form_id"] else "",
+            fingerprint=fingerprint,
+            upload=upload,
+        )
+    except IdempotencyConflict:
+        values["form_id"] = ""
+        return render_form(
+            request,
+            values,
+            {
+                "_": "Ce formulaire a déjà été envoyé avec d'autres informations : vérifiez puis envoyez de nouveau."
+            },
+            422,
+        )
+    return Redirect(f"/suivi/{created.token}?nouvelle=1", status_code=303)
+
+
+# --- follow-up -------------------------------------------------------------------------
+
+
+async def ticket_or_404(request: Request, token: str) -> dict:
+    ticket = await TicketService(request.app.state).by_token(token)
+    if ticket is None:
+        raise PageNotFound(
+            "Ce lien de suivi n'existe pas. Vérifiez qu'il est complet, ou demandez de nouveau "
+            "les liens de vos demandes."
+        )
+    return ticket
+
+
+def follow_page(request: Request, ticket: dict, timeline: list, token: str, **extra) -> Template:
+    state = request.app.state
+    academie = state.academies.get(ticket["academie"])
+    return page(
+        "tickets/follow.html",
+        ticket=ticket,
+        timeline=timeline,
+        token=token,
+        academie=academie,
+        category=CATEGORIES.get(ticket["category"]),
+        status_label=STATUS_LABELS.get(ticket["status"], ticket["status"]),
+        follow_url=TicketService(state).follow_url(token),
+        is_new=request.query_params.get("nouvelle") == "1",
+        message_max=MESSAGE_MAX,
+        max_attachment_mb=state.settings.max_attachment_bytes // (1024 * 1024),
+        **extra,
+    )
+
+
+@get("/suivi/{token:str}", include_in_schema=False)
+async def follow(request: Request, token: FromPath[str]) -> Template:
+    ticket = await ticket_or_404(request, token)
+    timeline = await TicketService(request.app.state).public_timeline(ticket["id"])
+    return follow_page(request, ticket, timeline, token, errors={}, values={})
+
+
+@post("/suivi/{token:str}/repondre", include_in_schema=False)
+async def follow_reply(request: Request, token: FromPath[str]) -> Response | Template:
+    state = request.app.state
+    ticket = await ticket_or_404(request, token)
+    await state.rate_limiter.check(request, form_limit(request))
+    form = await request.form()
+    message = form.get("message", "")
+    message = message.strip() if isinstance(message, str) else ""
+    errors = {}
+    if not message:
+        errors["message"] = "Écrivez votre réponse."
+    elif len(message) > MESSAGE_MAX:
+        errors["message"] = f"Votre message est trop long : {MESSAGE_MAX} caractères au plus."
+    upload = None
+    try:
+        upload = await read_upload(form, "piece_jointe", state.settings.max_attachment_bytes)
+    except AttachmentError as error:
+        errors["piece_jointe"] = str(error)
+    service = TicketService(state)
+    if errors:
+        timeline = await service.public_timeline(ticket["id"])
+        return follow_page(
+            request,
+            ticket,
+            timeline,
+            token,
+            errors=errors,
+            values={"message": message},
+            status_code=422,
+        )
+    created = await service.reply(ticket, message, upload)
+    if created:  # the request was closed: the reply opened a new one
+        return Redirect(f"/suivi/{created.token}?nouvelle=1", status_code=303)
+    return Redirect(f"/suivi/{token}?envoye=1#echanges", status_code=303)
+
+
+@post("/suivi/{token:str}/resolu", include_in_schema=False)
+async def follow_solved(request: Request, token: FromPath[str]) -> Redirect:
+    ticket = await ticket_or_404(request, token)
+    await TicketService(request.app.state).close_by_requester(ticket)
+    return Redirect(f"/suivi/{token}?resolu=1", status_code=303)
+
+
+@get("/suivi/{token:str}/pieces/{attachment_id:int}", include_in_schema=False)
+async def follow_attachment(
+    request: Request, token: FromPath[str], attachment_id: FromPath[int]
+) -> File:
+    ticket = await ticket_or_404(request, token)
+    attachment = await TicketService(request.app.state).attachment(ticket["id"], attachment_id)
+    if attachment is None:
+        raise PageNotFound("Cette pièce jointe n'existe pas.")
+    return File(
+        path=request.app.state.settings.data_dir / "attachments" / attachment["storage_name"],
+        filename=attachment["filename"],
+        media_type=attachment["content_type"],
+        content_disposition_type="attachment",
+        headers={"x-content-type-options": "nosniff", "cache-control": "private, no-store"},
+    )
+
+
+@get("/suivi/perdu", include_in_schema=False)
+async def lost_link_form() -> Template:
+    return page("tickets/lost_link.html", errors={}, values={}, sent=False)
+
+
+@post("/suivi/perdu", include_in_schema=False)
+async def lost_link_submit(request: Request) -> Template:
+    from helpdesk.tickets.validation import check_email
+
+    state = request.app.state
+    form = await request.form()
+    typed = form.get("email", "")
+    typed = typed.strip() if isinstance(typed, str) else ""
+    email, error = check_email(typed, False, confirmed=True)
+    if error:
+        return page(
+            "tickets/lost_link.html",
+            status_code=422,
+            errors={"email": error},
+            values={"email": typed},
+            sent=False,
+        )
+    hourly = Limit("lost_link", state.settings.rate_limit_lost_link_per_hour, 3600)
+    await state.rate_limiter.check(request, hourly)
+    # Per address too, so that nobody floods a parent's mailbox from many addresses.
+    if await state.rate_limiter.hit(hourly, f"mail:{email}"):
+        await TicketService(state).send_lost_links(email)
+    return page("tickets/lost_link.html", errors={}, values={}, sent=True)
+
+
+# --- API ---------------------------------------------------------------------------------
+
+
+def api_errors(errors: dict[str, str], status_code: int = 422) -> Response:
+    return Response({"errors": errors}, status_code=status_code)
+
+
+API_NAMES = {  # the flat names of the checks → the JSON contract's names
+    **{
+        f"requester_{n}": f"requester.{n}"
+        for n in ("kind", "first_name", "last_name", "email", "phone")
+    },
+    **{
+        f"child_{n}": f"child.{n}"
+        for n in ("first_name", "last_name", "birth_date", "classe", "ine")
+    },
+    "refused_birth_date": "child.refused_birth_date",
+}
+
+
+def flatten_api_body(body: dict) -> tuple[dict, dict[str, str]]:
+    errors: dict[str, str] = {}
+    flat = {k: v for k, v in body.items() if k not in ("requester", "child")}
+    for group in ("requester", "child"):
+        part = body.get(group, {})
+        if part is None:
+            part = {}
+        if not isinstance(part, dict):
+            errors[group] = "Un objet est attendu."
+            continue
+        for key, value in part.items():
+            name = (
+                "refused_birth_date"
+                if group == "child" and key == "refused_birth_date"
+                else f"{group}_{key}"
+            )
+            flat[name] = value
+    return flat, errors
+
+
+@post(
+    "/api/v1/tickets",
+    tags=["Demandes"],
+    summary="Créer une demande d'assistance",
+    description=(
+        "Corps JSON : academie, category, degre, uai?, identifier?, requester{kind, first_name, "
+        "last_name, email, phone?}, child{first_name, last_name, birth_date?, "
+        "refused_birth_date?}, message, activation_email?… Réponse 201 {reference, follow_url} ; "
+        "422 {errors: {champ: message}} ; en-tête Idempotency-Key facultatif."
+    ),
+    status_code=201,
+)
+async def create_ticket_api(request: Request) -> Response:
+    state = request.app.state
+    if "application/json" not in request.headers.get("content-type", ""):
+        return api_errors(
+            {"_": "Le corps doit être du JSON (Content-Type: application/json)."}, 415
+        )
+    declared = request.headers.get("content-length", "0")
+    if declared.isdigit() and int(declared) > API_MAX_BYTES:
+        return api_errors({"_": f"Le corps dépasse {API_MAX_BYTES // 1024} Kio."}, 413)
+    await state.rate_limiter.check(request, form_limit(request))
+    raw = await request.body()
+    if len(raw) > API_MAX_BYTES:
+        return api_errors({"_": f"Le corps dépasse {API_MAX_BYTES // 1024} Kio."}, 413)
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return api_errors({"_": "Le corps n'est pas du JSON valide."}, 400)
+    if not isinstance(body, dict):
+        return api_errors({"_": "Le corps doit être un objet JSON."}, 400)
+    flat, errors = flatten_api_body(body)
+    clean, check_errors = validate_request(
+        flat,
+        state.academies,
+        today=today(),
+        email_deliverability=state.settings.email_check_deliverability,
+        email_confirmed=True,
+    )
+    errors.update({API_NAMES.get(k, k): v for k, v in check_errors.items()})
+    if errors:
+        return api_errors(errors)
+    key = request.headers.get("idempotency-key", "").strip()
+    if len(key) > 200:
+        return api_errors({"Idempotency-Key": "200 caractères au plus."})
+    service = TicketService(state)
+    try:
+        created = await service.create(
+            clean,
+            channel="api",
+            idempotency_key=f"api:{key}" if key else "",
+            fingerprint=body_fingerprint(body),
+        )
+    except IdempotencyConflict:
+        return api_errors(
+            {"Idempotency-Key": "Cette clé a déjà servi pour une autre demande."}, 409
+        )
+    return Response(
+        {"reference": created.reference, "follow_url": service.follow_url(created.token)},
+        status_code=201,
+        headers={"idempotent-replayed": "true"} if created.replayed else {},
+    )
+
+
+FORM_ROUTES = [
+    assistance_form,
+    assistance_submit,
+    follow,
+    follow_reply,
+    follow_solved,
+    follow_attachment,
+    lost_link_form,
+    lost_link_submit,
+]
+API_ROUTES = [create_ticket_api]

@@ -1,0 +1,108 @@
+"""Tickets: the requests, their timeline, their follow-up links, their attachments."""
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+STATUSES = ("nouveau", "en_cours", "en_attente", "resolu", "clos", "spam")
+OPEN_STATUSES = ("nouveau", "en_cours", "en_attente", "resolu")
+
+
+class TicketSequence(Table, tablename="ticket_sequence"):
+    """The last number given per académie and year: OT-2026-000123."""
+
+    academie = Varchar(length=40)
+    year = Integer()
+    last_number = Integer(default=0)
+
+
+class Ticket(Table, tablename="ticket"):
+    reference = Varchar(length=40, unique=True)
+    academie = Varchar(length=40, index=True)
+    category = Varchar(length=40)
+    status = Varchar(length=12, default="nouveau")
+    priority = Varchar(length=12, default="normale")
+    channel = Varchar(length=12, default="web")  # web | api | escalation | mail
+    degre = Varchar(length=3, default="")
+    uai = Varchar(length=8, default="")
+    etablissement = Varchar(length=200, default="")
+    requester_kind = Varchar(length=10, default="parent")  # parent | eleve
+    requester_first_name = Varchar(length=100)
+    requester_last_name = Varchar(length=100)
+    requester_email = Varchar(length=320, index=True)
+    requester_phone = Varchar(length=20, default="")
+    child_first_name = Varchar(length=100, default="")
+    child_last_name = Varchar(length=100, default="")
+    child_birth_date_typed = Varchar(length=20, default="")
+    child_birth_date = Date(null=True, default=None)
+    refused_birth_date_typed = Varchar(length=20, default="")
+    refused_birth_date = Date(null=True, default=None)
+    child_classe = Varchar(length=40, default="")
+    child_ine = Varchar(length=11, default="")
+    identifier = Varchar(length=100, default="")
+    activation_email = Varchar(length=320, default="")
+    message = Text()
+    details = JSON(default="{}")
+    parent_ticket = ForeignKey("self", null=True, default=None)
+    assignee_id = Integer(null=True, default=None)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    first_response_at = Timestamptz(null=True, default=None)
+    resolved_at = Timestamptz(null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)
+
+
+class TicketEvent(Table, tablename="ticket_event"):
+    """The timeline, append-only: messages, replies, notes, status changes, mails."""
+
+    ticket = ForeignKey(Ticket, index=True)
+    kind = Varchar(length=30)  # message | reponse | note | statut | courriel | lien | piece
+    public = Boolean(default=True)
+    author = Varchar(length=20, default="demandeur")  # demandeur | agent | systeme
+    body = Text(default="")
+    data = JSON(default="{}")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class FollowToken(Table, tablename="follow_token"):
+    """A private follow-up link: only the SHA-256 of its random token is kept."""
+
+    ticket = ForeignKey(Ticket, index=True)
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class IdempotencyKey(Table, tablename="idempotency_key"):
+    """A retried submission (double click, network retry) returns the first ticket."""
+
+    key_hash = Varchar(length=64, unique=True)
+    body_hash = Varchar(length=64)
+    ticket = ForeignKey(Ticket)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Attachment(Table, tablename="attachment"):
+    ticket = ForeignKey(Ticket, index=True)
+    event = ForeignKey(TicketEvent, null=True, default=None)
+    filename = Varchar(length=200)
+    content_type = Varchar(length=40)
+    size = Integer()
+    storage_name = Varchar(length=80)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+TABLES = [TicketSequence, Ticket, TicketEvent, FollowToken, IdempotencyKey, Attachment]
+INDEXES = [
+    "CREATE UNIQUE INDEX IF NOT EXISTS ticket_sequence_key ON ticket_sequence (academie, year)",
+    "CREATE INDEX IF NOT EXISTS ticket_queue ON ticket (academie, status, created_at)",
+]
