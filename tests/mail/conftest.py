@@ -1,0 +1,65 @@
+"""A real SMTP server on loopback (aiosmtpd) that records what it accepts."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import threading
+
+import pytest
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Recorder:
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.hang_after: int | None = None  # accept this many, then hang (a stuck server)
+        self.release = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if self.hang_after is not None and len(self.messages) >= self.hang_after:
+            import asyncio
+
+            while not self.release.is_set():
+                await asyncio.sleep(0.05)
+            return "451 Try again later"
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 OK"
+
+
+class SmtpServer:
+    def __init__(self):
+        self.port = free_port()
+        self.recorder = Recorder()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller:
+            self.recorder.release.set()
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def messages(self):
+        return self.recorder.messages
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
