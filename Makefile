@@ -26,9 +26,11 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Demo mode (local mail catcher, demo accounts) unless a real SMTP server is configured.
 run: deps
 	$(BIN)/helpdesk migrate
-	HELPDESK_DEMO=$${HELPDESK_DEMO:-$$( [ -n "$$HELPDESK_SMTP_HOST" ] && echo 0 || echo 1 )} \
+	@export HELPDESK_DEMO=$${HELPDESK_DEMO:-$$( [ -n "$$HELPDESK_SMTP_HOST" ] && echo 0 || echo 1 )}; \
+	  if [ "$$HELPDESK_DEMO" = 1 ]; then $(BIN)/helpdesk demo; fi; \
 	  $(BIN)/helpdesk serve --host $(HOST) --port $(PORT)
 
 test: deps browser

@@ -12,14 +12,18 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
+from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
+from litestar.stores.file import FileStore
+from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from piccolo.engine.postgres import PostgresEngine
 
 from helpdesk import PROJECT_DIR
+from helpdesk.auth import routes as auth_routes
 from helpdesk.contacts import routes as contacts_routes
 from helpdesk.contacts.academies import load_academies
 from helpdesk.db import bind, make_engine, migrate
@@ -31,6 +35,7 @@ from helpdesk.mail.sender import MailSender
 from helpdesk.ratelimit import RateLimiter
 from helpdesk.settings import Settings, load_settings
 from helpdesk.site import routes as site_routes
+from helpdesk.tickets import agent_api, agent_routes
 from helpdesk.tickets import routes as ticket_routes
 from helpdesk.web import (
     CachedPage,
@@ -97,6 +102,15 @@ async def mail_sending(app: Litestar) -> AsyncIterator[None]:
             catcher.stop()
 
 
+def session_store(settings: Settings):
+    """Sessions shared by every process: Redis when configured, else files on this host."""
+    if settings.redis_url:
+        return RedisStore.with_client(url=settings.redis_url, namespace="helpdesk_sessions")
+    folder = settings.data_dir / "sessions"
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileStore(folder)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     state = build_state(settings)
@@ -137,6 +151,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *contacts_routes.ROUTES,
             *ticket_routes.API_ROUTES,
             *demo_routes.ROUTES,
+            *auth_routes.API_ROUTES,
+            *agent_api.ROUTES,
         ],
     )
     csrf = CSRFConfig(
@@ -145,13 +161,25 @@ def create_app(settings: Settings | None = None) -> Litestar:
         cookie_httponly=True,
         cookie_samesite="lax",
     )
-    forms = Router(
+    csrf_middleware = DefineMiddleware(CSRFMiddleware, config=csrf)
+    forms = Router(path="/", route_handlers=ticket_routes.FORM_ROUTES, middleware=[csrf_middleware])
+    # Staff pages: a server-side session (cookie HttpOnly, SameSite) and CSRF on every form.
+    sessions = ServerSideSessionConfig(
+        store="sessions",
+        secure=settings.behind_https,
+        httponly=True,
+        samesite="lax",
+        max_age=10 * 3600,
+        key="helpdesk_session",
+    )
+    staff = Router(
         path="/",
-        route_handlers=ticket_routes.FORM_ROUTES,
-        middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
+        route_handlers=[*auth_routes.PAGE_ROUTES, *agent_routes.ROUTES],
+        middleware=[sessions.middleware, csrf_middleware],
     )
     return Litestar(
-        route_handlers=[public, forms, *static],
+        route_handlers=[public, forms, staff, *static],
+        stores={"sessions": session_store(settings)},
         state=state,
         lifespan=[database],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(state.jinja)),

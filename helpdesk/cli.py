@@ -114,6 +114,64 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from helpdesk.auth.passwords import password_problem
+    from helpdesk.auth.service import create_user
+    from helpdesk.auth.tables import ROLES, User
+    from helpdesk.contacts.academies import load_academies
+    from helpdesk.contacts.uai import UaiError, normalise_uai
+    from helpdesk.db import bind
+
+    if args.role not in ROLES:
+        print(f"Rôle inconnu : {args.role} (attendu : {', '.join(ROLES)})")
+        return 2
+    if args.role in ("agent", "supervisor") and not load_academies().get(args.academie or ""):
+        print("Un agent ou un superviseur a besoin de --academie avec le slug d'une académie.")
+        return 2
+    try:
+        uais = [normalise_uai(u) for u in args.uai]
+    except UaiError as error:
+        print(error)
+        return 2
+    if args.role == "establishment" and not uais:
+        print("Un compte d'établissement a besoin d'au moins un --uai.")
+        return 2
+    problem = password_problem(args.password)
+    if problem:
+        print(problem)
+        return 2
+    settings = load_settings()
+
+    async def run() -> int:
+        engine = make_engine(settings.database_url)
+        await migrate(engine)
+        bind(engine)
+        if await User.exists().where(User.email == args.email.strip().lower()):
+            print(f"Un compte existe déjà pour {args.email}.")
+            return 1
+        user_id = await create_user(
+            args.email,
+            args.password,
+            args.role,
+            academie=args.academie or "",
+            uais=uais,
+            name=args.name or "",
+            totp_required=args.totp,
+        )
+        print(f"Compte n° {user_id} créé : {args.email} ({args.role}).")
+        return 0
+
+    return asyncio.run(run())
+
+
+def cmd_demo(_args: argparse.Namespace) -> int:
+    from helpdesk.demo.data import load_demo
+
+    settings = load_settings()
+    asyncio.run(load_demo(settings))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="helpdesk", description="Assistance académique ÉduConnect"
@@ -127,6 +185,23 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     commands.add_parser("migrate", help="crée ou met à jour les tables").set_defaults(
         func=cmd_migrate
+    )
+    user = commands.add_parser(
+        "create-user",
+        help="crée un compte d'agent, de superviseur, d'établissement ou d'administrateur",
+    )
+    user.add_argument("--email", required=True)
+    user.add_argument("--password", required=True)
+    user.add_argument("--role", required=True, help="agent | supervisor | establishment | admin")
+    user.add_argument("--academie", default="")
+    user.add_argument(
+        "--uai", action="append", default=[], help="UAI d'un établissement (répétable)"
+    )
+    user.add_argument("--name", default="")
+    user.add_argument("--totp", action="store_true", help="exige un second facteur (TOTP)")
+    user.set_defaults(func=cmd_create_user)
+    commands.add_parser("demo", help="données de démonstration (comptes et demandes)").set_defaults(
+        func=cmd_demo
     )
     worker = commands.add_parser("worker", help="envoie les courriels de la file d'envoi")
     worker.add_argument("--once", action="store_true", help="un seul passage, puis s'arrête")

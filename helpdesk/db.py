@@ -57,7 +57,12 @@ def make_engine(url: str) -> Engine:
 
 
 # Each domain's tables module exposes TABLES (creation order) and INDEXES (DDL statements).
-TABLE_MODULES = ["helpdesk.faq.tables", "helpdesk.mail.tables", "helpdesk.tickets.tables"]
+TABLE_MODULES = [
+    "helpdesk.faq.tables",
+    "helpdesk.mail.tables",
+    "helpdesk.auth.tables",
+    "helpdesk.tickets.tables",
+]
 
 
 def _table_modules():

@@ -6,11 +6,12 @@ import gzip
 import hashlib
 from dataclasses import dataclass
 from email.utils import formatdate
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from helpdesk import PROJECT_DIR
 from helpdesk.french import date_fr, datetime_fr, hour_fr
@@ -78,6 +79,10 @@ def wants_json(request: Request) -> bool:
 
 ERROR_TITLES = {
     400: "Requête incorrecte",
+    401: "Connexion requise",
+    409: "Conflit",
+    415: "Format non accepté",
+    422: "Données invalides",
     403: "Action refusée",
     404: "Page introuvable",
     405: "Méthode non autorisée",
@@ -86,6 +91,10 @@ ERROR_TITLES = {
     500: "Erreur du service",
 }
 ERROR_TEXTS = {
+    401: "Connectez-vous pour accéder à cette page ou à cette ressource.",
+    409: "Cette demande a changé entre-temps : rechargez la page.",
+    415: "Le format envoyé n'est pas accepté.",
+    422: "Les données envoyées ne sont pas valides.",
     400: "La demande n'a pas pu être comprise. Vérifiez ce que vous avez saisi et réessayez.",
     403: "Cette action n'est pas permise. Si vous remplissiez un formulaire, rechargez la page "
     "puis renvoyez-le : votre session a peut-être expiré.",
@@ -116,6 +125,10 @@ class PageNotFound(NotFoundException):
 
 
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 401 and not wants_json(request):
+        # A staff page without a session: log in, then come back here.
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        return Redirect(f"/connexion?suite={target}", status_code=303)
     # The framework's own details are English and technical: only ours are shown.
     detail = exc.detail if isinstance(exc, PageNotFound) else ""
     return error_response(request, exc.status_code, detail)

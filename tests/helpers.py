@@ -76,3 +76,35 @@ async def submit_form(client, fields: dict, files=None, page=None):
 
 def follow_token(location: str) -> str:
     return location.split("/suivi/", 1)[1].split("?", 1)[0]
+
+
+STAFF_PASSWORD = "Motdepasse-Agent-2026"
+
+
+async def make_staff(email: str, role: str = "agent", academie: str = "orleans-tours", **kw) -> int:
+    from helpdesk.auth.service import create_user
+
+    return await create_user(email, STAFF_PASSWORD, role, academie=academie, **kw)
+
+
+async def login(client, email: str, password: str = STAFF_PASSWORD):
+    page = await client.get("/connexion")
+    return await client.post(
+        "/connexion",
+        data={"_csrf_token": csrf_token(page.text), "email": email, "password": password},
+        follow_redirects=False,
+    )
+
+
+async def staff_post(client, url: str, data: dict, page_url: str | None = None):
+    page = await client.get(page_url or url)
+    return await client.post(
+        url, data={"_csrf_token": csrf_token(page.text), **data}, follow_redirects=False
+    )
+
+
+async def api_ticket(client, **changes) -> str:
+    body = {**VALID_API, **changes}
+    response = await client.post("/api/v1/tickets", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()["reference"]

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+
+# aiosmtpd logs every SMTP command at INFO: too chatty for a demo console.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class _SaveToFolder:

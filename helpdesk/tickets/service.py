@@ -15,7 +15,9 @@ from piccolo.engine.base import Engine
 
 from helpdesk.db import write_transaction
 from helpdesk.mail.service import queue_mail
+from helpdesk.text import fold
 from helpdesk.tickets.attachments import Upload, store
+from helpdesk.tickets.sla import initial_due
 from helpdesk.tickets.tables import (
     OPEN_STATUSES,
     Attachment,
@@ -60,6 +62,23 @@ def hash_token(token: str) -> str:
 
 def body_fingerprint(data: dict) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def search_text(reference: str, request: CleanRequest) -> str:
+    """What the agents' text search looks into, folded: case and accents ignored."""
+    parts = [
+        reference,
+        request.requester_first_name,
+        request.requester_last_name,
+        request.requester_email,
+        request.child_first_name,
+        request.child_last_name,
+        request.uai,
+        request.etablissement,
+        request.identifier,
+        request.message,
+    ]
+    return fold(" ".join(p for p in parts if p))[:6000]
 
 
 async def next_reference(academie: str, prefix: str, year: int) -> str:
@@ -144,6 +163,7 @@ class TicketService:
         academie = self.state.academies.get(request.academie)
         now = utcnow()
         fields = asdict(request)
+        first_due, resolution_due = initial_due(now, request.category)
         async with write_transaction(self.engine):
             reference = await next_reference(academie.slug, academie.prefix, now.year)
             ticket = Ticket(
@@ -153,6 +173,10 @@ class TicketService:
                 created_at=now,
                 updated_at=now,
                 **fields,
+                first_response_due_at=first_due,
+                resolution_due_at=resolution_due,
+                sla_due_at=first_due,
+                search_text=search_text(reference, request),
             )
             await ticket.save()
             event = TicketEvent(

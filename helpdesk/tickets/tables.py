@@ -53,8 +53,13 @@ class Ticket(Table, tablename="ticket"):
     message = Text()
     details = JSON(default="{}")
     parent_ticket = ForeignKey("self", null=True, default=None)
-    assignee_id = Integer(null=True, default=None)
-    version = Integer(default=1)
+    assignee_id = Integer(null=True, default=None, index=True)
+    version = Integer(default=1)  # raised by every change: a stale page is detected
+    search_text = Text(default="")  # folded words of the reference, names, mail, messages
+    first_response_due_at = Timestamptz(null=True, default=None)
+    resolution_due_at = Timestamptz(null=True, default=None)
+    sla_due_at = Timestamptz(null=True, default=None)  # the next target: queue sort and overdue
+    sla_paused_at = Timestamptz(null=True, default=None)  # while waiting for the requester
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     first_response_at = Timestamptz(null=True, default=None)
@@ -104,5 +109,7 @@ class Attachment(Table, tablename="attachment"):
 TABLES = [TicketSequence, Ticket, TicketEvent, FollowToken, IdempotencyKey, Attachment]
 INDEXES = [
     "CREATE UNIQUE INDEX IF NOT EXISTS ticket_sequence_key ON ticket_sequence (academie, year)",
-    "CREATE INDEX IF NOT EXISTS ticket_queue ON ticket (academie, status, created_at)",
+    "CREATE INDEX IF NOT EXISTS ticket_queue ON ticket (academie, status, created_at, id)",
+    "CREATE INDEX IF NOT EXISTS ticket_academie_created ON ticket (academie, created_at, id)",
+    "CREATE INDEX IF NOT EXISTS ticket_academie_due ON ticket (academie, sla_due_at, id)",
 ]

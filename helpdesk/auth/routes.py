@@ -1,0 +1,275 @@
+"""Staff login (password, then TOTP when set), logout, lost password; API tokens."""
+
+from __future__ import annotations
+
+import json
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from helpdesk.auth import service
+from helpdesk.auth.passwords import new_totp_secret, password_problem, totp_uri, verify_totp
+from helpdesk.auth.tables import User
+from helpdesk.mail.service import queue_mail
+from helpdesk.ratelimit import Limit
+from helpdesk.web import PageNotFound, page
+
+LOGIN_PER_IP = Limit("login_ip", 20, 60)
+LOGIN_PER_ACCOUNT = Limit("login_account", 5, 300)
+TOO_MANY = "Trop de tentatives de connexion. Patientez quelques minutes avant de réessayer."
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def safe_next(target: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") else ""
+
+
+async def login_allowed(request: Request, email: str) -> bool:
+    limiter = request.app.state.rate_limiter
+    by_ip = await limiter.hit(LOGIN_PER_IP, client_ip(request))
+    by_account = await limiter.hit(LOGIN_PER_ACCOUNT, email)
+    return by_ip and by_account
+
+
+async def text_field(request: Request, name: str) -> str:
+    form = await request.form()
+    value = form.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def open_session(request: Request, user: dict) -> None:
+    request.set_session({"user_id": user["id"], "epoch": user["session_epoch"]})
+
+
+@get("/connexion", include_in_schema=False)
+async def login_form(request: Request) -> Template:
+    return page(
+        "auth/login.html",
+        errors={},
+        values={},
+        suite=safe_next(request.query_params.get("suite", "")),
+    )
+
+
+@post("/connexion", include_in_schema=False)
+async def login(request: Request) -> Template | Redirect:
+    form = await request.form()
+    email = str(form.get("email", "")).strip().lower()
+    password = str(form.get("password", ""))
+    suite = safe_next(str(form.get("suite", "")))
+    if not await login_allowed(request, email):
+        await service.audit("connexion_bloquee", ip=client_ip(request), email=email)
+        return page(
+            "auth/login.html",
+            status_code=429,
+            errors={"_": TOO_MANY},
+            values={"email": email},
+            suite=suite,
+        )
+    user = await service.check_credentials(email, password)
+    if user is None:
+        await service.audit("connexion_refusee", ip=client_ip(request), email=email)
+        return page(
+            "auth/login.html",
+            status_code=401,
+            values={"email": email},
+            suite=suite,
+            errors={"_": "Adresse électronique ou mot de passe incorrect."},
+        )
+    if user["totp_secret"] or user["totp_required"]:
+        request.set_session({"pending_user": user["id"], "suite": suite})
+        return Redirect("/connexion/code", status_code=303)
+    open_session(request, user)
+    await service.audit("connexion", user["id"], client_ip(request))
+    return Redirect(suite or service.staff_from_row(user).home, status_code=303)
+
+
+async def pending_user(request: Request) -> dict:
+    user_id = (request.session or {}).get("pending_user")
+    user = await User.select().where(User.id == user_id).first() if user_id else None
+    if user is None:
+        raise PageNotFound("Reprenez la connexion depuis le début.")
+    return user
+
+
+@get("/connexion/code", include_in_schema=False)
+async def totp_form(request: Request) -> Template:
+    user = await pending_user(request)
+    enrol = None
+    if not user["totp_secret"]:
+        secret = request.session.get("new_totp") or new_totp_secret()
+        request.session["new_totp"] = secret
+        enrol = {"secret": secret, "uri": totp_uri(secret, user["email"])}
+    return page("auth/totp.html", errors={}, enrol=enrol)
+
+
+@post("/connexion/code", include_in_schema=False)
+async def totp_check(request: Request) -> Template | Redirect:
+    user = await pending_user(request)
+    code = await text_field(request, "code")
+    if not await login_allowed(request, user["email"]):
+        return page("auth/totp.html", status_code=429, errors={"code": TOO_MANY}, enrol=None)
+    secret = user["totp_secret"] or request.session.get("new_totp", "")
+    if not verify_totp(secret, code):
+        await service.audit("code_refuse", user["id"], client_ip(request))
+        enrol = (
+            None
+            if user["totp_secret"]
+            else {"secret": secret, "uri": totp_uri(secret, user["email"])}
+        )
+        return page(
+            "auth/totp.html",
+            status_code=401,
+            enrol=enrol,
+            errors={
+                "code": "Ce code n'est pas valide. Saisissez les 6 chiffres affichés par votre application."
+            },
+        )
+    if not user["totp_secret"]:
+        await User.update({User.totp_secret: secret}).where(User.id == user["id"])
+    suite = request.session.get("suite", "")
+    open_session(request, user)
+    await service.audit("connexion", user["id"], client_ip(request), second_facteur=True)
+    return Redirect(suite or service.staff_from_row(user).home, status_code=303)
+
+
+@post("/deconnexion", include_in_schema=False)
+async def logout(request: Request) -> Redirect:
+    request.clear_session()
+    return Redirect("/connexion?deconnecte=1", status_code=303)
+
+
+@post("/deconnexion/partout", include_in_schema=False)
+async def logout_everywhere(request: Request) -> Redirect:
+    staff = await service.require_staff(request)
+    await service.logout_everywhere(staff.id)
+    await service.audit("deconnexion_partout", staff.id, client_ip(request))
+    request.clear_session()
+    return Redirect("/connexion?deconnecte=1", status_code=303)
+
+
+@get("/connexion/mot-de-passe-perdu", include_in_schema=False)
+async def lost_password_form() -> Template:
+    return page("auth/lost_password.html", sent=False, errors={})
+
+
+@post("/connexion/mot-de-passe-perdu", include_in_schema=False)
+async def lost_password(request: Request) -> Template:
+    state = request.app.state
+    email = (await text_field(request, "email")).lower()
+    limiter = state.rate_limiter
+    if await limiter.hit(Limit("staff_reset", 5, 3600), client_ip(request)) and await limiter.hit(
+        Limit("staff_reset_mail", 3, 3600), email
+    ):
+        started = await service.start_password_reset(email)
+        if started:
+            user, token = started
+            await queue_mail(
+                state.jinja,
+                state.settings,
+                to=user["email"],
+                subject="Choisir un nouveau mot de passe - Assistance ÉduConnect",
+                template="mot_de_passe_agent",
+                context={
+                    "user": user,
+                    "url": f"{state.settings.public_base_url}/connexion/nouveau-mot-de-passe/{token}",
+                },
+                kind="mot_de_passe_agent",
+            )
+    return page("auth/lost_password.html", sent=True, errors={})
+
+
+@get("/connexion/nouveau-mot-de-passe/{token:str}", include_in_schema=False)
+async def reset_form(token: FromPath[str]) -> Template:
+    if await service.reset_target(token) is None:
+        raise PageNotFound("Ce lien a expiré ou a déjà servi. Demandez-en un nouveau.")
+    return page("auth/reset.html", errors={}, token=token)
+
+
+@post("/connexion/nouveau-mot-de-passe/{token:str}", include_in_schema=False)
+async def reset(request: Request, token: FromPath[str]) -> Template | Redirect:
+    target = await service.reset_target(token)
+    if target is None:
+        raise PageNotFound("Ce lien a expiré ou a déjà servi. Demandez-en un nouveau.")
+    form = await request.form()
+    password, again = str(form.get("password", "")), str(form.get("password2", ""))
+    problem = password_problem(password) or (
+        "" if password == again else "Les deux mots de passe diffèrent."
+    )
+    if problem:
+        return page("auth/reset.html", status_code=422, errors={"password": problem}, token=token)
+    await service.finish_password_reset(target, password)
+    await service.audit("mot_de_passe_change", target["user"], client_ip(request))
+    return Redirect("/connexion?nouveau=1", status_code=303)
+
+
+PAGE_ROUTES = [
+    login_form,
+    login,
+    totp_form,
+    totp_check,
+    logout,
+    logout_everywhere,
+    lost_password_form,
+    lost_password,
+    reset_form,
+    reset,
+]
+
+
+# --- API tokens ------------------------------------------------------------------------
+
+
+@post(
+    "/api/v1/auth/login",
+    tags=["Authentification"],
+    summary="Obtenir un jeton d'accès",
+    status_code=200,
+)
+async def api_login(request: Request) -> Response:
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("email"), str)
+        or not isinstance(body.get("password"), str)
+    ):
+        return Response(
+            {"errors": {"_": "Envoyez un objet JSON {email, password}."}}, status_code=422
+        )
+    email = body["email"].strip().lower()
+    if not await login_allowed(request, email):
+        return Response({"errors": {"_": TOO_MANY}}, status_code=429)
+    user = await service.check_credentials(email, body["password"])
+    if user is None:
+        await service.audit("connexion_refusee", ip=client_ip(request), email=email, api=True)
+        return Response(
+            {"errors": {"_": "Adresse électronique ou mot de passe incorrect."}}, status_code=401
+        )
+    if user["totp_secret"] or user["totp_required"]:
+        code = body.get("totp")
+        if not isinstance(code, str) or not verify_totp(user["totp_secret"], code):
+            return Response(
+                {"errors": {"totp": "Code à usage unique requis ou invalide."}}, status_code=401
+            )
+    token = await service.issue_api_token(user["id"])
+    await service.audit("connexion", user["id"], client_ip(request), api=True)
+    return Response({"token": token, "expires_in": int(service.API_TOKEN_LIFETIME.total_seconds())})
+
+
+@post(
+    "/api/v1/auth/logout", tags=["Authentification"], summary="Révoquer le jeton", status_code=200
+)
+async def api_logout(request: Request) -> Response:
+    await service.require_staff(request)
+    await service.revoke_api_token(request.headers["authorization"][7:].strip())
+    return Response({"revoked": True})
+
+
+API_ROUTES = [api_login, api_logout]

@@ -1,0 +1,55 @@
+"""Demo data for `make run`: staff accounts (passwords printed once) and a few requests."""
+
+from __future__ import annotations
+
+import secrets
+
+from helpdesk.auth.service import create_user
+from helpdesk.auth.tables import User
+from helpdesk.db import bind, make_engine, migrate
+from helpdesk.settings import Settings
+
+DEMO_USERS = [
+    ("agent.orleans-tours@demo.localhost", "agent", "orleans-tours", [], "Agnès Roux (agent)"),
+    (
+        "superviseur.orleans-tours@demo.localhost",
+        "supervisor",
+        "orleans-tours",
+        [],
+        "Marc Petit (superviseur)",
+    ),
+    ("agent.lyon@demo.localhost", "agent", "lyon", [], "Inès Garnier (agent)"),
+    ("superviseur.lyon@demo.localhost", "supervisor", "lyon", [], "Paul Fabre (superviseur)"),
+    (
+        "etablissement.0450782f@demo.localhost",
+        "establishment",
+        "orleans-tours",
+        ["0450782F"],
+        "Secrétariat 0450782F",
+    ),
+    ("admin@demo.localhost", "admin", "", [], "Administration"),
+]
+
+
+def demo_password() -> str:
+    # Readable, and meeting the staff password rules (length, case, digits).
+    return f"Demo-{secrets.token_hex(4)}-{secrets.randbelow(90) + 10}A"
+
+
+async def load_demo(settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
+    await migrate(engine)
+    bind(engine)
+    created = []
+    for email, role, academie, uais, name in DEMO_USERS:
+        if await User.exists().where(User.email == email):
+            continue
+        password = demo_password()
+        await create_user(email, password, role, academie=academie, uais=uais, name=name)
+        created.append((email, role, password))
+    if created:
+        print("Comptes de démonstration (mots de passe affichés une seule fois) :")
+        for email, role, password in created:
+            print(f"  {role:<13} {email:<42} {password}")
+    else:
+        print("Comptes de démonstration déjà créés (mots de passe affichés au premier démarrage).")

@@ -1,0 +1,195 @@
+"""The agents' JSON API: same rules and scope as the pages, bearer token instead of a session."""
+
+from __future__ import annotations
+
+import json
+
+from litestar import Request, Response, get, patch, post
+from litestar.params import FromPath
+
+from helpdesk.auth.service import require_staff
+from helpdesk.tickets import agent
+from helpdesk.tickets.queue import QueueFilter, list_tickets
+
+PUBLIC_FIELDS = (
+    "reference",
+    "academie",
+    "category",
+    "status",
+    "priority",
+    "channel",
+    "degre",
+    "uai",
+    "etablissement",
+    "requester_kind",
+    "requester_first_name",
+    "requester_last_name",
+    "requester_email",
+    "requester_phone",
+    "child_first_name",
+    "child_last_name",
+    "child_birth_date_typed",
+    "refused_birth_date_typed",
+    "child_classe",
+    "child_ine",
+    "identifier",
+    "activation_email",
+    "message",
+    "assignee_id",
+    "version",
+    "created_at",
+    "updated_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "sla_due_at",
+)
+LIST_FIELDS = (
+    "reference",
+    "category",
+    "status",
+    "priority",
+    "channel",
+    "degre",
+    "uai",
+    "requester_first_name",
+    "requester_last_name",
+    "requester_email",
+    "child_first_name",
+    "child_last_name",
+    "assignee_id",
+    "created_at",
+    "sla_due_at",
+    "version",
+)
+
+
+def as_json(row: dict, fields) -> dict:
+    return {
+        name: row[name].isoformat() if hasattr(row.get(name), "isoformat") else row.get(name)
+        for name in fields
+    }
+
+
+def not_found() -> Response:
+    return Response(
+        {"errors": {"reference": "Demande introuvable dans votre académie."}}, status_code=404
+    )
+
+
+async def json_body(request: Request) -> dict | None:
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+@get("/api/v1/tickets", tags=["Demandes"], summary="La file de l'académie (pagination par curseur)")
+async def list_api(request: Request) -> Response:
+    staff = await require_staff(request, "agent", "supervisor")
+    params = request.query_params
+    rows, next_cursor = await list_tickets(
+        staff, QueueFilter.from_params(params), params.get("cursor", "")
+    )
+    return Response(
+        {"items": [as_json(r, LIST_FIELDS) for r in rows], "next_cursor": next_cursor or None}
+    )
+
+
+@get("/api/v1/tickets/{reference:str}", tags=["Demandes"], summary="Une demande et son historique")
+async def detail_api(request: Request, reference: FromPath[str]) -> Response:
+    staff = await require_staff(request, "agent", "supervisor")
+    ticket = await agent.ticket_for(staff, reference)
+    if ticket is None:
+        return not_found()
+    events = await agent.timeline(ticket["id"])
+    return Response(
+        as_json(ticket, PUBLIC_FIELDS)
+        | {
+            "events": [
+                {
+                    "kind": e["kind"],
+                    "public": e["public"],
+                    "author": e["author"],
+                    "body": e["body"],
+                    "created_at": e["created_at"].isoformat(),
+                }
+                for e in events
+            ]
+        }
+    )
+
+
+@post(
+    "/api/v1/tickets/{reference:str}/messages",
+    tags=["Demandes"],
+    summary="Réponse publique (envoyée par courriel) ou note interne",
+    status_code=201,
+)
+async def message_api(request: Request, reference: FromPath[str]) -> Response:
+    staff = await require_staff(request, "agent", "supervisor")
+    ticket = await agent.ticket_for(staff, reference)
+    if ticket is None:
+        return not_found()
+    body = await json_body(request)
+    if body is None or not isinstance(body.get("body"), str):
+        return Response(
+            {"errors": {"body": 'Envoyez {"body": "…", "internal": false}.'}}, status_code=422
+        )
+    version = body.get("version", ticket["version"])
+    try:
+        updated = await agent.add_message(
+            request.app.state,
+            staff,
+            ticket,
+            int(version),
+            body["body"],
+            internal=bool(body.get("internal")),
+            new_status=str(body.get("status") or ""),
+        )
+    except agent.StaleTicket:
+        return Response({"errors": {"version": agent_stale()}}, status_code=409)
+    except (agent.ActionRefused, ValueError, TypeError) as refused:
+        return Response({"errors": {"body": str(refused) or "Valeur invalide."}}, status_code=422)
+    return Response(as_json(updated, PUBLIC_FIELDS), status_code=201)
+
+
+def agent_stale() -> str:
+    return "La demande a changé depuis votre lecture : relisez-la (version) puis recommencez."
+
+
+@patch(
+    "/api/v1/tickets/{reference:str}",
+    tags=["Demandes"],
+    summary="Statut, assignation, priorité, catégorie",
+)
+async def patch_api(request: Request, reference: FromPath[str]) -> Response:
+    staff = await require_staff(request, "agent", "supervisor")
+    ticket = await agent.ticket_for(staff, reference)
+    if ticket is None:
+        return not_found()
+    body = await json_body(request)
+    if body is None:
+        return Response({"errors": {"_": "Le corps doit être un objet JSON."}}, status_code=422)
+    try:
+        version = int(body.get("version", ticket["version"]))
+        if "assignee" in body:
+            assignee = body["assignee"]
+            if assignee is not None and not isinstance(assignee, int):
+                raise agent.ActionRefused("assignee : un identifiant d'agent ou null.")
+            ticket = await agent.assign(staff, ticket, version, assignee, request.app.state)
+            version = ticket["version"]
+        fields = {k: body[k] for k in ("status", "priority", "category") if k in body}
+        if any(not isinstance(v, str) for v in fields.values()):
+            raise agent.ActionRefused("status, priority et category sont des textes.")
+        if fields:
+            ticket = await agent.set_fields(staff, ticket, version, **fields)
+    except agent.StaleTicket:
+        return Response({"errors": {"version": agent_stale()}}, status_code=409)
+    except (agent.ActionRefused, ValueError, TypeError) as refused:
+        return Response({"errors": {"_": str(refused) or "Valeur invalide."}}, status_code=422)
+    return Response(as_json(ticket, PUBLIC_FIELDS))
+
+
+ROUTES = [list_api, detail_api, message_api, patch_api]

@@ -1,0 +1,263 @@
+"""The agents' workspace: the académie's queue and the ticket page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from litestar import Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from helpdesk.auth.service import Staff, require_staff
+from helpdesk.tickets import agent
+from helpdesk.tickets.categories import CATEGORIES
+from helpdesk.tickets.queue import PAGE_SIZE, QueueFilter, list_tickets, status_counts
+from helpdesk.tickets.service import STATUS_LABELS, utcnow
+from helpdesk.tickets.tables import STATUSES, Ticket
+from helpdesk.web import PageNotFound, page
+
+CATEGORY_LABELS = {code: c.label for code, c in CATEGORIES.items()} | {
+    "etablissement_console": "Établissement : console d'administration des comptes"
+}
+SHORT_CATEGORY = {
+    "date_naissance": "Date de naissance",
+    "rattachement": "Rattachement",
+    "mail_confirmation": "Courriel de confirmation",
+    "identifiant_perdu": "Identifiant perdu",
+    "mot_de_passe": "Mot de passe",
+    "auto_inscription": "Auto-inscription SMS",
+    "compte_compromis": "Compte compromis",
+    "demarche_en_ligne": "Démarche en ligne",
+    "etablissement_console": "Console établissement",
+    "autre": "Autre",
+}
+CHECKLISTS = {
+    "date_naissance": [
+        "Retrouver le compte du responsable et l'élève concerné.",
+        "Comparer la date refusée, la date donnée par le parent et celle de la base élèves.",
+        "Faire corriger la date dans la base de l'établissement si elle y est fausse (effective la nuit suivante).",
+    ],
+    "rattachement": [
+        "Vérifier l'identité du responsable et le lien avec l'élève auprès de l'établissement.",
+        "Rattacher, détacher ou regrouper les comptes (les noms doivent être identiques).",
+    ],
+    "mail_confirmation": [
+        "Comparer l'adresse saisie à l'activation et celle que donne le parent.",
+        "Corriger l'adresse si besoin, puis renvoyer le courriel de confirmation.",
+    ],
+    "identifiant_perdu": [
+        "Retrouver le compte par les noms de l'élève et du responsable.",
+        "Envoyer un rappel d'identifiant.",
+    ],
+    "mot_de_passe": [
+        "Vérifier l'état du compte (non activé, compromis : passer par « Informer »).",
+        "Réinitialiser avec un mot de passe provisoire.",
+    ],
+    "auto_inscription": [
+        "Comparer le mobile saisi et celui de la fiche de renseignements.",
+        "Corriger le numéro et inviter le parent à recommencer.",
+    ],
+    "compte_compromis": [
+        "Informer le responsable avec le courrier de compromission et un nouveau mot de passe."
+    ],
+    "demarche_en_ligne": ["Orienter vers l'établissement ou la plateforme nationale d'assistance."],
+}
+
+
+def query_string(params, **changes) -> str:
+    """The queue's current filters with some values changed (for sort and paging links)."""
+    from urllib.parse import urlencode
+
+    items = [(k, v) for k, v in params.multi_items() if k not in changes and v != ""]
+    items += [(k, v) for k, v in changes.items() if v]
+    return urlencode(items)
+
+
+@get("/agent", include_in_schema=False)
+async def queue_page(request: Request) -> Template:
+    staff = await require_staff(request, "agent", "supervisor")
+    params = request.query_params
+    f = QueueFilter.from_params(params)
+    rows, next_cursor = await list_tickets(staff, f, params.get("cursor", ""))
+    agents = await agent.academy_agents(staff.academie)
+    return page(
+        "agent/queue.html",
+        staff=staff,
+        rows=rows,
+        next_cursor=next_cursor,
+        f=f,
+        counts=await status_counts(staff.academie),
+        statuses=STATUSES,
+        status_labels=STATUS_LABELS,
+        categories=SHORT_CATEGORY,
+        agents=agents,
+        agent_names={a["id"]: a["name"] or a["email"] for a in agents},
+        now=utcnow(),
+        academie=request.app.state.academies.get(staff.academie),
+        query_string=lambda **kw: query_string(params, **kw),
+        page_size=PAGE_SIZE,
+        message=params.get("message", ""),
+    )
+
+
+@post("/agent/lot", include_in_schema=False)
+async def bulk(request: Request) -> Redirect:
+    """Take, assign or close several tickets at once (each one checked and recorded)."""
+    staff = await require_staff(request, "agent", "supervisor")
+    form = await request.form()
+    action = form.get("action", "")
+    references = [r for r in form.getall("ref", []) if isinstance(r, str)][:100]
+    done = 0
+    for reference in references:
+        ticket = await agent.ticket_for(staff, reference)
+        if ticket is None:
+            continue
+        try:
+            if action == "prendre":
+                await agent.take(staff, ticket, ticket["version"])
+            elif action == "assigner" and str(form.get("assignee", "")).isdigit():
+                await agent.assign(
+                    staff, ticket, ticket["version"], int(form.get("assignee")), request.app.state
+                )
+            elif action == "clore":
+                await agent.set_fields(staff, ticket, ticket["version"], status="clos")
+            else:
+                continue
+            done += 1
+        except (agent.StaleTicket, agent.ActionRefused):
+            continue
+    return Redirect(f"/agent?message={done}+demande(s)+traitée(s)", status_code=303)
+
+
+async def staff_ticket(request: Request, reference: str) -> tuple[Staff, dict]:
+    staff = await require_staff(request, "agent", "supervisor")
+    ticket = await agent.ticket_for(staff, reference)
+    if ticket is None:
+        raise PageNotFound("Cette demande n'existe pas dans votre académie.")
+    return staff, ticket
+
+
+async def ticket_page_response(
+    request: Request,
+    staff: Staff,
+    ticket: dict,
+    *,
+    error: str = "",
+    status_code: int = 200,
+    draft: str = "",
+) -> Template:
+    state = request.app.state
+    events = await agent.timeline(ticket["id"])
+    agents = await agent.academy_agents(staff.academie)
+    others = (
+        await Ticket.select(Ticket.reference, Ticket.status, Ticket.category, Ticket.created_at)
+        .where(
+            (Ticket.academie == staff.academie)
+            & (Ticket.id != ticket["id"])
+            & (
+                (Ticket.requester_email == ticket["requester_email"])
+                | (
+                    (Ticket.child_last_name == ticket["child_last_name"])
+                    & (Ticket.child_first_name == ticket["child_first_name"])
+                    & (Ticket.child_last_name != "")
+                )
+            )
+        )
+        .order_by(Ticket.id, ascending=False)
+        .limit(10)
+    )
+    return page(
+        "agent/ticket.html",
+        status_code=status_code,
+        staff=staff,
+        ticket=ticket,
+        events=events,
+        agents=agents,
+        agent_names={a["id"]: a["name"] or a["email"] for a in agents},
+        status_labels=STATUS_LABELS,
+        statuses=STATUSES,
+        categories=CATEGORY_LABELS,
+        priorities=agent.PRIORITIES,
+        checklist=CHECKLISTS.get(ticket["category"], []),
+        academie=state.academies.get(ticket["academie"]),
+        others=others,
+        error=error,
+        draft=draft,
+        now=utcnow(),
+        message=request.query_params.get("message", ""),
+    )
+
+
+@get("/agent/tickets/{reference:str}", include_in_schema=False)
+async def ticket_page(request: Request, reference: FromPath[str]) -> Template:
+    staff, ticket = await staff_ticket(request, reference)
+    return await ticket_page_response(request, staff, ticket)
+
+
+STALE = (
+    "Cette demande a été modifiée par quelqu'un d'autre depuis l'ouverture de la page : "
+    "rien n'a été enregistré. Relisez les derniers changements ci-dessous, puis recommencez."
+)
+
+
+@post("/agent/tickets/{reference:str}", include_in_schema=False)
+async def ticket_action(request: Request, reference: FromPath[str]) -> Template | Redirect:
+    staff, ticket = await staff_ticket(request, reference)
+    form = await request.form()
+    action = str(form.get("action", ""))
+    version_text = str(form.get("version", ""))
+    version = int(version_text) if version_text.isdigit() else -1
+    text = str(form.get("body", ""))
+    state = request.app.state
+    try:
+        if action == "prendre":
+            await agent.take(staff, ticket, version)
+        elif action == "assigner":
+            assignee = str(form.get("assignee", ""))
+            await agent.assign(
+                staff, ticket, version, int(assignee) if assignee.isdigit() else None, state
+            )
+        elif action == "modifier":
+            await agent.set_fields(
+                staff,
+                ticket,
+                version,
+                status=str(form.get("status", "")),
+                priority=str(form.get("priority", "")),
+                category=str(form.get("category", "")),
+            )
+        elif action in ("repondre", "note"):
+            await agent.add_message(
+                state,
+                staff,
+                ticket,
+                version,
+                text,
+                internal=action == "note",
+                new_status=str(form.get("status", "")) if action == "repondre" else "",
+            )
+        else:
+            return await ticket_page_response(
+                request, staff, ticket, error="Action inconnue.", status_code=400
+            )
+    except agent.StaleTicket:
+        fresh = await agent.ticket_for(staff, reference)
+        return await ticket_page_response(
+            request, staff, fresh, error=STALE, status_code=409, draft=text
+        )
+    except agent.ActionRefused as refused:
+        return await ticket_page_response(
+            request, staff, ticket, error=str(refused), status_code=422, draft=text
+        )
+    return Redirect(f"/agent/tickets/{reference}?message=Enregistré", status_code=303)
+
+
+def overdue(row: dict, now: dt.datetime) -> bool:
+    return (
+        bool(row.get("sla_due_at"))
+        and row["sla_due_at"] < now
+        and row["status"] in ("nouveau", "en_cours")
+    )
+
+
+ROUTES = [queue_page, bulk, ticket_page, ticket_action]
