@@ -55,6 +55,9 @@ DEFAULT_TIMEOUT_MS = 10_000  # Playwright actions and waits
 SERVER_ENV: dict[str, str] = {
     "HELPDESK_RATE_LIMIT_DISABLED": "1",
     "HELPDESK_SECRET_KEY": "cle-des-tests-navigateur",
+    # Demo mode: mails are caught by the server's local SMTP catcher, listed on /demo/courriels.
+    "HELPDESK_DEMO": "1",
+    "HELPDESK_MAIL_POLL_SECONDS": "0.2",
 }
 
 
@@ -90,6 +93,21 @@ class LiveServer:
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def cli(self, *args: str) -> str:
+        """Run a `helpdesk` command on this server's database and data folder."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
+        env.update(self.env)
+        done = subprocess.run(
+            [sys.executable, "-m", "helpdesk.cli", *args],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return done.stdout
 
 
 def free_port() -> int:
@@ -132,6 +150,7 @@ def start_live_server(
         "HELPDESK_HOST": "127.0.0.1",
         "HELPDESK_PORT": str(port),
         "HELPDESK_BASE_URL": url,
+        "HELPDESK_DEMO_SMTP_PORT": str(free_port()),
         **(extra_env or {}),
     }
     # Nothing of the caller's HELPDESK_* settings (a developer's PostgreSQL, Redis...) leaks in.

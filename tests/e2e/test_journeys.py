@@ -1,0 +1,113 @@
+"""The main journeys in a real browser: a parent's request, an agent's answer."""
+
+import json
+import re
+import time
+import urllib.request
+
+from playwright.sync_api import expect
+
+AGENT_PASSWORD = "Agent-Navigateur-2026"
+
+
+def caught_link(page, live_server, reference: str) -> str:
+    """The follow-up link of the last caught mail about this reference (demo mail page)."""
+    for _ in range(50):
+        page.goto(live_server.at("/demo/courriels"))
+        text = page.locator("main").inner_text()
+        if reference in text:
+            block = text.split(reference, 1)[1]
+            return re.search(r"(http://127\.0\.0\.1:\d+/suivi/[\w-]+)", block).group(1)
+        time.sleep(0.2)
+    raise AssertionError(f"aucun courriel pour {reference}")
+
+
+def test_parent_fixes_a_mistake_submits_and_follows_the_link_from_the_mail(page, live_server):
+    page.goto(live_server.at("/assistance"))
+    page.select_option("#academie", "orleans-tours")
+    page.click("label[for=categorie-date_naissance]")
+    page.get_by_role("button", name="Continuer").click()
+    page.fill("#requester_last_name", "Lambert")
+    page.fill("#requester_first_name", "Sophie")
+    page.fill("#requester_email", "sophie.lambert@example.fr")
+    page.fill("#child_last_name", "Lambert")
+    page.fill("#child_first_name", "Hugo")
+    page.fill("#child_birth_date", "12/05/2099")  # the mistake
+    page.fill("#refused_birth_date", "05/12/2015")
+    page.click("label[for=degre-1er]")
+    page.fill("#message", "La date de naissance de Hugo est refusée quand j'active mon compte.")
+    page.get_by_role("button", name="Envoyer ma demande").click()
+    expect(page.locator("#erreurs")).to_contain_text("Votre demande n'a pas été envoyée")
+    expect(page.locator("#child_birth_date-erreur")).to_contain_text("futur")
+    expect(page.locator("#requester_email")).to_have_value("sophie.lambert@example.fr")
+    page.fill("#child_birth_date", "12/05/2015")
+    page.get_by_role("button", name="Envoyer ma demande").click()
+    expect(page.locator("#demande-enregistree")).to_contain_text("référence OT-")
+    reference = re.search(r"OT-\d{4}-\d{6}", page.locator("h1").inner_text()).group(0)
+
+    link = caught_link(page, live_server, reference)
+    page.goto(link)
+    expect(page.locator("h1")).to_have_text(f"Demande {reference}")
+    page.fill("#message", "J'ajoute : Hugo est en CP.")
+    page.get_by_role("button", name="Envoyer", exact=True).click()
+    expect(page.locator("#echanges + ol")).to_contain_text("Hugo est en CP.")
+
+
+def test_agent_filters_takes_and_replies_and_the_parent_sees_it(page, live_server):
+    live_server.cli(
+        "create-user",
+        "--email",
+        "agent.e2e@ot.fr",
+        "--password",
+        AGENT_PASSWORD,
+        "--role",
+        "agent",
+        "--academie",
+        "orleans-tours",
+        "--name",
+        "Agnès Roux",
+    )
+    body = {
+        "academie": "orleans-tours",
+        "category": "mot_de_passe",
+        "degre": "2nd",
+        "requester": {
+            "kind": "parent",
+            "first_name": "Nadia",
+            "last_name": "Benali",
+            "email": "nadia.benali@example.fr",
+        },
+        "child": {"first_name": "Yanis", "last_name": "Benali"},
+        "message": "Mon mot de passe provisoire est refusé depuis hier soir.",
+    }
+    request = urllib.request.Request(
+        live_server.at("/api/v1/tickets"),
+        data=json.dumps(body).encode(),
+        headers={"content-type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        reference = json.load(response)["reference"]
+
+    page.goto(live_server.at("/agent"))
+    expect(page).to_have_url(re.compile(r"/connexion\?suite=/agent"))
+    page.fill("#email", "agent.e2e@ot.fr")
+    page.fill("#password", AGENT_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.fill("#q", "benali")
+    page.get_by_role("button", name="Filtrer").click()
+    expect(page.locator(f"#ligne-{reference}")).to_be_visible()
+    page.get_by_role("link", name=reference).click()
+    page.get_by_role("button", name="Prendre la demande").click()
+    expect(page.locator("#assignee-actuel")).to_have_text("Agnès Roux")
+    page.fill(
+        "#body", "Nous avons réinitialisé votre mot de passe : un courrier vous attend à l'accueil."
+    )
+    page.select_option("#reply-status", "resolu")
+    page.get_by_role("button", name="Envoyer la réponse").click()
+    expect(page.locator("#statut")).to_have_text("Résolue")
+
+    link = caught_link(page, live_server, f"Votre demande est résolue {reference}")
+    page.goto(link)
+    expect(page.locator("#statut")).to_have_text("Résolue")
+    expect(page.locator("main")).to_contain_text("un courrier vous attend à l'accueil")
