@@ -37,6 +37,8 @@ from helpdesk.settings import Settings, load_settings
 from helpdesk.site import routes as site_routes
 from helpdesk.tickets import agent_api, agent_routes
 from helpdesk.tickets import routes as ticket_routes
+from helpdesk.tickets.service import housekeeping_loop
+from helpdesk.triage import routes as triage_routes
 from helpdesk.web import (
     CachedPage,
     http_exception_handler,
@@ -88,15 +90,16 @@ async def mail_sending(app: Litestar) -> AsyncIterator[None]:
             "none",
         )
     stop = asyncio.Event()
-    task = None
+    tasks = []
     if settings.mail_sender_in_process:
         sender = MailSender(settings, app.state.engine)
-        task = asyncio.create_task(sender.run_forever(stop, settings.mail_poll_seconds))
+        tasks.append(asyncio.create_task(sender.run_forever(stop, settings.mail_poll_seconds)))
+        tasks.append(asyncio.create_task(housekeeping_loop(settings, stop)))
     try:
         yield
     finally:
         stop.set()
-        if task:
+        for task in tasks:
             await task
         if catcher:
             catcher.stop()
@@ -150,6 +153,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *faq_routes.ROUTES,
             *contacts_routes.ROUTES,
             *ticket_routes.API_ROUTES,
+            *triage_routes.ROUTES,
             *demo_routes.ROUTES,
             *auth_routes.API_ROUTES,
             *agent_api.ROUTES,

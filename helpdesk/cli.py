@@ -35,7 +35,7 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
         await migrate(engine)
 
     asyncio.run(run())
-    print(f"Base de données à jour : {settings.database_url}")
+    print(f"Base de données à jour : {settings.database_url}")
     return 0
 
 
@@ -48,7 +48,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     if not settings.smtp_host:
-        print("HELPDESK_SMTP_HOST n'est pas défini : aucun serveur de messagerie où envoyer.")
+        print("HELPDESK_SMTP_HOST n'est pas défini : aucun serveur de messagerie où envoyer.")
         return 2
 
     async def run() -> None:
@@ -64,7 +64,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
         if args.once:
             print(f"{await sender.run_once()} courriel(s) envoyé(s)")
         else:
-            await sender.run_forever(stop, settings.mail_poll_seconds)
+            from helpdesk.tickets.service import housekeeping_loop
+
+            await asyncio.gather(
+                sender.run_forever(stop, settings.mail_poll_seconds),
+                housekeeping_loop(settings, stop),
+            )
         if is_postgres(engine):
             await engine.close_connection_pool()
 
@@ -101,8 +106,8 @@ def cmd_outbox(args: argparse.Namespace) -> int:
         )
         for mail in failed:
             print(
-                f"échec #{mail['id']} à {mail['recipient']} « {mail['subject']} » "
-                f"après {mail['attempts']} essais : {mail['last_error']}"
+                f"échec #{mail['id']} à {mail['recipient']} « {mail['subject']} » "
+                f"après {mail['attempts']} essais : {mail['last_error']}"
             )
         if args.retry_failed and failed:
             await OutboxMail.update({OutboxMail.status: "pending", OutboxMail.attempts: 0}).where(
@@ -123,7 +128,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     from helpdesk.db import bind
 
     if args.role not in ROLES:
-        print(f"Rôle inconnu : {args.role} (attendu : {', '.join(ROLES)})")
+        print(f"Rôle inconnu : {args.role} (attendu : {', '.join(ROLES)})")
         return 2
     if args.role in ("agent", "supervisor") and not load_academies().get(args.academie or ""):
         print("Un agent ou un superviseur a besoin de --academie avec le slug d'une académie.")
@@ -158,7 +163,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
             name=args.name or "",
             totp_required=args.totp,
         )
-        print(f"Compte n° {user_id} créé : {args.email} ({args.role}).")
+        print(f"Compte n° {user_id} créé : {args.email} ({args.role}).")
         return 0
 
     return asyncio.run(run())

@@ -23,7 +23,7 @@ def sqlite_path(url: str) -> Path:
     """`sqlite:///relative/path` is relative to the project, `sqlite:////abs/path` absolute."""
     rest = url.removeprefix("sqlite://")
     if not rest.startswith("/"):
-        raise DatabaseUrlError(f"URL SQLite invalide : {url}")
+        raise DatabaseUrlError(f"URL SQLite invalide : {url}")
     path = rest[1:]
     return Path(path) if path.startswith("/") else PROJECT_DIR / path
 
@@ -52,7 +52,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith(("postgres://", "postgresql://")):
         return PostgresEngine(config=postgres_config(url))
     raise DatabaseUrlError(
-        f"HELPDESK_DATABASE_URL doit commencer par sqlite:/// ou postgresql:// (reçu : {url!r})"
+        f"HELPDESK_DATABASE_URL doit commencer par sqlite:/// ou postgresql:// (reçu : {url!r})"
     )
 
 

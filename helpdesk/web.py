@@ -92,7 +92,7 @@ ERROR_TITLES = {
 }
 ERROR_TEXTS = {
     401: "Connectez-vous pour accéder à cette page ou à cette ressource.",
-    409: "Cette demande a changé entre-temps : rechargez la page.",
+    409: "Cette demande a changé entre-temps : rechargez la page.",
     415: "Le format envoyé n'est pas accepté.",
     422: "Les données envoyées ne sont pas valides.",
     400: "La demande n'a pas pu être comprise. Vérifiez ce que vous avez saisi et réessayez.",

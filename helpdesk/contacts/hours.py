@@ -20,7 +20,7 @@ OPENING_HOURS = {0: (8, 20), 1: (8, 20), 2: (8, 20), 3: (8, 20), 4: (8, 20), 5: 
 CLOSED_MONTHS = {8}
 HOURS_TEXT = (
     f"du lundi au vendredi de {hour_fr(8)} à {hour_fr(20)} et le samedi de {hour_fr(8)} "
-    f"à {hour_fr(12)} (heure de Paris), sauf jours fériés ; fermée en août"
+    f"à {hour_fr(12)} (heure de Paris), sauf jours fériés ; fermée en août"
 )
 
 

@@ -18,7 +18,7 @@ from helpdesk.contacts.academies import Academies
 SVG_PATH = (
     PROJECT_DIR / "node_modules" / "@svg-maps" / "france.departments" / "france.departments.svg"
 )
-ATTRIBUTION = "Carte des départements : Victor Cazanave / MapSVG, licence CC BY 4.0"
+ATTRIBUTION = "Carte des départements : Victor Cazanave / MapSVG, licence CC BY 4.0"
 _PATH = re.compile(r'<path\s+id="([0-9AB]+)"\s+aria-label="([^"]*)"\s+d="([^"]+)"', re.S)
 _VIEWBOX = re.compile(r'viewBox="([^"]+)"')
 

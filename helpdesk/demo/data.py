@@ -48,7 +48,7 @@ async def load_demo(settings: Settings) -> None:
         await create_user(email, password, role, academie=academie, uais=uais, name=name)
         created.append((email, role, password))
     if created:
-        print("Comptes de démonstration (mots de passe affichés une seule fois) :")
+        print("Comptes de démonstration (mots de passe affichés une seule fois) :")
         for email, role, password in created:
             print(f"  {role:<13} {email:<42} {password}")
     else:

@@ -110,14 +110,14 @@ def parse_faq(text: str) -> Faq:
         close_current()
         level, title, slug = heading.groups()
         if slug in seen:
-            raise FaqFormatError(f"ancre en double : {slug}")
+            raise FaqFormatError(f"ancre en double : {slug}")
         seen.add(slug)
         if level == "#":
             current = Theme(slug=slug, title=title.strip())
             themes.append(current)
         else:
             if not themes:
-                raise FaqFormatError(f"question hors thème : {title}")
+                raise FaqFormatError(f"question hors thème : {title}")
             theme = themes[-1]
             current = Question(slug, title.strip(), theme.slug, theme.title, "")
             theme.questions.append(current)

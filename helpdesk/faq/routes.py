@@ -70,7 +70,7 @@ async def faq_api(request: Request, q: FromQuery[str | None] = None) -> dict:
     return {"query": query or None, "count": len(entries), "entries": entries}
 
 
-@get("/api/v1/faq/votes", tags=["FAQ"], summary="Réponses à « Cette réponse vous a-t-elle aidé ? »")
+@get("/api/v1/faq/votes", tags=["FAQ"], summary="Réponses à « Cette réponse vous a-t-elle aidé ? »")
 async def faq_votes_api() -> dict:
     return {"votes": await vote_counts()}
 

@@ -115,7 +115,7 @@ class MailSender:
             try:
                 await self.deliver(row)
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-                log.warning("Courriel %s non envoyé : %s", row["id"], error)
+                log.warning("Courriel %s non envoyé : %s", row["id"], error)
                 await self.mark_failed(row, error)
                 continue
             await self.mark_sent(row)

@@ -103,7 +103,7 @@ def status_event(staff: Staff, old: str, new: str) -> TicketEvent:
         kind="statut",
         author="agent",
         public=True,
-        body=f"Statut : {STATUS_LABELS[old]} → {STATUS_LABELS[new]}.",
+        body=f"Statut : {STATUS_LABELS[old]} → {STATUS_LABELS[new]}.",
         data={"avant": old, "apres": new, "par": staff.id},
     )
 
@@ -176,7 +176,7 @@ async def set_fields(
                 kind="priorite",
                 author="agent",
                 public=False,
-                body=f"Priorité : {ticket['priority']} → {priority}.",
+                body=f"Priorité : {ticket['priority']} → {priority}.",
                 data={"avant": ticket["priority"], "apres": priority, "par": staff.id},
             )
         )
@@ -189,7 +189,7 @@ async def set_fields(
                 kind="categorie",
                 author="agent",
                 public=False,
-                body=f"Catégorie : {ticket['category']} → {category}.",
+                body=f"Catégorie : {ticket['category']} → {category}.",
                 data={"avant": ticket["category"], "apres": category, "par": staff.id},
             )
         )

@@ -156,7 +156,7 @@ async def message_api(request: Request, reference: FromPath[str]) -> Response:
 
 
 def agent_stale() -> str:
-    return "La demande a changé depuis votre lecture : relisez-la (version) puis recommencez."
+    return "La demande a changé depuis votre lecture : relisez-la (version) puis recommencez."
 
 
 @patch(
@@ -177,7 +177,7 @@ async def patch_api(request: Request, reference: FromPath[str]) -> Response:
         if "assignee" in body:
             assignee = body["assignee"]
             if assignee is not None and not isinstance(assignee, int):
-                raise agent.ActionRefused("assignee : un identifiant d'agent ou null.")
+                raise agent.ActionRefused("assignee : un identifiant d'agent ou null.")
             ticket = await agent.assign(staff, ticket, version, assignee, request.app.state)
             version = ticket["version"]
         fields = {k: body[k] for k in ("status", "priority", "category") if k in body}

@@ -17,7 +17,7 @@ from helpdesk.tickets.tables import STATUSES, Ticket
 from helpdesk.web import PageNotFound, page
 
 CATEGORY_LABELS = {code: c.label for code, c in CATEGORIES.items()} | {
-    "etablissement_console": "Établissement : console d'administration des comptes"
+    "etablissement_console": "Établissement : console d'administration des comptes"
 }
 SHORT_CATEGORY = {
     "date_naissance": "Date de naissance",
@@ -50,7 +50,7 @@ CHECKLISTS = {
         "Envoyer un rappel d'identifiant.",
     ],
     "mot_de_passe": [
-        "Vérifier l'état du compte (non activé, compromis : passer par « Informer »).",
+        "Vérifier l'état du compte (non activé, compromis : passer par « Informer »).",
         "Réinitialiser avec un mot de passe provisoire.",
     ],
     "auto_inscription": [
@@ -195,7 +195,7 @@ async def ticket_page(request: Request, reference: FromPath[str]) -> Template:
 
 
 STALE = (
-    "Cette demande a été modifiée par quelqu'un d'autre depuis l'ouverture de la page : "
+    "Cette demande a été modifiée par quelqu'un d'autre depuis l'ouverture de la page : "
     "rien n'a été enregistré. Relisez les derniers changements ci-dessous, puis recommencez."
 )
 

@@ -150,7 +150,7 @@ async def ticket_or_404(request: Request, token: str) -> dict:
     if ticket is None:
         raise PageNotFound(
             "Ce lien de suivi n'existe pas. Vérifiez qu'il est complet, ou demandez de nouveau "
-            "les liens de vos demandes."
+            "les liens de vos demandes à l'adresse /suivi/perdu."
         )
     return ticket
 

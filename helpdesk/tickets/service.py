@@ -368,3 +368,42 @@ class TicketService:
                 kind="liens_de_suivi",
             )
         return len(tickets)
+
+
+async def close_resolved(days: int, now: dt.datetime | None = None) -> int:
+    """Resolved requests close by themselves after `days` without an answer from the requester."""
+    limit = (now or utcnow()) - dt.timedelta(days=days)
+    rows = (
+        await Ticket.update(
+            {Ticket.status: "clos", Ticket.closed_at: utcnow(), Ticket.version: Ticket.version + 1}
+        )
+        .where((Ticket.status == "resolu") & (Ticket.resolved_at < limit))
+        .returning(Ticket.id)
+    )
+    for row in rows:
+        await TicketEvent.insert(
+            TicketEvent(
+                ticket=row["id"],
+                kind="statut",
+                author="systeme",
+                body=f"Close automatiquement {days} jours après sa résolution.",
+                data={"avant": "resolu", "apres": "clos"},
+            )
+        )
+    return len(rows)
+
+
+async def housekeeping_loop(settings, stop, interval: float = 300.0) -> None:
+    """Periodic chores of the worker: close resolved requests past their delay."""
+    import asyncio
+    import logging
+
+    while not stop.is_set():
+        try:
+            await close_resolved(settings.resolved_autoclose_days)
+        except Exception:  # a database hiccup must not end the loop
+            logging.getLogger("helpdesk").exception("Clôture automatique impossible")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            pass

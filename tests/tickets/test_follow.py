@@ -110,3 +110,24 @@ async def test_lost_link_is_rate_limited(client):
         "/suivi/perdu", data={"_csrf_token": token, "email": "x@example.fr"}
     )
     assert blocked.status_code == 429
+
+
+async def test_resolved_requests_close_by_themselves_after_the_delay(client):
+    import datetime as dt
+
+    from helpdesk.tickets.service import close_resolved
+
+    await new_ticket(client)
+    await new_ticket(client)
+    now = dt.datetime.now(dt.UTC)
+    ids = [row["id"] for row in await Ticket.select(Ticket.id).order_by(Ticket.id)]
+    await Ticket.update(
+        {Ticket.status: "resolu", Ticket.resolved_at: now - dt.timedelta(days=8)}
+    ).where(Ticket.id == ids[0])
+    await Ticket.update(
+        {Ticket.status: "resolu", Ticket.resolved_at: now - dt.timedelta(days=2)}
+    ).where(Ticket.id == ids[1])
+    assert await close_resolved(7) == 1
+    statuses = [row["status"] for row in await Ticket.select(Ticket.status).order_by(Ticket.id)]
+    assert statuses == ["clos", "resolu"]
+    assert await TicketEvent.count().where(TicketEvent.body.like("Close automatiquement%")) == 1
