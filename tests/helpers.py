@@ -68,7 +68,13 @@ def form_id(page_html: str) -> str:
 
 async def submit_form(client, fields: dict, files=None, page=None):
     page = page or await form_page(client)
-    data = {"_csrf_token": csrf_token(page.text), "form_id": form_id(page.text), **fields}
+    # "js": the browser ran the form's script (suggestions while typing, no "Vérifier" step)
+    data = {
+        "_csrf_token": csrf_token(page.text),
+        "form_id": form_id(page.text),
+        "js": "1",
+        **fields,
+    }
     return await client.post(
         "/assistance", data=data, files=files or {"piece_jointe": ("", b"")}, follow_redirects=False
     )

@@ -43,6 +43,8 @@ PUBLIC_FIELDS = (
     "resolved_at",
     "closed_at",
     "sla_due_at",
+    "suggested_category",
+    "suggested_confidence",
 )
 LIST_FIELDS = (
     "reference",
@@ -61,6 +63,8 @@ LIST_FIELDS = (
     "created_at",
     "sla_due_at",
     "version",
+    "suggested_category",
+    "suggested_confidence",
 )
 
 

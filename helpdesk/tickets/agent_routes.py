@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from helpdesk.auth.service import Staff, require_staff
-from helpdesk.tickets import agent
+from helpdesk.tickets import agent, stats
 from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.queue import PAGE_SIZE, QueueFilter, list_tickets, status_counts
 from helpdesk.tickets.service import STATUS_LABELS, utcnow
@@ -260,4 +260,34 @@ def overdue(row: dict, now: dt.datetime) -> bool:
     )
 
 
-ROUTES = [queue_page, bulk, ticket_page, ticket_action]
+@get("/agent/statistiques", include_in_schema=False)
+async def statistics_page(request: Request) -> Template:
+    staff = await require_staff(request, "supervisor")
+    data = await stats.overview(staff.academie)
+    return page(
+        "agent/statistiques.html",
+        staff=staff,
+        data=data,
+        categories=SHORT_CATEGORY,
+        status_labels=STATUS_LABELS,
+        statuses=STATUSES,
+        faq=request.app.state.faq,
+        academie=request.app.state.academies.get(staff.academie),
+    )
+
+
+@get("/agent/statistiques.csv", include_in_schema=False)
+async def statistics_csv(request: Request) -> Response:
+    staff = await require_staff(request, "supervisor")
+    rows = await stats.by_category_and_status(staff.academie)
+    lines = ["categorie;statut;nombre"] + [f"{r['category']};{r['status']};{r['n']}" for r in rows]
+    return Response(
+        "\n".join(lines) + "\n",
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "content-disposition": f'attachment; filename="statistiques-{staff.academie}.csv"'
+        },
+    )
+
+
+ROUTES = [queue_page, bulk, ticket_page, ticket_action, statistics_page, statistics_csv]

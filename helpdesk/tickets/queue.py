@@ -39,6 +39,8 @@ LIST_COLUMNS = (
     Ticket.updated_at,
     Ticket.sla_due_at,
     Ticket.version,
+    Ticket.suggested_category,
+    Ticket.suggested_confidence,
 )
 
 

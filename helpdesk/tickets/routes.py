@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import secrets
 from typing import Any
@@ -14,6 +15,7 @@ from litestar.response import File, Redirect, Template
 
 from helpdesk.contacts.hours import PARIS, PHONE
 from helpdesk.ratelimit import Limit
+from helpdesk.tickets import deflection
 from helpdesk.tickets.attachments import AttachmentError, Upload, check_upload
 from helpdesk.tickets.categories import CATEGORIES, fields_of
 from helpdesk.tickets.service import (
@@ -37,7 +39,9 @@ def form_limit(request: Request) -> Limit:
     return Limit("form", request.app.state.settings.rate_limit_form_per_minute, 60)
 
 
-def render_form(request: Request, values: dict, errors: dict, status_code: int = 200) -> Template:
+def render_form(
+    request: Request, values: dict, errors: dict, status_code: int = 200, **extra
+) -> Template:
     state = request.app.state
     academie = state.academies.get(values.get("academie", ""))
     category = CATEGORIES.get(values.get("category", ""))
@@ -64,6 +68,8 @@ def render_form(request: Request, values: dict, errors: dict, status_code: int =
         max_attachment_mb=state.settings.max_attachment_bytes // (1024 * 1024),
         platform_phone=PHONE,
         current="/assistance",
+        category_labels={c: CATEGORIES[c].label for c in CATEGORIES},
+        **extra,
     )
 
 
@@ -95,15 +101,23 @@ async def read_upload(form: Any, name: str, max_bytes: int) -> Upload | None:
     return check_upload(file.filename, data, max_bytes)
 
 
+def form_values(form) -> dict[str, str]:
+    names = (*FIELDS, "form_id", "email_confirme", "js", "verifie")
+    return {name: v if isinstance(v := form.get(name, ""), str) else "" for name in names}
+
+
 @post("/assistance", include_in_schema=False)
 async def assistance_submit(request: Request) -> Response | Template:
     state = request.app.state
     await state.rate_limiter.check(request, form_limit(request))
     form = await request.form()
-    values = {name: form.get(name, "") for name in (*FIELDS, "form_id", "email_confirme")}
-    values = {k: v if isinstance(v, str) else "" for k, v in values.items()}
+    values = form_values(form)
     if form.get(HONEYPOT):  # filled by robots only: answer kindly, keep nothing
         return page("tickets/received_robot.html")
+    switch = form.get("changer_categorie", "")
+    if isinstance(switch, str) and switch in CATEGORIES:
+        # The parent took the category the text points to: same form, that category's fields.
+        return render_form(request, {**values, "category": switch, "verifie": "1"}, {})
     clean, errors = validate_request(
         values,
         state.academies,
@@ -119,6 +133,18 @@ async def assistance_submit(request: Request) -> Response | Template:
     if errors:
         values["email_confirme"] = values["requester_email"] if "requester_email" in errors else ""
         return render_form(request, values, errors, status_code=422)
+    upload = upload or pending_upload(state, values["form_id"])
+    if values["js"] != "1" and values["verifie"] != "1":
+        # Without JavaScript, the answers that may help are shown on a "Vérifier" step.
+        found = deflection.suggest(state, values["message"], values["category"])
+        if found.questions or found.proposed_category:
+            keep_pending_upload(state, values["form_id"], upload)
+            await deflection.record(
+                values["form_id"], "montre", values["academie"], values["category"]
+            )
+            return render_form(
+                request, {**values, "verifie": "1"}, {}, suggestions=found, kept_file=upload
+            )
     service = TicketService(state)
     fingerprint = body_fingerprint({k: values[k] for k in FIELDS})
     try:
@@ -139,7 +165,74 @@ async def assistance_submit(request: Request) -> Response | Template:
             },
             422,
         )
+    discard_pending_upload(state, values["form_id"])
+    if not created.replayed and await deflection.was_shown(values["form_id"]):
+        await deflection.record(values["form_id"], "envoye", values["academie"], values["category"])
     return Redirect(f"/suivi/{created.token}?nouvelle=1", status_code=303)
+
+
+def pending_path(state, form_id: str):
+    name = hashlib.sha256(form_id.encode()).hexdigest()
+    return state.settings.data_dir / "attachments-pending" / name
+
+
+def keep_pending_upload(state, form_id: str, upload: Upload | None) -> None:
+    """A screenshot sent with the "Vérifier" step is kept for the final sending."""
+    if upload is None or not form_id:
+        return
+    path = pending_path(state, form_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.with_suffix(".json").write_text(json.dumps([upload.filename, upload.content_type]))
+    path.write_bytes(upload.data)
+
+
+def pending_upload(state, form_id: str) -> Upload | None:
+    if not form_id:
+        return None
+    path = pending_path(state, form_id)
+    if not path.exists():
+        return None
+    filename, content_type = json.loads(path.with_suffix(".json").read_text())
+    return Upload(filename, content_type, path.read_bytes())
+
+
+def discard_pending_upload(state, form_id: str) -> None:
+    if form_id:
+        path = pending_path(state, form_id)
+        path.unlink(missing_ok=True)
+        path.with_suffix(".json").unlink(missing_ok=True)
+
+
+@post("/assistance/suggestions", include_in_schema=False, status_code=200)
+async def assistance_suggestions(request: Request) -> Response:
+    """While the parent writes (JavaScript): the answers that may help, as an HTML fragment."""
+    state = request.app.state
+    await state.rate_limiter.check(
+        request, Limit("triage", state.settings.rate_limit_triage_per_minute, 60)
+    )
+    values = form_values(await request.form())
+    found = deflection.suggest(state, values["message"][:MESSAGE_MAX], values["category"])
+    if not found.questions and not found.proposed_category:
+        return Response("", media_type="text/html")
+    await deflection.record(values["form_id"], "montre", values["academie"], values["category"])
+    html = state.jinja.get_template("tickets/_suggestions.html").render(
+        suggestions=found, category_labels={c: CATEGORIES[c].label for c in CATEGORIES}
+    )
+    return Response(html, media_type="text/html")
+
+
+@post("/assistance/resolu", include_in_schema=False)
+async def assistance_resolved(request: Request) -> Template:
+    """ "Ma question est résolue": the parent leaves with the FAQ's answer; nothing is sent."""
+    form = await request.form()
+    values = form_values(form)
+    slug = form.get("slug", "")
+    slug = slug if isinstance(slug, str) else ""
+    await deflection.record(
+        values["form_id"], "resolu", values["academie"], values["category"], slug
+    )
+    question = request.app.state.faq.question(slug)
+    return page("tickets/resolved_by_faq.html", question=question)
 
 
 # --- follow-up -------------------------------------------------------------------------
@@ -378,6 +471,8 @@ async def create_ticket_api(request: Request) -> Response:
 FORM_ROUTES = [
     assistance_form,
     assistance_submit,
+    assistance_suggestions,
+    assistance_resolved,
     follow,
     follow_reply,
     follow_solved,

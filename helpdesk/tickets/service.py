@@ -28,6 +28,7 @@ from helpdesk.tickets.tables import (
     TicketSequence,
 )
 from helpdesk.tickets.validation import CleanRequest
+from helpdesk.triage.routes import triage_of
 
 UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, asyncpg.UniqueViolationError)
 STATUS_LABELS = {
@@ -164,6 +165,7 @@ class TicketService:
         now = utcnow()
         fields = asdict(request)
         first_due, resolution_due = initial_due(now, request.category)
+        suggested = triage_of(self.state).classify(request.message)
         async with write_transaction(self.engine):
             reference = await next_reference(academie.slug, academie.prefix, now.year)
             ticket = Ticket(
@@ -177,6 +179,8 @@ class TicketService:
                 resolution_due_at=resolution_due,
                 sla_due_at=first_due,
                 search_text=search_text(reference, request),
+                suggested_category=suggested[0],
+                suggested_confidence=suggested[1],
             )
             await ticket.save()
             event = TicketEvent(

@@ -6,6 +6,7 @@ from piccolo.columns import (
     Date,
     ForeignKey,
     Integer,
+    Real,
     Text,
     Timestamptz,
     Varchar,
@@ -55,6 +56,8 @@ class Ticket(Table, tablename="ticket"):
     parent_ticket = ForeignKey("self", null=True, default=None)
     assignee_id = Integer(null=True, default=None, index=True)
     version = Integer(default=1)  # raised by every change: a stale page is detected
+    suggested_category = Varchar(length=40, default="")  # what the text says, by the triage
+    suggested_confidence = Real(default=0.0)
     search_text = Text(default="")  # folded words of the reference, names, mail, messages
     first_response_due_at = Timestamptz(null=True, default=None)
     resolution_due_at = Timestamptz(null=True, default=None)
@@ -106,7 +109,26 @@ class Attachment(Table, tablename="attachment"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
-TABLES = [TicketSequence, Ticket, TicketEvent, FollowToken, IdempotencyKey, Attachment]
+class DeflectionEvent(Table, tablename="deflection_event"):
+    """FAQ answers suggested on the form: shown, resolved the problem, or the request went on."""
+
+    form_id = Varchar(length=64, index=True)
+    event = Varchar(length=12)  # montre | resolu | envoye
+    academie = Varchar(length=40, default="", index=True)
+    category = Varchar(length=40, default="")
+    slug = Varchar(length=100, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+TABLES = [
+    TicketSequence,
+    Ticket,
+    TicketEvent,
+    FollowToken,
+    IdempotencyKey,
+    Attachment,
+    DeflectionEvent,
+]
 INDEXES = [
     "CREATE UNIQUE INDEX IF NOT EXISTS ticket_sequence_key ON ticket_sequence (academie, year)",
     "CREATE INDEX IF NOT EXISTS ticket_queue ON ticket (academie, status, created_at, id)",

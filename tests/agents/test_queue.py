@@ -260,3 +260,40 @@ async def test_waiting_for_the_requester_pauses_the_clock(agent_client):
     )
     after = (await Ticket.select().first())["resolution_due_at"]
     assert after > before  # the week spent waiting was given back
+
+
+async def test_supervisor_statistics_and_csv(agent_client):
+    await make_staff("chef@ot.fr", role="supervisor")
+    await api_ticket(agent_client)
+    await api_ticket(agent_client, category="mot_de_passe")
+    assert (
+        await agent_client.get("/agent/statistiques", follow_redirects=False)
+    ).status_code == 303  # agents: no
+    await login(agent_client, "chef@ot.fr")
+    html = text_of(await agent_client.get("/agent/statistiques"))
+    assert "Date de naissance" in html and "Mot de passe" in html
+    assert "Formulaires où des réponses ont été proposées" in html
+    csv = await agent_client.get("/agent/statistiques.csv")
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert "date_naissance;nouveau;1" in csv.text
+
+
+async def test_ticket_page_proposes_the_suggested_category(agent_client):
+    reference = await api_ticket(
+        agent_client,
+        category="autre",
+        message="Mon deuxième enfant n'apparaît pas dans mon compte, il manque, comment le rattacher ?",
+    )
+    page = await agent_client.get(f"/agent/tickets/{reference}")
+    assert 'id="categorie-suggeree"' in page.text
+    version = int(page.text.split('name="version" value="')[1].split('"')[0])
+    await agent_client.post(
+        f"/agent/tickets/{reference}",
+        data={
+            "_csrf_token": csrf_token(page.text),
+            "action": "modifier",
+            "version": version,
+            "category": "rattachement",
+        },
+    )
+    assert (await Ticket.select(Ticket.category).first())["category"] == "rattachement"
