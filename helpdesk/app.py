@@ -35,7 +35,7 @@ from helpdesk.mail.sender import MailSender
 from helpdesk.ratelimit import RateLimiter
 from helpdesk.settings import Settings, load_settings
 from helpdesk.site import routes as site_routes
-from helpdesk.tickets import agent_api, agent_routes
+from helpdesk.tickets import agent_api, agent_routes, establishment_routes
 from helpdesk.tickets import routes as ticket_routes
 from helpdesk.tickets.service import housekeeping_loop
 from helpdesk.triage import routes as triage_routes
@@ -178,7 +178,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     staff = Router(
         path="/",
-        route_handlers=[*auth_routes.PAGE_ROUTES, *agent_routes.ROUTES],
+        route_handlers=[
+            *auth_routes.PAGE_ROUTES,
+            *agent_routes.ROUTES,
+            *establishment_routes.ROUTES,
+        ],
         middleware=[sessions.middleware, csrf_middleware],
     )
     return Litestar(

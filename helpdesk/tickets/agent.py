@@ -33,6 +33,7 @@ async def ticket_for(staff: Staff, reference: str) -> dict | None:
     return (
         await Ticket.select()
         .where((Ticket.reference == reference) & (Ticket.academie == staff.academie))
+        .output(load_json=True)
         .first()
     )
 
@@ -293,3 +294,29 @@ async def notify_agent(state, user_id: int, ticket: dict, subject: str) -> None:
         kind="notification_agent",
         ticket_reference=ticket["reference"],
     )
+
+
+async def transmit(staff: Staff, ticket: dict, question: str) -> None:
+    """Ask the school of the ticket's UAI for what only it can do; it answers in its space."""
+    from helpdesk.tickets.tables import Transmission
+
+    question = question.strip()
+    if not ticket["uai"]:
+        raise ActionRefused("Cette demande n'a pas de code UAI : indiquez d'abord l'établissement.")
+    if not question:
+        raise ActionRefused("Écrivez ce que vous demandez à l'établissement.")
+    async with write_transaction(Ticket._meta.db):
+        transmission = Transmission(
+            ticket=ticket["id"], uai=ticket["uai"], question=question[:5000], asked_by=staff.id
+        )
+        await transmission.save()
+        await TicketEvent.insert(
+            TicketEvent(
+                ticket=ticket["id"],
+                kind="transmission",
+                author="agent",
+                public=False,
+                body=question,
+                data={"uai": ticket["uai"], "transmission": transmission.id, "par": staff.id},
+            )
+        )

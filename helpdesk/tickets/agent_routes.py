@@ -13,7 +13,7 @@ from helpdesk.tickets import agent, stats
 from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.queue import PAGE_SIZE, QueueFilter, list_tickets, status_counts
 from helpdesk.tickets.service import STATUS_LABELS, utcnow
-from helpdesk.tickets.tables import STATUSES, Ticket
+from helpdesk.tickets.tables import STATUSES, Ticket, Transmission
 from helpdesk.web import PageNotFound, page
 
 CATEGORY_LABELS = {code: c.label for code, c in CATEGORIES.items()} | {
@@ -166,8 +166,14 @@ async def ticket_page_response(
         .order_by(Ticket.id, ascending=False)
         .limit(10)
     )
+    transmissions = (
+        await Transmission.select()
+        .where(Transmission.ticket == ticket["id"])
+        .order_by(Transmission.id)
+    )
     return page(
         "agent/ticket.html",
+        transmissions=transmissions,
         status_code=status_code,
         staff=staff,
         ticket=ticket,
@@ -226,6 +232,8 @@ async def ticket_action(request: Request, reference: FromPath[str]) -> Template 
                 priority=str(form.get("priority", "")),
                 category=str(form.get("category", "")),
             )
+        elif action == "transmettre":
+            await agent.transmit(staff, ticket, str(form.get("question", "")))
         elif action in ("repondre", "note"):
             await agent.add_message(
                 state,

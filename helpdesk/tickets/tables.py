@@ -109,6 +109,20 @@ class Attachment(Table, tablename="attachment"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class Transmission(Table, tablename="transmission"):
+    """An agent asks a school for what only it can do; the school answers in its space."""
+
+    ticket = ForeignKey(Ticket, index=True)
+    uai = Varchar(length=8, index=True)
+    question = Text()
+    answer = Text(default="")
+    status = Varchar(length=10, default="ouverte")  # ouverte | repondue
+    asked_by = Integer(null=True, default=None)
+    answered_by = Integer(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    answered_at = Timestamptz(null=True, default=None)
+
+
 class DeflectionEvent(Table, tablename="deflection_event"):
     """FAQ answers suggested on the form: shown, resolved the problem, or the request went on."""
 
@@ -128,6 +142,7 @@ TABLES = [
     IdempotencyKey,
     Attachment,
     DeflectionEvent,
+    Transmission,
 ]
 INDEXES = [
     "CREATE UNIQUE INDEX IF NOT EXISTS ticket_sequence_key ON ticket_sequence (academie, year)",

@@ -1,0 +1,151 @@
+"""The establishments' space: /etablissement."""
+
+from __future__ import annotations
+
+import secrets
+
+from litestar import Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from helpdesk.auth.service import Staff, require_staff
+from helpdesk.tickets import establishment
+from helpdesk.tickets.attachments import AttachmentError
+from helpdesk.tickets.routes import read_upload
+from helpdesk.tickets.service import (
+    STATUS_LABELS,
+    IdempotencyConflict,
+    TicketService,
+    body_fingerprint,
+)
+from helpdesk.web import PageNotFound, page
+
+
+async def school_staff(request: Request) -> Staff:
+    return await require_staff(request, "establishment")
+
+
+@get("/etablissement", include_in_schema=False)
+async def home(request: Request) -> Template:
+    staff = await school_staff(request)
+    return page(
+        "etablissement/index.html",
+        staff=staff,
+        tickets=await establishment.escalations(staff),
+        transmissions=await establishment.open_transmissions(staff),
+        status_labels=STATUS_LABELS,
+        categories=establishment.ESCALATION_CATEGORIES,
+        message=request.query_params.get("message", ""),
+    )
+
+
+def escalation_form(staff: Staff, values: dict, errors: dict, status_code: int = 200) -> Template:
+    return page(
+        "etablissement/signaler.html",
+        status_code=status_code,
+        staff=staff,
+        values=values,
+        errors=errors,
+        categories=establishment.ESCALATION_CATEGORIES,
+        modules=establishment.CONSOLE_MODULES,
+        form_id=values.get("form_id") or secrets.token_urlsafe(16),
+    )
+
+
+@get("/etablissement/signaler", include_in_schema=False)
+async def new_escalation(request: Request) -> Template:
+    staff = await school_staff(request)
+    return escalation_form(
+        staff,
+        {
+            "category": "etablissement_console",
+            "degre": "2nd",
+            "uai": staff.uais[0] if staff.uais else "",
+        },
+        {},
+    )
+
+
+@post("/etablissement/signaler", include_in_schema=False)
+async def create_escalation(request: Request) -> Template | Redirect:
+    staff = await school_staff(request)
+    state = request.app.state
+    form = await request.form()
+    clean, errors, values = establishment.validate_escalation(form, staff, state.academies)
+    upload = None
+    try:
+        upload = await read_upload(form, "piece_jointe", state.settings.max_attachment_bytes)
+    except AttachmentError as error:
+        errors["piece_jointe"] = str(error)
+    if errors:
+        return escalation_form(staff, values, errors, 422)
+    try:
+        created = await TicketService(state).create(
+            clean,
+            channel="escalation",
+            upload=upload,
+            idempotency_key=f"etab:{values['form_id']}" if values["form_id"] else "",
+            fingerprint=body_fingerprint(values),
+        )
+    except IdempotencyConflict:
+        return escalation_form(
+            staff,
+            {**values, "form_id": ""},
+            {"_": "Ce formulaire a déjà servi : vérifiez et renvoyez."},
+            422,
+        )
+    return Redirect(f"/etablissement/demandes/{created.reference}?nouvelle=1", status_code=303)
+
+
+async def own_escalation(request: Request, reference: str) -> tuple[Staff, dict]:
+    staff = await school_staff(request)
+    ticket = await establishment.escalation_for(staff, reference)
+    if ticket is None:
+        raise PageNotFound("Ce signalement n'existe pas pour vos établissements.")
+    return staff, ticket
+
+
+@get("/etablissement/demandes/{reference:str}", include_in_schema=False)
+async def escalation_page(request: Request, reference: FromPath[str]) -> Template:
+    staff, ticket = await own_escalation(request, reference)
+    timeline = await TicketService(request.app.state).public_timeline(ticket["id"])
+    return page(
+        "etablissement/demande.html",
+        staff=staff,
+        ticket=ticket,
+        timeline=timeline,
+        status_label=STATUS_LABELS[ticket["status"]],
+        categories=establishment.ESCALATION_CATEGORIES,
+        is_new=request.query_params.get("nouvelle") == "1",
+        errors={},
+    )
+
+
+@post("/etablissement/demandes/{reference:str}/repondre", include_in_schema=False)
+async def escalation_reply(request: Request, reference: FromPath[str]) -> Redirect:
+    staff, ticket = await own_escalation(request, reference)
+    form = await request.form()
+    message = establishment.text(form, "message", 5000)
+    if message:
+        created = await TicketService(request.app.state).reply(ticket, message, None)
+        if created:
+            return Redirect(
+                f"/etablissement/demandes/{created.reference}?nouvelle=1", status_code=303
+            )
+    return Redirect(f"/etablissement/demandes/{reference}", status_code=303)
+
+
+@post("/etablissement/transmissions/{transmission_id:int}", include_in_schema=False)
+async def answer(request: Request, transmission_id: FromPath[int]) -> Redirect:
+    staff = await school_staff(request)
+    form = await request.form()
+    text = establishment.text(form, "answer", 5000)
+    if not text:
+        return Redirect("/etablissement?message=Écrivez+votre+réponse.", status_code=303)
+    row = await establishment.answer_transmission(request.app.state, staff, transmission_id, text)
+    if row is None:
+        raise PageNotFound("Cette demande de l'académie n'existe pas pour vos établissements.")
+    return Redirect("/etablissement?message=Réponse+transmise+à+l'académie.", status_code=303)
+
+
+ROUTES = [home, new_escalation, create_escalation, escalation_page, escalation_reply, answer]
