@@ -320,3 +320,91 @@ async def transmit(staff: Staff, ticket: dict, question: str) -> None:
                 data={"uai": ticket["uai"], "transmission": transmission.id, "par": staff.id},
             )
         )
+
+
+async def merge_into(staff: Staff, ticket: dict, version: int, target_reference: str) -> dict:
+    """A duplicate goes into another ticket of the académie: it closes, pointing to the other."""
+    target = await ticket_for(staff, target_reference.strip().upper())
+    if target is None or target["id"] == ticket["id"]:
+        raise ActionRefused("Indiquez la référence d'une autre demande de votre académie.")
+    if target["status"] in ("clos", "spam"):
+        raise ActionRefused("La demande cible est close : rouvrez-la d'abord.")
+    now = utcnow()
+    events = [
+        TicketEvent(
+            kind="fusion",
+            author="agent",
+            public=True,
+            body=f"Demande regroupée avec la demande {target['reference']}, qui continue d'être traitée.",
+            data={"vers": target["reference"], "par": staff.id},
+        ),
+        status_event(staff, ticket["status"], "clos"),
+    ]
+    async with write_transaction(Ticket._meta.db):
+        updated = await apply_change(ticket, version, status_changes(ticket, "clos", now), events)
+        await TicketEvent.insert(
+            TicketEvent(
+                ticket=target["id"],
+                kind="fusion",
+                author="agent",
+                public=False,
+                body=f"La demande {ticket['reference']} a été regroupée ici.",
+                data={"depuis": ticket["reference"], "par": staff.id},
+            )
+        )
+    return updated
+
+
+async def transfer(state, staff: Staff, ticket: dict, version: int, academie_slug: str) -> dict:
+    """A misrouted ticket goes to another académie; a UAI of a third one is flagged."""
+    from helpdesk.contacts.service import academie_of_uai
+
+    target = state.academies.get(academie_slug)
+    if target is None or target.slug == ticket["academie"]:
+        raise ActionRefused("Choisissez une autre académie.")
+    note = f"Transférée de l'académie {ticket['academie']} vers {target.slug}."
+    flagged = False
+    if ticket["uai"]:
+        uai_academie = academie_of_uai(state.academies, ticket["uai"])
+        if uai_academie is None or uai_academie.slug != target.slug:
+            flagged = True
+            note += (
+                f" Attention : l'UAI {ticket['uai']} n'appartient pas à l'académie {target.slug}."
+            )
+    event = TicketEvent(
+        kind="transfert",
+        author="agent",
+        public=False,
+        body=note,
+        data={
+            "de": ticket["academie"],
+            "vers": target.slug,
+            "uai_incoherent": flagged,
+            "par": staff.id,
+        },
+    )
+    changes = {Ticket.academie: target.slug, Ticket.assignee_id: None}
+    async with write_transaction(Ticket._meta.db):
+        updated = await apply_change(ticket, version, changes, [event])
+    forget_counts(target.slug)
+    return updated
+
+
+def uai_mismatch(state, ticket: dict) -> str:
+    """The académie of the ticket's UAI when it is not the ticket's own, else ""."""
+    from helpdesk.contacts.service import academie_of_uai
+
+    if not ticket["uai"]:
+        return ""
+    found = academie_of_uai(state.academies, ticket["uai"])
+    return found.nom_complet if found and found.slug != ticket["academie"] else ""
+
+
+async def canned_answers(academie: str) -> list[dict]:
+    from helpdesk.tickets.tables import CannedAnswer
+
+    return (
+        await CannedAnswer.select()
+        .where(CannedAnswer.academie == academie)
+        .order_by(CannedAnswer.title)
+    )

@@ -13,7 +13,7 @@ from helpdesk.tickets import agent, stats
 from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.queue import PAGE_SIZE, QueueFilter, list_tickets, status_counts
 from helpdesk.tickets.service import STATUS_LABELS, utcnow
-from helpdesk.tickets.tables import STATUSES, Ticket, Transmission
+from helpdesk.tickets.tables import STATUSES, CannedAnswer, Ticket, Transmission
 from helpdesk.web import PageNotFound, page
 
 CATEGORY_LABELS = {code: c.label for code, c in CATEGORIES.items()} | {
@@ -166,6 +166,7 @@ async def ticket_page_response(
         .order_by(Ticket.id, ascending=False)
         .limit(10)
     )
+    draft = draft or insertable_answer(request, await agent.canned_answers(staff.academie))
     transmissions = (
         await Transmission.select()
         .where(Transmission.ticket == ticket["id"])
@@ -174,6 +175,10 @@ async def ticket_page_response(
     return page(
         "agent/ticket.html",
         transmissions=transmissions,
+        canned=await agent.canned_answers(staff.academie),
+        faq_questions=state.faq.faq.questions,
+        uai_mismatch=agent.uai_mismatch(state, ticket),
+        all_academies=state.academies.all,
         status_code=status_code,
         staff=staff,
         ticket=ticket,
@@ -192,6 +197,16 @@ async def ticket_page_response(
         now=utcnow(),
         message=request.query_params.get("message", ""),
     )
+
+
+def insertable_answer(request: Request, canned: list[dict]) -> str:
+    """?modele=<id> or ?faq=<slug>: a canned answer or a FAQ answer put in the reply box."""
+    params = request.query_params
+    chosen = params.get("modele", "")
+    if chosen.isdigit():
+        return next((c["body"] for c in canned if c["id"] == int(chosen)), "")
+    question = request.app.state.faq.question(params.get("faq", ""))
+    return f"{question.title}\n\n{question.answer_text}" if question else ""
 
 
 @get("/agent/tickets/{reference:str}", include_in_schema=False)
@@ -232,6 +247,13 @@ async def ticket_action(request: Request, reference: FromPath[str]) -> Template 
                 priority=str(form.get("priority", "")),
                 category=str(form.get("category", "")),
             )
+        elif action == "fusionner":
+            await agent.merge_into(staff, ticket, version, str(form.get("target", "")))
+        elif action == "transferer":
+            await agent.transfer(state, staff, ticket, version, str(form.get("academie", "")))
+            return Redirect(f"/agent?message=Demande+{reference}+transférée", status_code=303)
+        elif action == "spam":
+            await agent.set_fields(staff, ticket, version, status="spam")
         elif action == "transmettre":
             await agent.transmit(staff, ticket, str(form.get("question", "")))
         elif action in ("repondre", "note"):
@@ -298,4 +320,54 @@ async def statistics_csv(request: Request) -> Response:
     )
 
 
-ROUTES = [queue_page, bulk, ticket_page, ticket_action, statistics_page, statistics_csv]
+@get("/agent/reponses-types", include_in_schema=False)
+async def canned_page(request: Request) -> Template:
+    staff = await require_staff(request, "supervisor")
+    return page(
+        "agent/reponses_types.html",
+        staff=staff,
+        canned=await agent.canned_answers(staff.academie),
+        errors={},
+        current="/agent/reponses-types",
+    )
+
+
+@post("/agent/reponses-types", include_in_schema=False)
+async def canned_save(request: Request) -> Template | Redirect:
+    staff = await require_staff(request, "supervisor")
+    form = await request.form()
+    delete = str(form.get("supprimer", ""))
+    if delete.isdigit():
+        await CannedAnswer.delete().where(
+            (CannedAnswer.id == int(delete)) & (CannedAnswer.academie == staff.academie)
+        )
+        return Redirect("/agent/reponses-types", status_code=303)
+    title, body = str(form.get("title", "")).strip(), str(form.get("body", "")).strip()
+    errors = {}
+    if not title or len(title) > 200:
+        errors["title"] = "Donnez un titre (200 caractères au plus)."
+    if not body or len(body) > 10_000:
+        errors["body"] = "Écrivez la réponse (10 000 caractères au plus)."
+    if errors:
+        return page(
+            "agent/reponses_types.html",
+            status_code=422,
+            staff=staff,
+            errors=errors,
+            canned=await agent.canned_answers(staff.academie),
+            current="/agent/reponses-types",
+        )
+    await CannedAnswer.insert(CannedAnswer(academie=staff.academie, title=title, body=body))
+    return Redirect("/agent/reponses-types", status_code=303)
+
+
+ROUTES = [
+    queue_page,
+    bulk,
+    ticket_page,
+    ticket_action,
+    statistics_page,
+    statistics_csv,
+    canned_page,
+    canned_save,
+]

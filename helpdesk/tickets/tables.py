@@ -123,6 +123,15 @@ class Transmission(Table, tablename="transmission"):
     answered_at = Timestamptz(null=True, default=None)
 
 
+class CannedAnswer(Table, tablename="canned_answer"):
+    """Answers the académie's supervisors prepare for frequent cases."""
+
+    academie = Varchar(length=40, index=True)
+    title = Varchar(length=200)
+    body = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class DeflectionEvent(Table, tablename="deflection_event"):
     """FAQ answers suggested on the form: shown, resolved the problem, or the request went on."""
 
@@ -143,6 +152,7 @@ TABLES = [
     Attachment,
     DeflectionEvent,
     Transmission,
+    CannedAnswer,
 ]
 INDEXES = [
     "CREATE UNIQUE INDEX IF NOT EXISTS ticket_sequence_key ON ticket_sequence (academie, year)",

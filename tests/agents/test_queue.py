@@ -297,3 +297,81 @@ async def test_ticket_page_proposes_the_suggested_category(agent_client):
         },
     )
     assert (await Ticket.select(Ticket.category).first())["category"] == "rattachement"
+
+
+async def test_merge_a_duplicate_into_another_ticket(agent_client):
+    first = await api_ticket(agent_client)
+    duplicate = await api_ticket(agent_client)
+    ticket = await Ticket.select().where(Ticket.reference == duplicate).first()
+    await staff_post(
+        agent_client,
+        f"/agent/tickets/{duplicate}",
+        {"action": "fusionner", "version": ticket["version"], "target": first},
+    )
+    merged = await Ticket.select().where(Ticket.reference == duplicate).first()
+    assert merged["status"] == "clos"
+    assert await TicketEvent.count().where(TicketEvent.kind == "fusion") == 2
+    refused = await staff_post(
+        agent_client,
+        f"/agent/tickets/{first}",
+        {
+            "action": "fusionner",
+            "version": (await Ticket.select().where(Ticket.reference == first).first())["version"],
+            "target": "OT-0000-000000",
+        },
+    )
+    assert refused.status_code == 422
+
+
+async def test_transfer_flags_a_uai_of_another_academie(agent_client):
+    reference = await api_ticket(agent_client)  # UAI 0450782F: Orléans-Tours
+    ticket = await Ticket.select().first()
+    await staff_post(
+        agent_client,
+        f"/agent/tickets/{reference}",
+        {"action": "transferer", "version": ticket["version"], "academie": "lyon"},
+    )
+    moved = await Ticket.select().first()
+    assert moved["academie"] == "lyon"
+    event = await TicketEvent.select().where(TicketEvent.kind == "transfert").first()
+    assert "n'appartient pas à l'académie lyon" in event["body"]
+    assert (
+        await agent_client.get(f"/agent/tickets/{reference}")
+    ).status_code == 404  # gone from OT
+    await login(agent_client, "agent@lyon.fr")
+    page = text_of(await agent_client.get(f"/agent/tickets/{reference}"))
+    assert "cette demande est peut-être mal orientée" in page
+
+
+async def test_canned_answers_and_faq_answers_are_insertable(agent_client):
+    await make_staff("chef@ot.fr", role="supervisor")
+    await login(agent_client, "chef@ot.fr")
+    await staff_post(
+        agent_client,
+        "/agent/reponses-types",
+        {"title": "Date corrigée", "body": "La date est corrigée : reprenez l'activation demain."},
+    )
+    reference = await api_ticket(agent_client)
+    from helpdesk.tickets.tables import CannedAnswer
+
+    canned = await CannedAnswer.select().first()
+    filled = text_of(
+        await agent_client.get(f"/agent/tickets/{reference}", params={"modele": canned["id"]})
+    )
+    assert "reprenez l'activation demain" in filled
+    faq = text_of(
+        await agent_client.get(f"/agent/tickets/{reference}", params={"faq": "identifiant-perdu"})
+    )
+    box = faq.split('name="body"', 1)[1].split("</textarea>", 1)[0]
+    assert "identifiant" in box and len(box) > 100
+
+
+async def test_mark_spam(agent_client):
+    reference = await api_ticket(agent_client)
+    ticket = await Ticket.select().first()
+    await staff_post(
+        agent_client,
+        f"/agent/tickets/{reference}",
+        {"action": "spam", "version": ticket["version"]},
+    )
+    assert (await Ticket.select().first())["status"] == "spam"
