@@ -23,6 +23,7 @@ from litestar.template.config import TemplateConfig
 from piccolo.engine.postgres import PostgresEngine
 
 from helpdesk import PROJECT_DIR
+from helpdesk.auth import admin_routes
 from helpdesk.auth import routes as auth_routes
 from helpdesk.contacts import routes as contacts_routes
 from helpdesk.contacts.academies import load_academies
@@ -182,6 +183,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *auth_routes.PAGE_ROUTES,
             *agent_routes.ROUTES,
             *establishment_routes.ROUTES,
+            *admin_routes.ROUTES,
         ],
         middleware=[sessions.middleware, csrf_middleware],
     )

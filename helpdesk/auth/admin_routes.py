@@ -1,0 +1,149 @@
+"""Managing staff accounts: admins for everyone, supervisors for their académie's agents."""
+
+from __future__ import annotations
+
+import secrets
+
+from litestar import Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from helpdesk.auth import service
+from helpdesk.auth.tables import ROLE_LABELS, ROLES, User
+from helpdesk.contacts.uai import UaiError, normalise_uai
+from helpdesk.mail.service import queue_mail
+from helpdesk.web import PageNotFound, page
+
+
+def manageable(staff: service.Staff):
+    """Which accounts this person manages: all for an admin, the académie's agents for a supervisor."""
+    if staff.role == "admin":
+        return User.id > 0
+    return (User.academie == staff.academie) & (User.role == "agent")
+
+
+async def users_page(
+    request: Request, staff: service.Staff, errors=None, values=None, status_code=200
+) -> Template:
+    users = (
+        await User.select(
+            User.id,
+            User.email,
+            User.name,
+            User.role,
+            User.academie,
+            User.uais,
+            User.active,
+            User.totp_required,
+            User.last_login_at,
+        )
+        .where(manageable(staff))
+        .order_by(User.email)
+        .output(load_json=True)
+    )
+    roles = ROLES if staff.role == "admin" else ("agent",)
+    return page(
+        "auth/users.html",
+        status_code=status_code,
+        staff=staff,
+        users=users,
+        roles=roles,
+        role_labels=ROLE_LABELS,
+        errors=errors or {},
+        values=values or {},
+        academies=request.app.state.academies.all,
+        current="/admin/utilisateurs",
+    )
+
+
+@get("/admin/utilisateurs", include_in_schema=False)
+async def list_users(request: Request) -> Template:
+    staff = await service.require_staff(request, "admin", "supervisor")
+    return await users_page(request, staff)
+
+
+@post("/admin/utilisateurs", include_in_schema=False)
+async def create(request: Request) -> Template | Redirect:
+    staff = await service.require_staff(request, "admin", "supervisor")
+    form = await request.form()
+    values = {k: str(form.get(k, "")).strip() for k in ("email", "name", "role", "academie", "uai")}
+    errors = {}
+    if staff.role == "supervisor":
+        values["role"], values["academie"] = "agent", staff.academie
+    if "@" not in values["email"] or len(values["email"]) > 320:
+        errors["email"] = "Saisissez une adresse électronique valide."
+    elif await User.exists().where(User.email == values["email"].lower()):
+        errors["email"] = "Un compte existe déjà pour cette adresse."
+    if values["role"] not in ROLES:
+        errors["role"] = "Choisissez un rôle."
+    if values["role"] in ("agent", "supervisor") and not request.app.state.academies.get(
+        values["academie"]
+    ):
+        errors["academie"] = "Choisissez l'académie de l'agent."
+    uais = []
+    if values["role"] == "establishment":
+        try:
+            uais = [normalise_uai(u) for u in values["uai"].replace(",", " ").split()]
+        except UaiError as error:
+            errors["uai"] = str(error)
+        if not uais and "uai" not in errors:
+            errors["uai"] = "Indiquez au moins un code UAI."
+    if errors:
+        return await users_page(request, staff, errors, values, 422)
+    user_id = await service.create_user(
+        values["email"],
+        secrets.token_urlsafe(24),
+        values["role"],
+        academie=values["academie"],
+        uais=uais,
+        name=values["name"],
+    )
+    await invite(request, values["email"].lower())
+    await service.audit(
+        "compte_cree", staff.id, detail_email=values["email"], role=values["role"], user=user_id
+    )
+    return Redirect("/admin/utilisateurs", status_code=303)
+
+
+async def invite(request: Request, email: str) -> None:
+    """A new account chooses its own password through the lost-password link."""
+    state = request.app.state
+    started = await service.start_password_reset(email)
+    if started:
+        user, token = started
+        await queue_mail(
+            state.jinja,
+            state.settings,
+            to=email,
+            subject="Votre compte de l'assistance ÉduConnect",
+            template="mot_de_passe_agent",
+            context={
+                "user": user,
+                "url": f"{state.settings.public_base_url}/connexion/nouveau-mot-de-passe/{token}",
+            },
+            kind="invitation",
+        )
+
+
+@post("/admin/utilisateurs/{user_id:int}", include_in_schema=False)
+async def update(request: Request, user_id: FromPath[int]) -> Redirect:
+    staff = await service.require_staff(request, "admin", "supervisor")
+    target = await User.select().where((User.id == user_id) & manageable(staff)).first()
+    if target is None or target["id"] == staff.id:
+        raise PageNotFound("Ce compte n'existe pas, ou vous ne le gérez pas.")
+    action = str((await request.form()).get("action", ""))
+    if action == "desactiver":
+        await User.update({User.active: False, User.session_epoch: User.session_epoch + 1}).where(
+            User.id == user_id
+        )
+    elif action == "activer":
+        await User.update({User.active: True}).where(User.id == user_id)
+    elif action == "exiger_totp":
+        await User.update({User.totp_required: True}).where(User.id == user_id)
+    elif action == "reinitialiser":
+        await invite(request, target["email"])
+    await service.audit(f"compte_{action}", staff.id, user=user_id)
+    return Redirect("/admin/utilisateurs", status_code=303)
+
+
+ROUTES = [list_users, create, update]
