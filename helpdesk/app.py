@@ -38,10 +38,11 @@ from helpdesk.settings import Settings, load_settings
 from helpdesk.site import routes as site_routes
 from helpdesk.tickets import agent_api, agent_routes, establishment_routes
 from helpdesk.tickets import routes as ticket_routes
+from helpdesk.tickets.incidents import IncidentBoard
 from helpdesk.tickets.service import housekeeping_loop
 from helpdesk.triage import routes as triage_routes
 from helpdesk.web import (
-    CachedPage,
+    PageCache,
     http_exception_handler,
     internal_error_handler,
     make_environment,
@@ -55,7 +56,8 @@ def build_state(settings: Settings) -> State:
     bind(engine)
     academies = load_academies()
     faq = FaqService.load()
-    jinja = make_environment(settings=settings, academies=academies.all)
+    incidents = IncidentBoard()
+    jinja = make_environment(settings=settings, academies=academies.all, incidents=incidents)
     state = State(
         {
             "settings": settings,
@@ -64,13 +66,10 @@ def build_state(settings: Settings) -> State:
             "academies": academies,
             "faq": faq,
             "rate_limiter": RateLimiter(settings.redis_url, settings.rate_limit_disabled),
+            "incidents": incidents,
         }
     )
-    state.faq_page = CachedPage.from_html(faq_routes.render_faq_page(state))
-    state.static_pages = {
-        name: CachedPage.from_html(jinja.get_template(template).render())
-        for name, template in site_routes.STATIC_PAGES.items()
-    }
+    state.page_cache = PageCache()
     return state
 
 
@@ -128,8 +127,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await engine.start_connection_pool(min_size=1, max_size=settings.database_pool_size)
         try:
             await migrate(engine)
-            async with mail_sending(app):
-                yield
+            await app.state.incidents.refresh()
+            stop = asyncio.Event()
+            board = asyncio.create_task(app.state.incidents.run(stop))
+            try:
+                async with mail_sending(app):
+                    yield
+            finally:
+                stop.set()
+                await board
         finally:
             if pooled:
                 await engine.close_connection_pool()

@@ -28,8 +28,12 @@ def render_faq_page(request_state, query: str = "") -> str:
 async def aide(request: Request) -> Response:
     query = request.query_params.get("q", "").strip()[:MAX_QUERY_LENGTH]
     if not query:
-        # The FAQ changes only on deploy: rendered once at start, served with validators.
-        return request.app.state.faq_page.respond(request)
+        # The FAQ changes only on deploy: rendered once, served with validators.
+        state = request.app.state
+        cached = state.page_cache.get(
+            "aide", state.incidents.signature, lambda: render_faq_page(state)
+        )
+        return cached.respond(request)
     return Response(render_faq_page(request.app.state, query), media_type=HTML)
 
 

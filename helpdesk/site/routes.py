@@ -7,24 +7,34 @@ from litestar import Request, Response, get
 from helpdesk.db import is_postgres
 
 
+def static_page(request: Request, name: str) -> Response:
+    """A page rendered once per state of the incident banner, served with validators."""
+    state = request.app.state
+    template = STATIC_PAGES[name]
+    cached = state.page_cache.get(
+        name, state.incidents.signature, lambda: state.jinja.get_template(template).render()
+    )
+    return cached.respond(request)
+
+
 @get("/", include_in_schema=False)
 async def home(request: Request) -> Response:
-    return request.app.state.static_pages["home"].respond(request)
+    return static_page(request, "home")
 
 
 @get("/accessibilite", include_in_schema=False)
 async def accessibility(request: Request) -> Response:
-    return request.app.state.static_pages["accessibilite"].respond(request)
+    return static_page(request, "accessibilite")
 
 
 @get("/mentions-legales", include_in_schema=False)
 async def legal(request: Request) -> Response:
-    return request.app.state.static_pages["mentions-legales"].respond(request)
+    return static_page(request, "mentions-legales")
 
 
 @get("/donnees-personnelles", include_in_schema=False)
 async def personal_data(request: Request) -> Response:
-    return request.app.state.static_pages["donnees-personnelles"].respond(request)
+    return static_page(request, "donnees-personnelles")
 
 
 @get("/health", tags=["Santé"], summary="État du service")

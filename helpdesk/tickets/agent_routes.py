@@ -9,7 +9,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from helpdesk.auth.service import Staff, require_staff
-from helpdesk.tickets import agent, stats
+from helpdesk.tickets import agent, incidents, stats
 from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.queue import PAGE_SIZE, QueueFilter, list_tickets, status_counts
 from helpdesk.tickets.service import STATUS_LABELS, utcnow
@@ -175,6 +175,7 @@ async def ticket_page_response(
     return page(
         "agent/ticket.html",
         transmissions=transmissions,
+        open_incidents=[i for i in state.incidents.open if i["academie"] == staff.academie],
         canned=await agent.canned_answers(staff.academie),
         faq_questions=state.faq.faq.questions,
         uai_mismatch=agent.uai_mismatch(state, ticket),
@@ -254,6 +255,9 @@ async def ticket_action(request: Request, reference: FromPath[str]) -> Template 
             return Redirect(f"/agent?message=Demande+{reference}+transférée", status_code=303)
         elif action == "spam":
             await agent.set_fields(staff, ticket, version, status="spam")
+        elif action == "incident":
+            chosen = str(form.get("incident", ""))
+            await incidents.link(staff, ticket, int(chosen) if chosen.isdigit() else None)
         elif action == "transmettre":
             await agent.transmit(staff, ticket, str(form.get("question", "")))
         elif action in ("repondre", "note"):
@@ -361,7 +365,60 @@ async def canned_save(request: Request) -> Template | Redirect:
     return Redirect("/agent/reponses-types", status_code=303)
 
 
+@get("/agent/incidents", include_in_schema=False)
+async def incidents_page(request: Request) -> Template:
+    staff = await require_staff(request, "supervisor")
+    return page(
+        "agent/incidents.html",
+        staff=staff,
+        errors={},
+        current="/agent/incidents",
+        rows=await incidents.incidents_of(staff.academie),
+        message=request.query_params.get("message", ""),
+    )
+
+
+@post("/agent/incidents", include_in_schema=False)
+async def incidents_action(request: Request) -> Template | Redirect:
+    staff = await require_staff(request, "supervisor")
+    state = request.app.state
+    form = await request.form()
+    title, text = str(form.get("title", "")).strip(), str(form.get("message", "")).strip()
+    closing = str(form.get("fermer", ""))
+    errors = {}
+    if not text or len(text) > 2000:
+        errors["message"] = "Écrivez le message (2 000 caractères au plus)."
+    if not closing.isdigit() and (not title or len(title) > 200):
+        errors["title"] = "Donnez un titre (200 caractères au plus)."
+    if errors:
+        return page(
+            "agent/incidents.html",
+            status_code=422,
+            staff=staff,
+            errors=errors,
+            current="/agent/incidents",
+            rows=await incidents.incidents_of(staff.academie),
+            message="",
+        )
+    if closing.isdigit():
+        try:
+            answered = await incidents.close_incident(state, staff, int(closing), text)
+        except agent.ActionRefused as refused:
+            raise PageNotFound(str(refused)) from refused
+        return Redirect(
+            f"/agent/incidents?message=Incident+clos+:+{answered}+demande(s)+informée(s)",
+            status_code=303,
+        )
+    await incidents.open_incident(staff, title, text)
+    await state.incidents.refresh()
+    return Redirect(
+        "/agent/incidents?message=Incident+ouvert+:+le+bandeau+est+affiché", status_code=303
+    )
+
+
 ROUTES = [
+    incidents_page,
+    incidents_action,
     queue_page,
     bulk,
     ticket_page,

@@ -55,6 +55,7 @@ class Ticket(Table, tablename="ticket"):
     details = JSON(default="{}")
     parent_ticket = ForeignKey("self", null=True, default=None)
     assignee_id = Integer(null=True, default=None, index=True)
+    incident_id = Integer(null=True, default=None, index=True)
     version = Integer(default=1)  # raised by every change: a stale page is detected
     suggested_category = Varchar(length=40, default="")  # what the text says, by the triage
     suggested_confidence = Real(default=0.0)
@@ -123,6 +124,19 @@ class Transmission(Table, tablename="transmission"):
     answered_at = Timestamptz(null=True, default=None)
 
 
+class Incident(Table, tablename="incident"):
+    """ÉduConnect itself down or in maintenance: a banner for everyone, tickets linked to it."""
+
+    academie = Varchar(length=40, index=True)
+    title = Varchar(length=200)
+    message = Text()
+    status = Varchar(length=10, default="ouvert")  # ouvert | clos
+    closing_message = Text(default="")
+    opened_by = Integer(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    closed_at = Timestamptz(null=True, default=None)
+
+
 class CannedAnswer(Table, tablename="canned_answer"):
     """Answers the académie's supervisors prepare for frequent cases."""
 
@@ -153,6 +167,7 @@ TABLES = [
     DeflectionEvent,
     Transmission,
     CannedAnswer,
+    Incident,
 ]
 INDEXES = [
     "CREATE UNIQUE INDEX IF NOT EXISTS ticket_sequence_key ON ticket_sequence (academie, year)",

@@ -1,0 +1,125 @@
+"""Incidents: when ÉduConnect is down or in maintenance (guide §9), a supervisor says so once:
+a banner on the public pages and the form, tickets linked, one public reply to all at the end."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from helpdesk.auth.service import Staff
+from helpdesk.tickets import agent
+from helpdesk.tickets.service import utcnow
+from helpdesk.tickets.tables import Incident, Ticket, TicketEvent
+
+REFRESH_SECONDS = 15.0  # other processes see a new incident within this delay
+
+
+class IncidentBoard:
+    """The open incidents, as every page of this process shows them (refreshed periodically)."""
+
+    def __init__(self):
+        self.open: list[dict] = []
+
+    @property
+    def signature(self) -> tuple:
+        return tuple(incident["id"] for incident in self.open)
+
+    def __call__(self) -> list[dict]:  # Jinja: {% for incident in incidents() %}
+        return self.open
+
+    async def refresh(self) -> None:
+        self.open = await Incident.select().where(Incident.status == "ouvert").order_by(Incident.id)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.refresh()
+            except Exception:  # keep the last known banner if the database hiccups
+                logging.getLogger("helpdesk").exception("Lecture des incidents impossible")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=REFRESH_SECONDS)
+            except TimeoutError:
+                pass
+
+
+async def open_incident(staff: Staff, title: str, message: str) -> int:
+    incident = Incident(academie=staff.academie, title=title, message=message, opened_by=staff.id)
+    await incident.save()
+    return incident.id
+
+
+async def incidents_of(academie: str) -> list[dict]:
+    return (
+        await Incident.select()
+        .where(Incident.academie == academie)
+        .order_by(Incident.id, ascending=False)
+        .limit(50)
+    )
+
+
+async def link(staff: Staff, ticket: dict, incident_id: int | None) -> None:
+    if incident_id is not None and not await Incident.exists().where(
+        (Incident.id == incident_id)
+        & (Incident.academie == staff.academie)
+        & (Incident.status == "ouvert")
+    ):
+        raise agent.ActionRefused("Cet incident n'est pas ouvert dans votre académie.")
+    await Ticket.update(
+        {Ticket.incident_id: incident_id, Ticket.version: Ticket.version + 1}
+    ).where(Ticket.id == ticket["id"])
+    await TicketEvent.insert(
+        TicketEvent(
+            ticket=ticket["id"],
+            kind="incident",
+            author="agent",
+            public=False,
+            body="Rattachée à l'incident en cours." if incident_id else "Détachée de l'incident.",
+            data={"incident": incident_id, "par": staff.id},
+        )
+    )
+
+
+async def close_incident(state, staff: Staff, incident_id: int, message: str) -> int:
+    """Close it and send the same public reply to every open ticket linked to it."""
+    incident = (
+        await Incident.select()
+        .where(
+            (Incident.id == incident_id)
+            & (Incident.academie == staff.academie)
+            & (Incident.status == "ouvert")
+        )
+        .first()
+    )
+    if incident is None:
+        raise agent.ActionRefused("Cet incident n'est pas ouvert dans votre académie.")
+    await Incident.update(
+        {
+            Incident.status: "clos",
+            Incident.closed_at: utcnow(),
+            Incident.closing_message: message,
+        }
+    ).where(Incident.id == incident_id)
+    tickets = await Ticket.select().where(
+        (Ticket.incident_id == incident_id) & Ticket.status.not_in(["clos", "spam", "resolu"])
+    )
+    answered = 0
+    for ticket in tickets:
+        try:
+            await agent.add_message(
+                state,
+                staff,
+                ticket,
+                ticket["version"],
+                message,
+                internal=False,
+                new_status="resolu",
+            )
+            answered += 1
+        except agent.StaleTicket:  # changed meanwhile: answer it with its fresh version
+            fresh = await Ticket.select().where(Ticket.id == ticket["id"]).first()
+            await agent.add_message(
+                state, staff, fresh, fresh["version"], message, internal=False, new_status="resolu"
+            )
+            answered += 1
+    await state.incidents.refresh()
+    return answered
