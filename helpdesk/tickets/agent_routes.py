@@ -9,7 +9,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from helpdesk.auth.service import Staff, require_staff
-from helpdesk.tickets import agent, incidents, stats
+from helpdesk.tickets import agent, incidents, sla, stats
 from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.queue import PAGE_SIZE, QueueFilter, list_tickets, status_counts
 from helpdesk.tickets.service import STATUS_LABELS, utcnow
@@ -416,7 +416,60 @@ async def incidents_action(request: Request) -> Template | Redirect:
     )
 
 
+@get("/agent/echeances", include_in_schema=False)
+async def sla_page(request: Request) -> Template:
+    staff = await require_staff(request, "supervisor")
+    saved = await sla.academie_targets(staff.academie)
+    targets = {c: saved.get(c, sla.DEFAULT_TARGETS[c]) for c in sla.DEFAULT_TARGETS}
+    return page(
+        "agent/echeances.html",
+        staff=staff,
+        targets=targets,
+        categories=SHORT_CATEGORY,
+        errors={},
+        current="/agent/echeances",
+        message=request.query_params.get("message", ""),
+    )
+
+
+@post("/agent/echeances", include_in_schema=False)
+async def sla_save(request: Request) -> Template | Redirect:
+    staff = await require_staff(request, "supervisor")
+    form = await request.form()
+    targets, errors = {}, {}
+    for code in sla.DEFAULT_TARGETS:
+        try:
+            first = float(str(form.get(f"{code}_premiere", "")).replace(",", "."))
+            resolution = float(str(form.get(f"{code}_resolution", "")).replace(",", "."))
+        except ValueError:
+            errors[code] = "Indiquez des nombres d'heures ouvrées."
+            continue
+        if not (0 < first <= resolution <= 2000):
+            errors[code] = (
+                "La première réponse doit venir avant la résolution (entre 0 et 2 000 h)."
+            )
+        targets[code] = (first, resolution)
+    if errors:
+        return page(
+            "agent/echeances.html",
+            status_code=422,
+            staff=staff,
+            targets={c: targets.get(c, sla.DEFAULT_TARGETS[c]) for c in sla.DEFAULT_TARGETS},
+            categories=SHORT_CATEGORY,
+            errors=errors,
+            current="/agent/echeances",
+            message="",
+        )
+    await sla.save_targets(staff.academie, targets)
+    return Redirect(
+        "/agent/echeances?message=Échéances+enregistrées+(pour+les+nouvelles+demandes)",
+        status_code=303,
+    )
+
+
 ROUTES = [
+    sla_page,
+    sla_save,
     incidents_page,
     incidents_action,
     queue_page,

@@ -17,7 +17,7 @@ from helpdesk.db import write_transaction
 from helpdesk.mail.service import queue_mail
 from helpdesk.text import fold
 from helpdesk.tickets.attachments import Upload, store
-from helpdesk.tickets.sla import initial_due
+from helpdesk.tickets.sla import academie_targets, initial_due
 from helpdesk.tickets.tables import (
     OPEN_STATUSES,
     Attachment,
@@ -164,7 +164,8 @@ class TicketService:
         academie = self.state.academies.get(request.academie)
         now = utcnow()
         fields = asdict(request)
-        first_due, resolution_due = initial_due(now, request.category)
+        overrides = await academie_targets(request.academie)
+        first_due, resolution_due = initial_due(now, request.category, overrides)
         suggested = triage_of(self.state).classify(request.message)
         async with write_transaction(self.engine):
             reference = await next_reference(academie.slug, academie.prefix, now.year)

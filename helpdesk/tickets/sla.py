@@ -73,3 +73,23 @@ def initial_due(
 ) -> tuple[dt.datetime, dt.datetime]:
     first, resolution = targets_for(category, overrides)
     return add_working_time(created, first * 60), add_working_time(created, resolution * 60)
+
+
+async def academie_targets(academie: str) -> dict[str, tuple[float, float]]:
+    """The supervisor's targets of this académie, by category."""
+    from helpdesk.tickets.tables import SlaTarget
+
+    rows = await SlaTarget.select().where(SlaTarget.academie == academie)
+    return {r["category"]: (r["first_response_hours"], r["resolution_hours"]) for r in rows}
+
+
+async def save_targets(academie: str, targets: dict[str, tuple[float, float]]) -> None:
+    from helpdesk.tickets.tables import SlaTarget
+
+    await SlaTarget.delete().where(SlaTarget.academie == academie)
+    await SlaTarget.insert(
+        *[
+            SlaTarget(academie=academie, category=c, first_response_hours=f, resolution_hours=r)
+            for c, (f, r) in targets.items()
+        ]
+    )

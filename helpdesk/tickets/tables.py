@@ -137,6 +137,15 @@ class Incident(Table, tablename="incident"):
     closed_at = Timestamptz(null=True, default=None)
 
 
+class SlaTarget(Table, tablename="sla_target"):
+    """A supervisor's targets for a category, in working hours (defaults in tickets/sla.py)."""
+
+    academie = Varchar(length=40, index=True)
+    category = Varchar(length=40)
+    first_response_hours = Real()
+    resolution_hours = Real()
+
+
 class CannedAnswer(Table, tablename="canned_answer"):
     """Answers the académie's supervisors prepare for frequent cases."""
 
@@ -168,8 +177,10 @@ TABLES = [
     Transmission,
     CannedAnswer,
     Incident,
+    SlaTarget,
 ]
 INDEXES = [
+    "CREATE UNIQUE INDEX IF NOT EXISTS sla_target_key ON sla_target (academie, category)",
     "CREATE UNIQUE INDEX IF NOT EXISTS ticket_sequence_key ON ticket_sequence (academie, year)",
     "CREATE INDEX IF NOT EXISTS ticket_queue ON ticket (academie, status, created_at, id)",
     "CREATE INDEX IF NOT EXISTS ticket_academie_created ON ticket (academie, created_at, id)",

@@ -375,3 +375,35 @@ async def test_mark_spam(agent_client):
         {"action": "spam", "version": ticket["version"]},
     )
     assert (await Ticket.select().first())["status"] == "spam"
+
+
+async def test_supervisor_sets_the_targets_that_new_tickets_follow(agent_client):
+    await make_staff("chef@ot.fr", role="supervisor")
+    await login(agent_client, "chef@ot.fr")
+    form = {
+        f"{c}_premiere": "8"
+        for c in (
+            "date_naissance",
+            "rattachement",
+            "mail_confirmation",
+            "identifiant_perdu",
+            "mot_de_passe",
+            "auto_inscription",
+            "compte_compromis",
+            "demarche_en_ligne",
+            "etablissement_console",
+            "autre",
+        )
+    }
+    form |= {k.replace("_premiere", "_resolution"): "40" for k in list(form)}
+    bad = await staff_post(agent_client, "/agent/echeances", {**form, "autre_premiere": "50"})
+    assert bad.status_code == 422 and "avant la résolution" in text_of(bad)
+    await staff_post(
+        agent_client,
+        "/agent/echeances",
+        {**form, "date_naissance_premiere": "1", "date_naissance_resolution": "2"},
+    )
+    await api_ticket(agent_client)
+    ticket = await Ticket.select().first()
+    span = working_minutes_between(ticket["created_at"], ticket["first_response_due_at"])
+    assert abs(span - 60) < 1
