@@ -59,6 +59,7 @@ def make_engine(url: str) -> Engine:
 # Each domain's tables module exposes TABLES (creation order) and INDEXES (DDL statements).
 TABLE_MODULES = [
     "helpdesk.faq.tables",
+    "helpdesk.contacts.tables",
     "helpdesk.mail.tables",
     "helpdesk.auth.tables",
     "helpdesk.tickets.tables",

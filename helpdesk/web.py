@@ -66,6 +66,23 @@ class CachedPage:
         return Response(self.body, media_type=HTML, headers=headers)
 
 
+class PageCache:
+    """Pages rendered once per state of the incident banner (they change only on deploy or
+    when an incident opens or closes)."""
+
+    def __init__(self):
+        self._pages: dict[tuple, CachedPage] = {}
+
+    def get(self, name: str, signature: tuple, render) -> CachedPage:
+        key = (name, signature)
+        cached = self._pages.get(key)
+        if cached is None:
+            if len(self._pages) > 200:  # old banner states are not needed any more
+                self._pages.clear()
+            cached = self._pages[key] = CachedPage.from_html(render())
+        return cached
+
+
 def page(template: str, status_code: int = 200, **context: object) -> Template:
     return Template(template_name=template, context=context, status_code=status_code)
 

@@ -62,3 +62,33 @@ def academie_of_uai(academies: Academies, uai: str) -> Academie | None:
     """The académie of a valid UAI, or None when it lies outside every académie."""
     place = uai_place(uai)
     return from_uai_place(academies, place.uai, place.departement).academie
+
+
+AUDIENCES = ("premier_degre", "second_degre", "etablissements")
+
+
+async def with_overrides(academie: Academie) -> Academie:
+    """The académie with the contact details its supervisors changed."""
+    from dataclasses import replace
+
+    from helpdesk.contacts.academies import Modality
+    from helpdesk.contacts.tables import ContactOverride
+
+    rows = await ContactOverride.select().where(ContactOverride.academie == academie.slug)
+    changes = {
+        row["audience"]: Modality(
+            row["formulaire"], row["telephone"], row["courriel"], row["consigne"]
+        )
+        for row in rows
+        if row["audience"] in AUDIENCES
+    }
+    return replace(academie, **changes) if changes else academie
+
+
+async def save_override(academie: str, audience: str, modality: dict[str, str]) -> None:
+    from helpdesk.contacts.tables import ContactOverride
+
+    await ContactOverride.delete().where(
+        (ContactOverride.academie == academie) & (ContactOverride.audience == audience)
+    )
+    await ContactOverride.insert(ContactOverride(academie=academie, audience=audience, **modality))

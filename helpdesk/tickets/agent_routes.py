@@ -9,6 +9,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from helpdesk.auth.service import Staff, require_staff
+from helpdesk.contacts.service import AUDIENCES, save_override, with_overrides
 from helpdesk.tickets import agent, incidents, sla, stats
 from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.queue import PAGE_SIZE, QueueFilter, list_tickets, status_counts
@@ -467,7 +468,60 @@ async def sla_save(request: Request) -> Template | Redirect:
     )
 
 
+@get("/agent/contact", include_in_schema=False)
+async def contact_card(request: Request) -> Template:
+    staff = await require_staff(request, "supervisor")
+    academie = await with_overrides(request.app.state.academies.get(staff.academie))
+    return page(
+        "agent/contact.html",
+        staff=staff,
+        academie=academie,
+        errors={},
+        current="/agent/contact",
+        message=request.query_params.get("message", ""),
+    )
+
+
+@post("/agent/contact", include_in_schema=False)
+async def contact_card_save(request: Request) -> Template | Redirect:
+    staff = await require_staff(request, "supervisor")
+    form = await request.form()
+    errors, cards = {}, {}
+    for audience in AUDIENCES:
+        card = {
+            f: str(form.get(f"{audience}_{f}", "")).strip()
+            for f in ("formulaire", "telephone", "courriel", "consigne")
+        }
+        if card["formulaire"] and not card["formulaire"].startswith("https://"):
+            errors[f"{audience}_formulaire"] = "L'adresse du formulaire commence par https://."
+        if card["courriel"] and ("@" not in card["courriel"] or len(card["courriel"]) > 320):
+            errors[f"{audience}_courriel"] = "Saisissez une adresse électronique valide."
+        if (
+            len(card["telephone"]) > 40
+            or len(card["consigne"]) > 500
+            or len(card["formulaire"]) > 300
+        ):
+            errors[f"{audience}_consigne"] = "Texte trop long."
+        cards[audience] = card
+    if errors:
+        academie = await with_overrides(request.app.state.academies.get(staff.academie))
+        return page(
+            "agent/contact.html",
+            status_code=422,
+            staff=staff,
+            academie=academie,
+            errors=errors,
+            current="/agent/contact",
+            message="",
+        )
+    for audience, card in cards.items():
+        await save_override(staff.academie, audience, card)
+    return Redirect("/agent/contact?message=Fiche+de+contact+enregistrée", status_code=303)
+
+
 ROUTES = [
+    contact_card,
+    contact_card_save,
     sla_page,
     sla_save,
     incidents_page,

@@ -75,3 +75,31 @@ async def test_agents_cannot_manage_accounts(client):
     await make_staff("agent@ot.fr")
     await login(client, "agent@ot.fr")
     assert (await client.get("/admin/utilisateurs", follow_redirects=False)).status_code == 303
+
+
+async def test_supervisor_edits_the_contact_card_shown_on_the_map(client):
+    await make_staff("chef@lyon.fr", role="supervisor", academie="lyon")
+    await login(client, "chef@lyon.fr")
+    fields = {
+        f"{a}_{f}": ""
+        for a in ("premier_degre", "second_degre", "etablissements")
+        for f in ("formulaire", "telephone", "courriel", "consigne")
+    }
+    bad = await staff_post(
+        client, "/agent/contact", {**fields, "second_degre_formulaire": "http://pas-sur"}
+    )
+    assert bad.status_code == 422 and "https://" in text_of(bad)
+    await staff_post(
+        client,
+        "/agent/contact",
+        {
+            **fields,
+            "second_degre_formulaire": "https://www.ac-lyon.fr/assistance",
+            "second_degre_consigne": "Écrivez-nous avec le formulaire.",
+        },
+    )
+    page = text_of(await client.get("/aide/contact", params={"academie": "lyon"}))
+    assert "https://www.ac-lyon.fr/assistance" in page
+    api = (await client.get("/api/v1/academies")).json()
+    lyon = next(a for a in api["academies"] if a["slug"] == "lyon")
+    assert lyon["modalities"]["second_degre"]["formulaire"] == "https://www.ac-lyon.fr/assistance"
