@@ -207,7 +207,34 @@ async def reset(request: Request, token: FromPath[str]) -> Template | Redirect:
     return Redirect("/connexion?nouveau=1", status_code=303)
 
 
+@get("/compte", include_in_schema=False)
+async def my_account(request: Request) -> Template:
+    staff = await service.require_staff(request)
+    user = await User.select().where(User.id == staff.id).first()
+    return page(
+        "auth/compte.html",
+        staff=staff,
+        user=user,
+        current="/compte",
+        message=request.query_params.get("message", ""),
+    )
+
+
+@post("/compte", include_in_schema=False)
+async def my_account_save(request: Request) -> Redirect:
+    staff = await service.require_staff(request)
+    form = await request.form()
+    await User.update({User.notify_by_mail: form.get("notifications") == "1"}).where(
+        User.id == staff.id
+    )
+    if form.get("totp") == "1":
+        await User.update({User.totp_required: True}).where(User.id == staff.id)
+    return Redirect("/compte?message=Préférences+enregistrées", status_code=303)
+
+
 PAGE_ROUTES = [
+    my_account,
+    my_account_save,
     login_form,
     login,
     totp_form,

@@ -129,3 +129,16 @@ async def test_lost_password_for_staff(client):
     assert done.status_code == 303
     assert (await client.get(path)).status_code == 404  # used once
     assert (await login(client, "agent@ot.fr", new)).status_code == 303
+
+
+async def test_my_account_notification_preference(client):
+    from tests.helpers import staff_post
+
+    await make_staff("agent@ot.fr")
+    await login(client, "agent@ot.fr")
+    assert "Se déconnecter partout" in text_of(await client.get("/compte"))
+    await staff_post(client, "/compte", {"notifications": ""})
+    assert (await User.select(User.notify_by_mail).first())["notify_by_mail"] is False
+    await staff_post(client, "/compte", {"notifications": "1", "totp": "1"})
+    row = await User.select(User.notify_by_mail, User.totp_required).first()
+    assert row["notify_by_mail"] is True and row["totp_required"] is True
