@@ -7,6 +7,8 @@ import urllib.request
 
 from playwright.sync_api import expect
 
+from tests.e2e.test_public_pages import serious_violations
+
 AGENT_PASSWORD = "Agent-Navigateur-2026"
 
 
@@ -48,6 +50,7 @@ def test_parent_fixes_a_mistake_submits_and_follows_the_link_from_the_mail(page,
     link = caught_link(page, live_server, reference)
     page.goto(link)
     expect(page.locator("h1")).to_have_text(f"Demande {reference}")
+    assert serious_violations(page, "suivi") == []
     page.fill("#message", "J'ajoute : Hugo est en CP.")
     page.get_by_role("button", name="Envoyer", exact=True).click()
     expect(page.locator("#echanges + ol")).to_contain_text("Hugo est en CP.")
@@ -97,7 +100,9 @@ def test_agent_filters_takes_and_replies_and_the_parent_sees_it(page, live_serve
     page.fill("#q", "benali")
     page.get_by_role("button", name="Filtrer").click()
     expect(page.locator(f"#ligne-{reference}")).to_be_visible()
+    assert serious_violations(page, "file d'attente") == []
     page.get_by_role("link", name=reference).click()
+    assert serious_violations(page, "page de la demande") == []
     page.get_by_role("button", name="Prendre la demande").click()
     expect(page.locator("#assignee-actuel")).to_have_text("Agnès Roux")
     page.fill(
