@@ -36,7 +36,7 @@ class Ticket(Table, tablename="ticket"):
     degre = Varchar(length=3, default="")
     uai = Varchar(length=8, default="")
     etablissement = Varchar(length=200, default="")
-    requester_kind = Varchar(length=10, default="parent")  # parent | eleve
+    requester_kind = Varchar(length=20, default="parent")  # parent | eleve | etablissement
     requester_first_name = Varchar(length=100)
     requester_last_name = Varchar(length=100)
     requester_email = Varchar(length=320, index=True)
