@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -40,11 +41,11 @@ class Question:
     answer_markdown: str
     form_category: str | None = None
 
-    @property
+    @cached_property  # rendered once: the FAQ changes only on deploy
     def answer_html(self) -> str:
         return _markdown.render(self.answer_markdown)
 
-    @property
+    @cached_property
     def answer_text(self) -> str:
         """The answer without Markdown marks, for search and the API."""
         text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", self.answer_markdown)
