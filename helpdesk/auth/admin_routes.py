@@ -9,9 +9,9 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from helpdesk.auth import service
+from helpdesk.auth.routes import mail_password_link
 from helpdesk.auth.tables import ROLE_LABELS, ROLES, User
 from helpdesk.contacts.uai import UaiError, normalise_uai
-from helpdesk.mail.service import queue_mail
 from helpdesk.web import PageNotFound, page
 
 
@@ -107,22 +107,9 @@ async def create(request: Request) -> Template | Redirect:
 
 async def invite(request: Request, email: str) -> None:
     """A new account chooses its own password through the lost-password link."""
-    state = request.app.state
-    started = await service.start_password_reset(email)
-    if started:
-        user, token = started
-        await queue_mail(
-            state.jinja,
-            state.settings,
-            to=email,
-            subject="Votre compte de l'assistance ÉduConnect",
-            template="mot_de_passe_agent",
-            context={
-                "user": user,
-                "url": f"{state.settings.public_base_url}/connexion/nouveau-mot-de-passe/{token}",
-            },
-            kind="invitation",
-        )
+    await mail_password_link(
+        request, email, "Votre compte de l'assistance ÉduConnect", "invitation"
+    )
 
 
 @post("/admin/utilisateurs/{user_id:int}", include_in_schema=False)

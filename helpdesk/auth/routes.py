@@ -165,22 +165,33 @@ async def lost_password(request: Request) -> Template:
     if await limiter.hit(Limit("staff_reset", 5, 3600), client_ip(request)) and await limiter.hit(
         Limit("staff_reset_mail", 3, 3600), email
     ):
-        started = await service.start_password_reset(email)
-        if started:
-            user, token = started
-            await queue_mail(
-                state.jinja,
-                state.settings,
-                to=user["email"],
-                subject="Choisir un nouveau mot de passe - Assistance ÉduConnect",
-                template="mot_de_passe_agent",
-                context={
-                    "user": user,
-                    "url": f"{state.settings.public_base_url}/connexion/nouveau-mot-de-passe/{token}",
-                },
-                kind="mot_de_passe_agent",
-            )
+        await mail_password_link(
+            request,
+            email,
+            "Choisir un nouveau mot de passe - Assistance ÉduConnect",
+            "mot_de_passe_agent",
+        )
     return page("auth/lost_password.html", sent=True, errors={})
+
+
+async def mail_password_link(request: Request, email: str, subject: str, kind: str) -> None:
+    """Mail a one-hour link to choose a password, when an active account has this address."""
+    state = request.app.state
+    started = await service.start_password_reset(email)
+    if started:
+        user, token = started
+        await queue_mail(
+            state.jinja,
+            state.settings,
+            to=user["email"],
+            subject=subject,
+            template="mot_de_passe_agent",
+            context={
+                "user": user,
+                "url": f"{state.settings.public_base_url}/connexion/nouveau-mot-de-passe/{token}",
+            },
+            kind=kind,
+        )
 
 
 @get("/connexion/nouveau-mot-de-passe/{token:str}", include_in_schema=False)

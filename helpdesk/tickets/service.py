@@ -94,6 +94,19 @@ async def next_reference(academie: str, prefix: str, year: int) -> str:
     return f"{prefix}-{year}-{rows[0]['last_number']:06d}"
 
 
+async def attach(ticket_id: int, event_id: int, upload: Upload, storage_name: str) -> None:
+    await Attachment.insert(
+        Attachment(
+            ticket=ticket_id,
+            event=event_id,
+            filename=upload.filename,
+            content_type=upload.content_type,
+            size=len(upload.data),
+            storage_name=storage_name,
+        )
+    )
+
+
 async def new_follow_token(ticket_id: int) -> str:
     token = secrets.token_urlsafe(24)  # 192 bits
     await FollowToken.insert(FollowToken(ticket=ticket_id, token_hash=hash_token(token)))
@@ -193,16 +206,7 @@ class TicketService:
             )
             await event.save()
             if upload:
-                await Attachment.insert(
-                    Attachment(
-                        ticket=ticket.id,
-                        event=event.id,
-                        filename=upload.filename,
-                        content_type=upload.content_type,
-                        size=len(upload.data),
-                        storage_name=storage_name,
-                    )
-                )
+                await attach(ticket.id, event.id, upload, storage_name)
             if idempotency_key:
                 await IdempotencyKey.insert(
                     IdempotencyKey(
@@ -290,16 +294,7 @@ class TicketService:
             )
             await event.save()
             if upload:
-                await Attachment.insert(
-                    Attachment(
-                        ticket=ticket["id"],
-                        event=event.id,
-                        filename=upload.filename,
-                        content_type=upload.content_type,
-                        size=len(upload.data),
-                        storage_name=storage_name,
-                    )
-                )
+                await attach(ticket["id"], event.id, upload, storage_name)
             changes = {Ticket.updated_at: now, Ticket.version: Ticket.version + 1}
             if ticket["status"] in ("resolu", "en_attente"):
                 changes[Ticket.status] = "en_cours"
