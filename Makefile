@@ -30,6 +30,7 @@ browser:
 run: deps
 	$(BIN)/helpdesk migrate
 	@export HELPDESK_DEMO=$${HELPDESK_DEMO:-$$( [ -n "$$HELPDESK_SMTP_HOST" ] && echo 0 || echo 1 )}; \
+	  export HELPDESK_ACCOUNTS_APPLY_AT_ONCE=$${HELPDESK_ACCOUNTS_APPLY_AT_ONCE:-$$HELPDESK_DEMO}; \
 	  if [ "$$HELPDESK_DEMO" = 1 ]; then $(BIN)/helpdesk demo; fi; \
 	  $(BIN)/helpdesk serve --host $(HOST) --port $(PORT)
 

@@ -23,10 +23,12 @@ from litestar.template.config import TemplateConfig
 from piccolo.engine.postgres import PostgresEngine
 
 from helpdesk import PROJECT_DIR
+from helpdesk.accounts import routes as accounts_routes
 from helpdesk.auth import admin_routes
 from helpdesk.auth import routes as auth_routes
 from helpdesk.contacts import routes as contacts_routes
 from helpdesk.contacts.academies import load_academies
+from helpdesk.contacts.service import ContactOverrides
 from helpdesk.db import bind, make_engine, migrate
 from helpdesk.demo import routes as demo_routes
 from helpdesk.faq import routes as faq_routes
@@ -67,6 +69,7 @@ def build_state(settings: Settings) -> State:
             "faq": faq,
             "rate_limiter": RateLimiter(settings.redis_url, settings.rate_limit_disabled),
             "incidents": incidents,
+            "contact_overrides": ContactOverrides(),
         }
     )
     state.page_cache = PageCache()
@@ -164,6 +167,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *demo_routes.ROUTES,
             *auth_routes.API_ROUTES,
             *agent_api.ROUTES,
+            *accounts_routes.ROUTES,
         ],
     )
     csrf = CSRFConfig(

@@ -177,6 +177,56 @@ def cmd_demo(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_accounts_nightly(_args: argparse.Namespace) -> int:
+    """What ÉduConnect applies overnight: regenerated identifiers, corrected birth dates."""
+    from helpdesk.accounts.local import LocalDirectory
+
+    settings = load_settings()
+
+    async def run() -> None:
+        await migrate(make_engine(settings.database_url))
+        done = await LocalDirectory(settings).apply_pending_changes()
+        for change in done:
+            if "identifier" in change:
+                print(f"identifiant {change['previous']} remplacé par {change['identifier']}")
+            else:
+                print(f"date de naissance {change['previous']} corrigée en {change['birth_date']}")
+        print(f"{len(done)} changement(s) appliqué(s).")
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_accounts_demo(args: argparse.Namespace) -> int:
+    """A deterministic demo directory (replaces the directory's content)."""
+    import time
+
+    from helpdesk.accounts.demo import load_demo_directory
+    from helpdesk.accounts.local import LocalDirectory
+
+    settings = load_settings()
+
+    async def run() -> dict:
+        await migrate(make_engine(settings.database_url))
+        return await load_demo_directory(LocalDirectory(settings), seed=args.seed)
+
+    started = time.monotonic()
+    summary = asyncio.run(run())
+    print(
+        f"Annuaire de démonstration (graine {args.seed})\u00a0: {summary['accounts']} comptes, "
+        f"{summary['links']} liens responsable-élève, en {time.monotonic() - started:.1f}\u00a0s."
+    )
+    for uai, name, academie in summary["schools"]:
+        print(f"  {uai} {name} ({academie})")
+    for (kind, state), count in sorted(summary["states"].items()):
+        print(f"  {kind:<12} {state:<26} {count}")
+    for flag, count in sorted(summary["flags"].items()):
+        print(f"  {flag:<39} {count}")
+    for note in summary["notes"]:
+        print(f"  {note}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="helpdesk", description="Assistance académique ÉduConnect"
@@ -214,6 +264,16 @@ def build_parser() -> argparse.ArgumentParser:
     outbox = commands.add_parser("outbox", help="état de la file d'envoi des courriels")
     outbox.add_argument("--retry-failed", action="store_true")
     outbox.set_defaults(func=cmd_outbox)
+    accounts = commands.add_parser("accounts", help="l'annuaire local des comptes ÉduConnect")
+    accounts_commands = accounts.add_subparsers(dest="accounts_command", required=True)
+    accounts_commands.add_parser(
+        "nightly", help="applique les changements de nuit (identifiants, dates de naissance)"
+    ).set_defaults(func=cmd_accounts_nightly)
+    accounts_demo = accounts_commands.add_parser(
+        "demo", help="remplace l'annuaire par un annuaire de démonstration"
+    )
+    accounts_demo.add_argument("--seed", type=int, default=2026)
+    accounts_demo.set_defaults(func=cmd_accounts_demo)
     return parser
 
 

@@ -62,6 +62,7 @@ TABLE_MODULES = [
     "helpdesk.contacts.tables",
     "helpdesk.mail.tables",
     "helpdesk.auth.tables",
+    "helpdesk.accounts.tables",
     "helpdesk.tickets.tables",
 ]
 

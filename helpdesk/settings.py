@@ -60,6 +60,9 @@ class Settings:
     publication_director: str = "La rectrice ou le recteur d'académie"
     host_name: str = "Hébergement académique"
     max_attachment_bytes: int = 5 * 1024 * 1024
+    accounts_url: str = ""  # the account API of a remote directory; empty: the local directory
+    accounts_api_key: str = ""  # the key of the account API (X-Api-Key), served or called
+    accounts_apply_nightly_at_once: bool = False  # apply "overnight" account changes at once
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -125,6 +128,9 @@ def load_settings(**overrides: object) -> Settings:
         publication_director=env("HELPDESK_PUBLICATION_DIRECTOR", Settings.publication_director),
         host_name=env("HELPDESK_HOST_NAME", Settings.host_name),
         max_attachment_bytes=_int("HELPDESK_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024),
+        accounts_url=env("HELPDESK_ACCOUNTS_URL", "").strip().rstrip("/"),
+        accounts_api_key=env("HELPDESK_ACCOUNTS_API_KEY", "").strip(),
+        accounts_apply_nightly_at_once=_flag("HELPDESK_ACCOUNTS_APPLY_AT_ONCE"),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

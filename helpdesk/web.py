@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import formatdate
 from urllib.parse import quote
 
@@ -12,12 +12,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Redirect, Template
+from litestar.response.base import ASGIResponse
 
 from helpdesk import PROJECT_DIR
 from helpdesk.french import date_fr, datetime_fr, hour_fr
 
 TEMPLATES_DIR = PROJECT_DIR / "templates"
-HTML = "text/html; charset=utf-8"
+HTML = "text/html"  # Litestar adds "; charset=utf-8" to text/* itself
 
 
 def make_environment(**globals_: object) -> Environment:
@@ -34,13 +35,35 @@ def make_environment(**globals_: object) -> Environment:
 
 @dataclass(frozen=True)
 class CachedPage:
-    """A page rendered and compressed once, served with validators so that a proxy can cache it."""
+    """A page rendered and compressed once, served with validators so that a proxy can cache it.
+
+    Its three responses (200, 200 gzip, 304) are built once too: a Litestar Response built per
+    request (headers merged and encoded) cost ≈ 10 µs, half of what a bare Litestar handler
+    needs for a whole request. Handlers that return `respond()` are annotated `-> ASGIApp`.
+    """
 
     body: bytes
     gzipped: bytes
     etag: str
     last_modified: str
     max_age: int = 300
+    _responses: dict[str, ASGIResponse] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        headers = {
+            "etag": self.etag,
+            "last-modified": self.last_modified,
+            "cache-control": f"public, max-age={self.max_age}",
+            "vary": "Accept-Encoding",
+        }
+        gzip_headers = headers | {"content-encoding": "gzip"}
+        self._responses["200"] = ASGIResponse(body=self.body, media_type=HTML, headers=headers)
+        self._responses["gzip"] = ASGIResponse(
+            body=self.gzipped, media_type=HTML, headers=gzip_headers
+        )
+        self._responses["304"] = ASGIResponse(status_code=304, headers=headers)
 
     @classmethod
     def from_html(cls, html: str, max_age: int = 300) -> CachedPage:
@@ -48,22 +71,16 @@ class CachedPage:
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         return cls(body, gzip.compress(body, 9, mtime=0), etag, formatdate(usegmt=True), max_age)
 
-    def respond(self, request: Request) -> Response:
-        headers = {
-            "etag": self.etag,
-            "last-modified": self.last_modified,
-            "cache-control": f"public, max-age={self.max_age}",
-            "vary": "Accept-Encoding",
-        }
-        if request.headers.get("if-none-match") == self.etag or (
-            "if-none-match" not in request.headers
-            and request.headers.get("if-modified-since") == self.last_modified
+    def respond(self, request: Request) -> ASGIResponse:
+        headers = request.headers
+        if headers.get("if-none-match") == self.etag or (
+            "if-none-match" not in headers
+            and headers.get("if-modified-since") == self.last_modified
         ):
-            return Response(b"", status_code=304, headers=headers)
-        if "gzip" in request.headers.get("accept-encoding", ""):
-            headers["content-encoding"] = "gzip"
-            return Response(self.gzipped, media_type=HTML, headers=headers)
-        return Response(self.body, media_type=HTML, headers=headers)
+            return self._responses["304"]
+        if "gzip" in headers.get("accept-encoding", ""):
+            return self._responses["gzip"]
+        return self._responses["200"]
 
 
 class PageCache:

@@ -11,7 +11,7 @@ from litestar.response import Template
 from helpdesk.contacts.academies import Academies
 from helpdesk.contacts.hours import HOURS_TEXT, PHONE, platform_status
 from helpdesk.contacts.map import ATTRIBUTION, academies_svg, overseas
-from helpdesk.contacts.service import find_academie, with_overrides
+from helpdesk.contacts.service import find_academie
 from helpdesk.web import PageNotFound, page
 
 
@@ -33,7 +33,7 @@ async def contact(request: Request) -> Template:
     if found and found.academie and not selected:
         selected = found.academie
     if selected:
-        selected = await with_overrides(selected)
+        selected = await request.app.state.contact_overrides.apply(selected)
     moment = now()
     status = platform_status(moment)
     return page(
@@ -55,7 +55,8 @@ async def contact(request: Request) -> Template:
 @get("/api/v1/academies", tags=["Académies"], summary="Les académies et leurs modalités")
 async def academies_api(request: Request) -> dict:
     academies: Academies = request.app.state.academies
-    items = [(await with_overrides(a)).as_api() for a in academies.all]
+    overrides = request.app.state.contact_overrides
+    items = [(await overrides.apply(a)).as_api() for a in academies.all]
     return {"count": len(items), "academies": items}
 
 

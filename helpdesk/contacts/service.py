@@ -65,30 +65,53 @@ def academie_of_uai(academies: Academies, uai: str) -> Academie | None:
 
 
 AUDIENCES = ("premier_degre", "second_degre", "etablissements")
+OVERRIDES_TTL = 15.0  # seconds: other processes see a supervisor's change within this delay
 
 
-async def with_overrides(academie: Academie) -> Academie:
-    """The académie with the contact details its supervisors changed."""
-    from dataclasses import replace
+class ContactOverrides:
+    """What supervisors changed in the contact cards, {académie: {audience: row}}, cached for a
+    few seconds: the contact page and the académies API are read far more often than a card is
+    edited. One per app (its state)."""
 
-    from helpdesk.contacts.academies import Modality
-    from helpdesk.contacts.tables import ContactOverride
+    def __init__(self):
+        self.rows: dict[str, dict[str, dict]] = {}
+        self.loaded_at = -OVERRIDES_TTL
 
-    rows = await ContactOverride.select().where(ContactOverride.academie == academie.slug)
-    changes = {
-        row["audience"]: Modality(
-            row["formulaire"], row["telephone"], row["courriel"], row["consigne"]
+    async def all(self) -> dict[str, dict[str, dict]]:
+        import time
+
+        from helpdesk.contacts.tables import ContactOverride
+
+        if time.monotonic() - self.loaded_at > OVERRIDES_TTL:
+            rows: dict[str, dict[str, dict]] = {}
+            for row in await ContactOverride.select():
+                rows.setdefault(row["academie"], {})[row["audience"]] = row
+            self.rows, self.loaded_at = rows, time.monotonic()
+        return self.rows
+
+    async def apply(self, academie: Academie) -> Academie:
+        """The académie with the contact details its supervisors changed."""
+        from dataclasses import replace
+
+        from helpdesk.contacts.academies import Modality
+
+        rows = (await self.all()).get(academie.slug, {})
+        changes = {
+            audience: Modality(
+                row["formulaire"], row["telephone"], row["courriel"], row["consigne"]
+            )
+            for audience, row in rows.items()
+            if audience in AUDIENCES
+        }
+        return replace(academie, **changes) if changes else academie
+
+    async def save(self, academie: str, audience: str, modality: dict[str, str]) -> None:
+        from helpdesk.contacts.tables import ContactOverride
+
+        await ContactOverride.delete().where(
+            (ContactOverride.academie == academie) & (ContactOverride.audience == audience)
         )
-        for row in rows
-        if row["audience"] in AUDIENCES
-    }
-    return replace(academie, **changes) if changes else academie
-
-
-async def save_override(academie: str, audience: str, modality: dict[str, str]) -> None:
-    from helpdesk.contacts.tables import ContactOverride
-
-    await ContactOverride.delete().where(
-        (ContactOverride.academie == academie) & (ContactOverride.audience == audience)
-    )
-    await ContactOverride.insert(ContactOverride(academie=academie, audience=audience, **modality))
+        await ContactOverride.insert(
+            ContactOverride(academie=academie, audience=audience, **modality)
+        )
+        self.loaded_at = -OVERRIDES_TTL  # this process shows it at once

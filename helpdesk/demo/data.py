@@ -31,6 +31,17 @@ DEMO_USERS = [
 ]
 
 
+async def demo_directory(settings: Settings) -> None:
+    """The account directory of the demo: generated once, when it is still empty."""
+    from helpdesk.accounts.demo import load_demo_directory
+    from helpdesk.accounts.local import LocalDirectory
+    from helpdesk.accounts.tables import DirectoryAccount
+
+    if await DirectoryAccount.count() == 0:
+        summary = await load_demo_directory(LocalDirectory(settings))
+        print(f"Annuaire ÉduConnect de démonstration : {summary['accounts']} comptes.")
+
+
 def demo_password() -> str:
     # Readable, and meeting the staff password rules (length, case, digits).
     return f"Demo-{secrets.token_hex(4)}-{secrets.randbelow(90) + 10}A"
@@ -47,6 +58,7 @@ async def load_demo(settings: Settings) -> None:
         password = demo_password()
         await create_user(email, password, role, academie=academie, uais=uais, name=name)
         created.append((email, role, password))
+    await demo_directory(settings)
     if created:
         print("Comptes de démonstration (mots de passe affichés une seule fois) :")
         for email, role, password in created:

@@ -7,6 +7,7 @@ from typing import Annotated
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
+from litestar.types import ASGIApp
 
 from helpdesk.faq.service import FaqService, question_as_api, record_vote, vote_counts
 from helpdesk.ratelimit import Limit
@@ -25,7 +26,7 @@ def render_faq_page(request_state, query: str = "") -> str:
 
 
 @get("/aide", include_in_schema=False)
-async def aide(request: Request) -> Response:
+async def aide(request: Request) -> ASGIApp:
     query = request.query_params.get("q", "").strip()[:MAX_QUERY_LENGTH]
     if not query:
         # The FAQ changes only on deploy: rendered once, served with validators.

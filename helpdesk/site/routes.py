@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from litestar import Request, Response, get
+from litestar.types import ASGIApp
 
 from helpdesk.db import is_postgres
 
 
-def static_page(request: Request, name: str) -> Response:
+def static_page(request: Request, name: str) -> ASGIApp:
     """A page rendered once per state of the incident banner, served with validators."""
     state = request.app.state
     template = STATIC_PAGES[name]
@@ -18,22 +19,22 @@ def static_page(request: Request, name: str) -> Response:
 
 
 @get("/", include_in_schema=False)
-async def home(request: Request) -> Response:
+async def home(request: Request) -> ASGIApp:
     return static_page(request, "home")
 
 
 @get("/accessibilite", include_in_schema=False)
-async def accessibility(request: Request) -> Response:
+async def accessibility(request: Request) -> ASGIApp:
     return static_page(request, "accessibilite")
 
 
 @get("/mentions-legales", include_in_schema=False)
-async def legal(request: Request) -> Response:
+async def legal(request: Request) -> ASGIApp:
     return static_page(request, "mentions-legales")
 
 
 @get("/donnees-personnelles", include_in_schema=False)
-async def personal_data(request: Request) -> Response:
+async def personal_data(request: Request) -> ASGIApp:
     return static_page(request, "donnees-personnelles")
 
 

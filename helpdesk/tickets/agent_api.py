@@ -10,6 +10,7 @@ from litestar.params import FromPath
 from helpdesk.auth.service import require_staff
 from helpdesk.tickets import agent
 from helpdesk.tickets.queue import QueueFilter, list_tickets
+from helpdesk.tickets.tables import TicketEvent
 
 PUBLIC_FIELDS = (
     "reference",
@@ -196,4 +197,63 @@ async def patch_api(request: Request, reference: FromPath[str]) -> Response:
     return Response(as_json(ticket, PUBLIC_FIELDS))
 
 
-ROUTES = [list_api, detail_api, message_api, patch_api]
+@post(
+    "/api/v1/tickets/{reference:str}/actions",
+    tags=["Demandes"],
+    status_code=201,
+    summary="Agir sur un compte ÉduConnect depuis la demande (Idempotency-Key conseillé)",
+)
+async def account_action_api(request: Request, reference: FromPath[str]) -> Response:
+    from helpdesk.tickets import account_panel
+
+    staff = await require_staff(request, "agent", "supervisor")
+    ticket = await agent.ticket_for(staff, reference)
+    if ticket is None:
+        return not_found()
+    body = await json_body(request)
+    if (
+        body is None
+        or not isinstance(body.get("action"), str)
+        or not isinstance(body.get("account"), str)
+    ):
+        return Response(
+            {"errors": {"_": 'Envoyez {"action": code, "account": identifiant, "params": {…}}.'}},
+            status_code=422,
+        )
+    params = body.get("params") or {}
+    if not isinstance(params, dict):
+        return Response({"errors": {"params": "Un objet est attendu."}}, status_code=422)
+    key = request.headers.get("idempotency-key", "").strip()[:200] or None
+    try:
+        await account_panel.run(
+            request.app.state,
+            staff,
+            ticket,
+            ticket["version"],
+            body["action"],
+            body["account"],
+            params,
+            key,
+            resolve=bool(body.get("resolve")),
+        )
+    except agent.ActionRefused as refused:
+        return Response({"errors": {"action": str(refused)}}, status_code=409)
+    event = (
+        await TicketEvent.select()
+        .where((TicketEvent.ticket == ticket["id"]) & (TicketEvent.kind == "compte"))
+        .order_by(TicketEvent.id, ascending=False)
+        .output(load_json=True)
+        .first()
+    )
+    return Response(
+        {
+            "kind": event["kind"],
+            "body": event["body"],
+            "data": event["data"],
+            "created_at": event["created_at"].isoformat(),
+        },
+        status_code=201,
+    )
+
+
+ROUTES = [list_api, detail_api, message_api, patch_api, account_action_api]

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import File, Redirect, Template
 
 from helpdesk.auth.service import Staff, require_staff
-from helpdesk.contacts.service import AUDIENCES, save_override, with_overrides
-from helpdesk.tickets import agent, incidents, sla, stats
+from helpdesk.contacts.service import AUDIENCES
+from helpdesk.tickets import account_panel, agent, incidents, sla, stats
 from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.queue import PAGE_SIZE, QueueFilter, list_tickets, status_counts
 from helpdesk.tickets.service import STATUS_LABELS, utcnow
-from helpdesk.tickets.tables import STATUSES, CannedAnswer, Ticket, Transmission
+from helpdesk.tickets.tables import STATUSES, Attachment, CannedAnswer, Ticket, Transmission
 from helpdesk.web import PageNotFound, page
 
 CATEGORY_LABELS = {code: c.label for code, c in CATEGORIES.items()} | {
@@ -146,6 +148,7 @@ async def ticket_page_response(
     error: str = "",
     status_code: int = 200,
     draft: str = "",
+    confirm: dict | None = None,
 ) -> Template:
     state = request.app.state
     events = await agent.timeline(ticket["id"])
@@ -173,8 +176,22 @@ async def ticket_page_response(
         .where(Transmission.ticket == ticket["id"])
         .order_by(Transmission.id)
     )
+    params = request.query_params
+    account_view = await account_panel.panel(
+        state,
+        staff,
+        ticket,
+        params.get("compte_q", account_panel.default_search(ticket)),
+        params.get("compte", ""),
+    )
+    files = (
+        await Attachment.select().where(Attachment.ticket == ticket["id"]).order_by(Attachment.id)
+    )
     return page(
         "agent/ticket.html",
+        account_view=account_view,
+        files=files,
+        confirm=confirm,
         transmissions=transmissions,
         open_incidents=[i for i in state.incidents.open if i["academie"] == staff.academie],
         canned=await agent.canned_answers(staff.academie),
@@ -217,6 +234,28 @@ async def ticket_page(request: Request, reference: FromPath[str]) -> Template:
     return await ticket_page_response(request, staff, ticket)
 
 
+@get("/agent/tickets/{reference:str}/pieces/{attachment_id:int}", include_in_schema=False)
+async def staff_attachment(
+    request: Request, reference: FromPath[str], attachment_id: FromPath[int]
+) -> File:
+    """Any file of the ticket, for its académie's staff: screenshots, letters to print."""
+    _staff, ticket = await staff_ticket(request, reference)
+    row = (
+        await Attachment.select()
+        .where((Attachment.id == attachment_id) & (Attachment.ticket == ticket["id"]))
+        .first()
+    )
+    if row is None:
+        raise PageNotFound("Cette pièce jointe n'existe pas.")
+    return File(
+        path=request.app.state.settings.data_dir / "attachments" / row["storage_name"],
+        filename=row["filename"],
+        media_type=row["content_type"],
+        content_disposition_type="attachment",
+        headers={"x-content-type-options": "nosniff", "cache-control": "private, no-store"},
+    )
+
+
 STALE = (
     "Cette demande a été modifiée par quelqu'un d'autre depuis l'ouverture de la page : "
     "rien n'a été enregistré. Relisez les derniers changements ci-dessous, puis recommencez."
@@ -256,6 +295,34 @@ async def ticket_action(request: Request, reference: FromPath[str]) -> Template 
             return Redirect(f"/agent?message=Demande+{reference}+transférée", status_code=303)
         elif action == "spam":
             await agent.set_fields(staff, ticket, version, status="spam")
+        elif action == "compte_verifier":
+            # The confirmation step: exactly what will change, with the key that makes it once.
+            chosen = str(form.get("compte_action", ""))
+            confirm = {
+                "action": chosen,
+                "identifier": str(form.get("compte", "")),
+                "params": account_panel.read_params(chosen, form),
+                "key": str(uuid.uuid4()),
+                "label": account_panel.ACTION_LABELS.get(chosen, chosen),
+            }
+            return await ticket_page_response(request, staff, ticket, confirm=confirm)
+        elif action == "compte_executer":
+            chosen = str(form.get("compte_action", ""))
+            done = await account_panel.run(
+                state,
+                staff,
+                ticket,
+                version,
+                chosen,
+                str(form.get("compte", "")),
+                account_panel.read_params(chosen, form),
+                str(form.get("cle", "")),
+                resolve=form.get("resoudre") == "1",
+            )
+            return Redirect(
+                f"/agent/tickets/{reference}?compte={form.get('compte', '')}&message={quote(done)}#compte",
+                status_code=303,
+            )
         elif action == "incident":
             chosen = str(form.get("incident", ""))
             await incidents.link(staff, ticket, int(chosen) if chosen.isdigit() else None)
@@ -471,7 +538,9 @@ async def sla_save(request: Request) -> Template | Redirect:
 @get("/agent/contact", include_in_schema=False)
 async def contact_card(request: Request) -> Template:
     staff = await require_staff(request, "supervisor")
-    academie = await with_overrides(request.app.state.academies.get(staff.academie))
+    academie = await request.app.state.contact_overrides.apply(
+        request.app.state.academies.get(staff.academie)
+    )
     return page(
         "agent/contact.html",
         staff=staff,
@@ -504,7 +573,9 @@ async def contact_card_save(request: Request) -> Template | Redirect:
             errors[f"{audience}_consigne"] = "Texte trop long."
         cards[audience] = card
     if errors:
-        academie = await with_overrides(request.app.state.academies.get(staff.academie))
+        academie = await request.app.state.contact_overrides.apply(
+            request.app.state.academies.get(staff.academie)
+        )
         return page(
             "agent/contact.html",
             status_code=422,
@@ -515,11 +586,12 @@ async def contact_card_save(request: Request) -> Template | Redirect:
             message="",
         )
     for audience, card in cards.items():
-        await save_override(staff.academie, audience, card)
+        await request.app.state.contact_overrides.save(staff.academie, audience, card)
     return Redirect("/agent/contact?message=Fiche+de+contact+enregistrée", status_code=303)
 
 
 ROUTES = [
+    staff_attachment,
     contact_card,
     contact_card_save,
     sla_page,

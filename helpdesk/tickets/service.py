@@ -272,9 +272,14 @@ class TicketService:
         return events
 
     async def attachment(self, ticket_id: int, attachment_id: int) -> dict | None:
+        """A file of the public timeline only: internal ones (letters) stay with the staff."""
         return (
             await Attachment.select()
-            .where((Attachment.id == attachment_id) & (Attachment.ticket == ticket_id))
+            .where(
+                (Attachment.id == attachment_id)
+                & (Attachment.ticket == ticket_id)
+                & (Attachment.event.public == True)  # noqa: E712
+            )
             .first()
         )
 

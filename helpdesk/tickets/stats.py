@@ -25,6 +25,20 @@ async def by_category_and_status(academie: str) -> list[dict]:
     )
 
 
+async def weekly_volumes(academie: str, now: dt.datetime, weeks: int = 12) -> list[tuple[str, int]]:
+    """Tickets received per week (Monday to Sunday) over the last weeks, oldest first."""
+    monday = (now - dt.timedelta(days=now.weekday())).date()
+    start = monday - dt.timedelta(weeks=weeks - 1)
+    since = dt.datetime.combine(start, dt.time(0), dt.UTC)
+    rows = await Ticket.select(Ticket.created_at).where(
+        (Ticket.academie == academie) & (Ticket.created_at >= since)
+    )
+    counts = [0] * weeks
+    for row in rows:
+        counts[min((row["created_at"].date() - start).days // 7, weeks - 1)] += 1
+    return [((start + dt.timedelta(weeks=i)).strftime("%d/%m"), n) for i, n in enumerate(counts)]
+
+
 async def backlog_ages(academie: str, now: dt.datetime) -> list[tuple[str, int]]:
     rows = await Ticket.select(Ticket.created_at).where(
         (Ticket.academie == academie) & Ticket.status.is_in(["nouveau", "en_cours", "en_attente"])
@@ -78,6 +92,7 @@ async def overview(academie: str, now: dt.datetime | None = None) -> dict:
     return {
         "by_category_and_status": await by_category_and_status(academie),
         "backlog": await backlog_ages(academie, now),
+        "weekly": await weekly_volumes(academie, now),
         "times": await response_times(academie, now - dt.timedelta(days=90)),
         "satisfaction": await satisfaction(academie),
         "faq_not_helpful": await faq_not_helpful(),

@@ -1,0 +1,385 @@
+"""`helpdesk accounts demo [--seed N]`: a deterministic directory to try the account actions on.
+
+Fictional schools (the names are invented; the UAIs have valid check letters, 0450782F among
+them) in Orléans-Tours and Lyon, a few thousand responsables and élèves in every state and
+origin, and the anomalies the help desk deals with: birth dates wrong in the base, links
+reported wrong, mails never confirmed or bouncing, compromised accounts, a parent with two
+accounts to regroup, names that differ from one school to another. Names come from the lists
+below (no Faker): the same seed gives the same directory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from helpdesk.accounts.local import AccountRecord, LinkRecord, LocalDirectory
+from helpdesk.accounts.port import ACTIVE, EN_COURS, INFORME, NON_INFORME
+from helpdesk.accounts.rules import identifier_base, letters_only, provisional_password
+from helpdesk.contacts.uai import check_letter
+
+FEMALE = """Camille Léa Manon Chloé Emma Inès Jade Louise Alice Lina Rose Anna Julia Zoé Lou Léna
+Mila Sarah Juliette Ambre Agathe Clara Eva Margaux Romane Lucie Mathilde Nina Elsa Jeanne Maëlys
+Lola Charlotte Célia Noémie Océane Pauline Claire Sophie Nathalie Isabelle Sandrine Valérie
+Céline Aurélie Émilie Stéphanie Virginie Laetitia Karine Hélène Élodie Fatima Amina Yasmine
+Myriam Samia Nadia""".split()
+MALE = """Gabriel Léo Raphaël Louis Lucas Arthur Jules Adam Hugo Maël Nathan Tom Noah Sacha Paul
+Ethan Mathis Théo Enzo Timéo Nolan Axel Baptiste Clément Antoine Victor Maxime Samuel Éric
+Nicolas Julien Sébastien Stéphane Laurent Christophe Olivier Frédéric David Thomas Mickaël
+Jérôme Cédric Vincent Franck Karim Mehdi Youssef Mohamed Rachid Bruno Patrice""".split()
+LAST = """Martin Bernard Thomas Petit Robert Richard Durand Dubois Moreau Laurent Simon Michel
+Lefèvre Leroy Roux David Bertrand Morel Fournier Girard Bonnet Dupont Lambert Fontaine Rousseau
+Vincent Muller Lefebvre Faure André Mercier Blanc Guérin Boyer Garnier Chevalier François Legrand
+Gauthier Garcia Perrin Robin Clément Morin Nicolas Henry Roussel Mathieu Gautier Masson Marchand
+Duval Denis Dumont Marie Lemaire Noël Meyer Dufour Meunier Brun Blanchard Giraud Joly Rivière
+Lucas Brunet Gaillard Barbier Arnaud Martinez Gérard Roche Renard Schmitt Roy Leroux Colin
+Vidal Caron Picard Roger Fabre Aubert Lemoine Renaud Dumas Lacroix Olivier Philippe Bourgeois
+Pierre Benoît Rey Leclerc Payet Rolland Leclercq Guillaume Lecomte Lopez Jean Dupuy Guillot
+Hubert Berger Carpentier Sanchez Dupuis Moulin Louis Deschamps Huet Vasseur Perez Boucher Fleury
+Royer Klein Jacquet Adam Paris Poirier Marty Aubry Guyot Carré Charles Renault Charpentier
+Ménard Maillard Baron Bertin Bailly Hervé Schneider Fernandez Le&nbsp;Goff Collet Léger Bouvier
+Julien Prévost Millet Perrot Daniel Le&nbsp;Roux Cousin Germain Breton Besson Langlois Rémy
+Le&nbsp;Gall Pelletier Lévêque Perrier Leblanc Barré Lebrun Marchal Weber Mallet Hamon Boulanger
+Jacob Monnier Michaud Rodriguez Guichard Gillet Étienne Grondin Poulain Tessier Chevallier
+Collin Chauvin Da&nbsp;Silva Bouchet Gay Lemaître Bénard Maréchal N'Diaye Diallo Traoré Benali
+Haddad Nguyen Tran Kaya Yilmaz""".replace("&nbsp;", "_").split()
+LAST = [name.replace("_", " ") for name in LAST]
+DOMAINS = ("example.fr", "example.org", "example.net")
+
+
+def uai(digits: str) -> str:
+    return digits + check_letter(digits)
+
+
+# (UAI, name, commune, académie, kind). Invented names; 0450782F is the project's example UAI.
+SCHOOLS = [
+    ("0450782F", "Collège des Tilleuls", "Orléans", "orleans-tours", "college"),
+    (uai("0451042"), "Lycée du Val de Loire", "Orléans", "orleans-tours", "lycee"),
+    (uai("0370880"), "Collège des Deux-Rives", "Tours", "orleans-tours", "college"),
+    (uai("0410959"), "Lycée des Coteaux", "Blois", "orleans-tours", "lycee"),
+    (uai("0693310"), "Collège de la Croix-Rousse", "Lyon", "lyon", "college"),
+    (uai("0690104"), "Lycée des Canuts", "Lyon", "lyon", "lycee"),
+    (uai("0421020"), "Collège du Forez", "Saint-Étienne", "lyon", "college"),
+]
+LEVELS = {
+    "college": [("6e", 2014), ("5e", 2013), ("4e", 2012), ("3e", 2011)],
+    "lycee": [("2nde", 2010), ("1re", 2009), ("Tle", 2008)],
+}
+FAMILIES_PER_SCHOOL = 190
+REFERENCE_DAY = dt.datetime(2025, 9, 1, 8, 0, tzinfo=dt.UTC)  # rentrée: dates follow from it
+
+
+@dataclass
+class Person:
+    key: int
+    kind: str
+    first_name: str
+    last_name: str
+    birth_name: str
+    uai: str
+    state: str = NON_INFORME
+    origin: str = "Non renseigné"
+    email: str = ""
+    email_confirmed: bool | None = None
+    pending_email: str = ""
+    mobile: str = ""
+    birth_date: dt.date | None = None
+    ine: str = ""
+    classe: str = ""
+    flags: set = field(default_factory=set)
+    identifier: str = ""
+    password_kind: str = ""
+    provisional: str = ""
+    last_informed_at: dt.datetime | None = None
+    last_login_at: dt.datetime | None = None
+
+
+@dataclass
+class DemoLink:
+    responsable: Person
+    eleve: Person
+    relation: str = "Représentant légal"
+    status: str = "confirme"
+    names: tuple[str, str] | None = None
+
+
+class DemoBuilder:
+    def __init__(self, seed: int, families_per_school: int = FAMILIES_PER_SCHOOL):
+        self.rng = random.Random(seed)
+        self.families_per_school = families_per_school
+        self.people: list[Person] = []
+        self.links: list[DemoLink] = []
+        self.numbers: Counter = Counter()
+        self.eleves_by_school: dict[str, list[Person]] = defaultdict(list)
+        self.notes: list[str] = []
+
+    # people ----------------------------------------------------------------------------------
+
+    def person(self, kind: str, first: str, last: str, birth: str, school: str, **kw) -> Person:
+        p = Person(len(self.people), kind, first, last, birth, school, **kw)
+        base = identifier_base(first, birth)
+        self.numbers[base] += 1
+        p.identifier = f"{base}{self.numbers[base]}"
+        self.people.append(p)
+        return p
+
+    def day(self, start: dt.datetime, days: int) -> dt.datetime:
+        return start + dt.timedelta(days=self.rng.randrange(days), minutes=self.rng.randrange(600))
+
+    def email_for(self, p: Person) -> str:
+        return (
+            f"{letters_only(p.first_name)}.{letters_only(p.last_name)}"
+            f"{self.rng.randrange(1, 99)}@{self.rng.choice(DOMAINS)}"
+        )
+
+    def ine(self) -> str:
+        letters = "ABCDEFGHJKLMNPRSTUVWXYZ"
+        return (
+            f"{self.rng.randrange(10**9):09d}{self.rng.choice(letters)}{self.rng.choice(letters)}"
+        )
+
+    def eleve(self, school: tuple, last: str) -> Person:
+        code, _name, _commune, _academie, kind = school
+        level, year = self.rng.choice(LEVELS[kind])
+        first = self.rng.choice(FEMALE if self.rng.random() < 0.5 else MALE)
+        born = dt.date(year, 1, 1) + dt.timedelta(days=self.rng.randrange(365))
+        classe = (
+            f"{level} {self.rng.choice('ABCD')}"
+            if kind == "college"
+            else f"{level} {self.rng.randrange(1, 6)}"
+        )
+        child = self.person(
+            "eleve", first, last, last, code, birth_date=born, ine=self.ine(), classe=classe
+        )
+        r = self.rng.random()
+        if r < 0.65:
+            self.activate(child, "eleve")
+        elif r < 0.85:
+            self.inform(child)
+        self.eleves_by_school[code].append(child)
+        return child
+
+    def inform(self, p: Person) -> None:
+        p.state = INFORME
+        p.password_kind = "provisoire"
+        p.provisional = provisional_password(self.rng)  # type: ignore[arg-type]
+        p.last_informed_at = self.day(REFERENCE_DAY, 150)
+
+    def activate(self, p: Person, kind: str) -> None:
+        p.state = ACTIVE
+        p.password_kind = "choisi"
+        if kind == "eleve":
+            p.origin = self.rng.choices(["Établissement", "ATEN", "ENT"], [94, 4, 2])[0]
+            p.last_informed_at = self.day(REFERENCE_DAY, 20)
+        else:
+            p.origin = self.rng.choices(
+                ["Responsable", "FranceConnect", "Établissement", "ATEN", "ENT"], [55, 27, 15, 2, 1]
+            )[0]
+            if p.origin == "Établissement":
+                p.last_informed_at = self.day(REFERENCE_DAY, 20)
+        p.last_login_at = self.day(REFERENCE_DAY, 200)
+        if p.email:
+            p.email_confirmed = True
+
+    def parent(self, school: tuple, last: str, female: bool) -> Person:
+        first = self.rng.choice(FEMALE if female else MALE)
+        birth = last
+        if female and self.rng.random() < 0.35:
+            birth = self.rng.choice(LAST)  # nom de naissance ≠ nom d'usage
+        p = self.person("responsable", first, last, birth, school[0])
+        if self.rng.random() < 0.85:
+            p.mobile = f"0{self.rng.choice('67')}{self.rng.randrange(10**8):08d}"
+        if self.rng.random() < 0.8:
+            p.email = self.email_for(p)
+        r = self.rng.random()
+        if r < 0.70:
+            self.activate(p, "responsable")
+        elif r < 0.73 and p.email:
+            p.state, p.origin, p.password_kind = EN_COURS, "Établissement", "choisi"
+            p.email_confirmed = False  # the confirmation link never followed
+            p.last_informed_at = self.day(REFERENCE_DAY, 100)
+        elif r < 0.82:
+            self.inform(p)
+        return p
+
+    # the directory ---------------------------------------------------------------------------
+
+    def build(self) -> None:
+        for school in SCHOOLS:
+            same_academie = [s for s in SCHOOLS if s[3] == school[3] and s is not school]
+            for _ in range(self.families_per_school):
+                self.family(school, same_academie)
+        self.anomalies()
+        self.scripted()
+
+    def family(self, school: tuple, same_academie: list[tuple]) -> None:
+        name = self.rng.choice(LAST)
+        children = [
+            self.eleve(school, name) for _ in range(self.rng.choices([1, 2, 3], [60, 30, 10])[0])
+        ]
+        if self.rng.random() < 0.12:
+            children.append(self.eleve(self.rng.choice(same_academie), name))
+        parents = [self.parent(school, name, female=True)]
+        if self.rng.random() < 0.75:
+            other = name if self.rng.random() < 0.6 else self.rng.choice(LAST)
+            parents.append(self.parent(school, other, female=False))
+        for p in parents:
+            for child in children:
+                status = "confirme" if p.state in (ACTIVE, EN_COURS) else "non_confirme"
+                relation = (
+                    "Représentant légal" if self.rng.random() < 0.97 else "Personne en charge"
+                )
+                self.links.append(DemoLink(p, child, relation, status))
+
+    def links_of(self, p: Person) -> list[DemoLink]:
+        return [link for link in self.links if link.responsable is p]
+
+    def anomalies(self) -> None:
+        rng = self.rng
+        responsables = [p for p in self.people if p.kind == "responsable"]
+        eleves = [p for p in self.people if p.kind == "eleve"]
+        by_child: dict[int, list[DemoLink]] = defaultdict(list)
+        for link in self.links:
+            by_child[link.eleve.key].append(link)
+        # Birth dates wrong in the base: day and month swapped; a parent stuck at activation
+        # (« La date de naissance saisie est incorrecte ») reported it.
+        for child in rng.sample(eleves, len(eleves) * 3 // 100):
+            d = child.birth_date
+            if d and d.day <= 12 and d.day != d.month:
+                child.birth_date = dt.date(d.year, d.day, d.month)
+            elif d:
+                child.birth_date = d + dt.timedelta(days=1)
+            child.flags.add("date_naissance_signalee_incorrecte")
+            if by_child[child.key]:
+                parent = by_child[child.key][0].responsable
+                parent.flags.add("date_naissance_signalee_incorrecte")
+                if parent.state != ACTIVE:
+                    self.inform(parent)
+        # Links reported wrong: « Je ne suis pas le représentant légal de cet élève ».
+        for p in rng.sample(responsables, len(responsables) * 2 // 100):
+            strangers = [e for e in self.eleves_by_school[p.uai] if e.last_name != p.last_name]
+            if strangers:
+                self.links.append(DemoLink(p, rng.choice(strangers), status="signale_errone"))
+                p.flags.add("rattachement_signale_errone")
+        with_mail = [p for p in responsables if p.email]
+        # Mails that bounce.
+        for p in rng.sample(with_mail, len(with_mail) * 2 // 100):
+            p.flags.add("adresse_mail_en_erreur")
+        # A change of address never confirmed.
+        active_mail = [p for p in with_mail if p.state == ACTIVE and not p.flags]
+        for p in rng.sample(active_mail, len(active_mail) * 3 // 100):
+            p.pending_email = self.email_for(p)
+        # Compromised accounts: their password was changed for security (guide §2).
+        active = [p for p in self.people if p.state == ACTIVE and not p.flags]
+        for p in rng.sample(active, len(active) // 100):
+            p.flags.add("compromis")
+            p.password_kind = ""
+        # A parent with an activated account elsewhere, and a new account for one child at
+        # another school: « Il doit alors rattacher l'élève à son compte » (guide 5.1).
+        candidates = [
+            p
+            for p in responsables
+            if p.state == ACTIVE and not p.flags and len(self.links_of(p)) >= 2
+        ]
+        for p in rng.sample(candidates, min(len(candidates), len(responsables) // 70)):
+            moved = self.links_of(p)[-1]
+            twin = self.person(
+                "responsable", p.first_name, p.last_name, p.birth_name, moved.eleve.uai
+            )
+            twin.mobile, twin.email = p.mobile, p.email
+            moved.responsable, moved.status = twin, "non_confirme"
+        # Names that differ from one school to another (regeneration impossible, guide §8).
+        spread = [
+            p
+            for p in responsables
+            if len({link.eleve.uai for link in self.links_of(p)}) > 1 and not p.flags
+        ]
+        for p in spread[: max(3, len(spread) // 5)]:
+            link = self.links_of(p)[-1]
+            link.names = (p.first_name, f"{p.last_name}-{rng.choice(LAST)}")
+
+    def scripted(self) -> None:
+        """The family of the README and of tests/helpers.VALID_FORM: Claire Martin cannot
+        activate her account, Léo's birth date is wrong in the base (04/03 typed, 03/04 known)."""
+        school = SCHOOLS[0]
+        leo = self.person(
+            "eleve",
+            "Léo",
+            "Martin",
+            "Martin",
+            school[0],
+            birth_date=dt.date(2014, 4, 3),
+            ine=self.ine(),
+            classe="6e A",
+            flags={"date_naissance_signalee_incorrecte"},
+        )
+        self.activate(leo, "eleve")
+        claire = self.person(
+            "responsable",
+            "Claire",
+            "Martin",
+            "Martin",
+            school[0],
+            email="claire.martin@example.fr",
+            mobile="0612345678",
+            flags={"date_naissance_signalee_incorrecte"},
+        )
+        self.inform(claire)
+        self.links.append(DemoLink(claire, leo, status="non_confirme"))
+        self.notes.append(
+            f"Claire Martin ({claire.identifier}, mot de passe provisoire {claire.provisional})\u00a0: "
+            f"la date de naissance de Léo ({leo.identifier}) est fausse en base (03/04/2014 au "
+            "lieu du 04/03/2014)."
+        )
+
+
+async def load_demo_directory(
+    directory: LocalDirectory, seed: int = 2026, families_per_school: int = FAMILIES_PER_SCHOOL
+) -> dict:
+    """Empty the directory, then fill it; returns counts for the command's summary."""
+    builder = DemoBuilder(seed, families_per_school)
+    builder.build()
+    records = [
+        AccountRecord(
+            key=p.key,
+            kind=p.kind,
+            first_name=p.first_name,
+            last_name=p.last_name,
+            uai=p.uai,
+            birth_name=p.birth_name,
+            state=p.state,
+            origin=p.origin,
+            email=p.email,
+            email_confirmed=p.email_confirmed,
+            pending_email=p.pending_email,
+            mobile=p.mobile,
+            birth_date=p.birth_date,
+            ine=p.ine,
+            classe=p.classe,
+            flags=p.flags,
+            provisional=p.provisional,
+            password_kind=p.password_kind,
+            last_informed_at=p.last_informed_at,
+            last_login_at=p.last_login_at,
+            identifier=p.identifier,
+        )
+        for p in builder.people
+    ]
+    links = [
+        LinkRecord(link.responsable.key, link.eleve.key, link.relation, link.status, link.names)
+        for link in builder.links
+    ]
+    await directory.delete_everything()
+    await directory.import_records(
+        records, links, [(code, name, commune, aca) for code, name, commune, aca, _ in SCHOOLS]
+    )
+    return {
+        "accounts": len(builder.people),
+        "links": len(builder.links),
+        "schools": [(s[0], s[1], s[3]) for s in SCHOOLS],
+        "states": Counter((p.kind, p.state) for p in builder.people),
+        "flags": Counter(flag for p in builder.people for flag in p.flags),
+        "notes": builder.notes,
+    }

@@ -1,0 +1,157 @@
+"""The « Compte ÉduConnect » panel of a ticket: find the account, act on it through the port,
+record what happened on the ticket (DESIGN.md §5: the port is the only way to the accounts)."""
+
+from __future__ import annotations
+
+from helpdesk.accounts.port import ACTION_LABELS, ACTIONS, FLAG_LABELS, AccountError, AccountQuery
+from helpdesk.accounts.service import account_service
+from helpdesk.auth.service import Staff
+from helpdesk.tickets import agent
+from helpdesk.tickets.attachments import Upload, store
+from helpdesk.tickets.letters import letter_pdf
+from helpdesk.tickets.service import attach
+from helpdesk.tickets.tables import Ticket, TicketEvent
+
+# The resolution playbook of DESIGN.md §3: what an agent may do for each category.
+PLAYBOOK: dict[str, tuple[str, ...]] = {
+    "date_naissance": ("correct_birth_date",),
+    "rattachement": ("link_child", "unlink_child", "merge_accounts"),
+    "mail_confirmation": ("update_email", "resend_confirmation_mail"),
+    "identifiant_perdu": ("remind_identifier", "regenerate_identifier"),
+    "mot_de_passe": ("reset_password", "inform"),
+    "auto_inscription": ("update_mobile",),
+    "compte_compromis": ("inform", "mark_compromised"),
+    "demarche_en_ligne": (),
+    "etablissement_console": ACTIONS,
+    "autre": ACTIONS,
+}
+# The parameters each action asks for: (name, label, kind)
+PARAMS: dict[str, list[tuple[str, str, str]]] = {
+    "correct_birth_date": [("birth_date", "Date de naissance exacte (JJ/MM/AAAA)", "text")],
+    "link_child": [("eleve", "Identifiant de l'élève à rattacher", "text")],
+    "unlink_child": [("eleve", "Identifiant de l'élève à retirer", "text")],
+    "merge_accounts": [("from", "Identifiant du compte dont les enfants sont repris", "text")],
+    "update_email": [("email", "Nouvelle adresse mail", "text")],
+    "update_mobile": [("mobile", "Nouveau numéro de téléphone portable", "text")],
+    "inform": [
+        ("mode", "Par", "courrier|courriel"),
+        ("reset_password", "Avec un nouveau mot de passe provisoire", "checkbox"),
+    ],
+    "mark_compromised": [("reason", "Motif", "text")],
+}
+
+
+def accounts_of(state):
+    """The account service of this app (local directory, or the remote API when configured)."""
+    service = getattr(state, "accounts", None)
+    if service is None:
+        service = state.accounts = account_service(state.settings, state)
+    return service
+
+
+def default_search(ticket: dict) -> str:
+    return ticket["identifier"] or ticket["child_last_name"] or ticket["requester_last_name"]
+
+
+def allowed_actions(category: str) -> tuple[str, ...]:
+    return PLAYBOOK.get(category, ())
+
+
+def read_params(action: str, form) -> dict:
+    params = {}
+    for name, _label, kind in PARAMS.get(action, []):
+        value = form.get(f"p_{name}", "")
+        params[name] = (value == "1") if kind == "checkbox" else str(value).strip()[:320]
+    return params
+
+
+async def panel(state, staff: Staff, ticket: dict, query: str, identifier: str) -> dict:
+    """What the panel shows: the accounts found, or the one chosen, or why it can't."""
+    service = accounts_of(state)
+    view: dict = {
+        "query": query,
+        "flag_labels": FLAG_LABELS,
+        "labels": ACTION_LABELS,
+        "actions": allowed_actions(ticket["category"]),
+        "params": PARAMS,
+        "results": [],
+        "account": None,
+        "error": "",
+    }
+    try:
+        if identifier:
+            view["account"] = await service.get(identifier, staff.academie)
+        else:
+            view["results"] = (
+                await service.search(AccountQuery(scope=staff.academie, q=query, limit=20))
+            ).items
+    except AccountError as error:
+        view["error"] = str(error)
+    return view
+
+
+async def run(
+    state,
+    staff: Staff,
+    ticket: dict,
+    version: int,
+    action: str,
+    identifier: str,
+    params: dict,
+    idempotency_key: str,
+    resolve: bool,
+) -> str:
+    """Call the port once (idempotent), record the outcome on the ticket, keep the letters."""
+    if action not in allowed_actions(ticket["category"]):
+        raise agent.ActionRefused("Cette action n'est pas prévue pour la catégorie de la demande.")
+    label = ACTION_LABELS[action]
+    try:
+        result = await accounts_of(state).act(
+            action,
+            identifier,
+            {**params, "ticket_reference": ticket["reference"]},
+            scope=staff.academie,
+            idempotency_key=idempotency_key,
+        )
+    except AccountError as error:
+        await TicketEvent.insert(
+            TicketEvent(
+                ticket=ticket["id"],
+                kind="compte",
+                author="agent",
+                public=False,
+                body=f"{label} ({identifier}) : échec, rien n'a changé. {error}",
+                data={
+                    "action": action,
+                    "compte": identifier,
+                    "params": params,
+                    "erreur": error.as_dict(),
+                    "par": staff.id,
+                },
+            )
+        )
+        raise agent.ActionRefused(str(error)) from error
+    event = TicketEvent(
+        ticket=ticket["id"],
+        kind="compte",
+        author="agent",
+        public=False,
+        body=f"{label} ({identifier}) : {result.message}",
+        data={
+            "action": action,
+            "compte": identifier,
+            "params": params,
+            "resultat": result.as_dict(),
+            "par": staff.id,
+        },
+    )
+    await event.save()
+    for letter in result.letters:
+        pdf = Upload(f"courrier-{letter.identifier}.pdf", "application/pdf", letter_pdf(letter))
+        await attach(
+            ticket["id"], event.id, pdf, store(state.settings.data_dir / "attachments", pdf)
+        )
+    if resolve and ticket["status"] not in ("resolu", "clos"):
+        fresh = await Ticket.select().where(Ticket.id == ticket["id"]).first()
+        await agent.set_fields(staff, fresh, fresh["version"], status="resolu")
+    return result.message

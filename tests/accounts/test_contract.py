@@ -1,0 +1,421 @@
+"""The port's contract, run against both adapters: LocalDirectory, and HttpAccountService
+talking to the real account API served by the app on loopback (same database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpdesk.accounts.port import (
+    ACTIVE,
+    INFORME,
+    Account,
+    AccountConflict,
+    AccountError,
+    AccountNotFound,
+    AccountQuery,
+    AccountService,
+    ActionRefused,
+    ActionResult,
+    Page,
+    Scope,
+)
+from helpdesk.accounts.tables import DirectoryAccount, DirectoryAction
+from helpdesk.mail.tables import OutboxMail
+from tests.accounts.conftest import LYON, OT, PROVISIONAL, TILLEULS, http_service
+
+
+async def test_both_adapters_implement_the_port(service, family):
+    assert isinstance(service, AccountService)
+
+
+async def test_get_an_account_with_its_links(service, family):
+    claire = await service.get(family.claire, OT)
+    assert isinstance(claire, Account)
+    assert (claire.identifier, claire.kind, claire.first_name, claire.last_name) == (
+        "c.martin1",
+        "responsable",
+        "Claire",
+        "Martin",
+    )
+    assert claire.state == INFORME and claire.state_code == "non_active_informe"
+    assert claire.origin == "Non renseigné"
+    assert claire.email == "claire.martin@example.fr" and not claire.email_confirmed
+    assert claire.mobile == "0612345678"
+    assert (claire.uai, claire.academie, claire.establishment) == (
+        TILLEULS,
+        OT,
+        "Collège des Tilleuls",
+    )
+    assert claire.flags == ["date_naissance_signalee_incorrecte"]
+    assert [(link.identifier, link.status) for link in claire.links] == [
+        (family.leo, "non_confirme")
+    ]
+    # The console shows the provisional password of an informed account (guide 3.3, 5.3).
+    assert claire.password == "provisoire"
+    assert claire.provisional_password == PROVISIONAL == claire.password_display
+    assert "provisional_password" not in claire.as_dict()
+    leo = await service.get(family.leo, OT)
+    assert leo.birth_date == "2014-04-03" and leo.ine == "123456789AB"
+    assert {link.identifier for link in leo.links} == {family.claire, family.paul}
+    paul = await service.get(family.paul, OT)
+    assert paul.password_display == "*****" and paul.provisional_password == ""
+
+
+async def test_identifiers_are_p_dot_birth_name_and_digits(service, family):
+    assert family.paul == "p.martin1" and family.paul_lycee == "p.martin2"
+    helene = await service.get(family.helene, OT)
+    assert helene.identifier == "h.garnier1"  # nom de naissance (guide §8)
+    assert (await service.get("  P.Martin1 ", OT)).identifier == "p.martin1"
+
+
+async def test_an_account_of_another_academie_is_not_found(service, family):
+    with pytest.raises(AccountNotFound) as error:
+        await service.get(family.jean, OT)
+    assert error.value.message == (
+        "Aucun compte ÉduConnect n'a l'identifiant j.dupont1 dans votre périmètre."
+    )
+    assert (await service.get(family.jean, LYON)).identifier == family.jean
+    # Establishment staff: scoped to their schools.
+    assert (await service.get(family.leo, Scope(uais=(TILLEULS,)))).identifier == family.leo
+    with pytest.raises(AccountNotFound):
+        await service.get(family.ines, Scope(uais=(TILLEULS,)))
+    # A responsable belongs to the schools of his children too.
+    assert (await service.get(family.helene, Scope(uais=("0451042N",)))).identifier
+
+
+async def test_search_by_name_child_identifier_mail_mobile_ine(service, family):
+    async def found(**kw) -> list[str]:
+        page = await service.search(AccountQuery(scope=OT, **kw))
+        assert isinstance(page, Page)
+        return [a.identifier for a in page.items]
+
+    assert set(await found(q="martin paul")) == {family.paul, family.paul_lycee}
+    # The console also finds responsables by their children's names (guide 5.1).
+    assert family.sophie in await found(q="emma")
+    assert set(await found(child_first_name="Léo")) == {family.claire, family.paul}
+    assert await found(q="claire.martin@example.fr") == [family.claire]
+    assert await found(q="06 12 34 56 78") == [family.claire]
+    assert await found(mobile="+33 6 12 34 56 78") == [family.claire]
+    assert await found(ine="123456789ab") == [family.leo]
+    assert await found(identifier="C.MARTIN1") == [family.claire]
+    assert await found(q="helene") == [family.helene]  # accents do not matter
+    assert await found(q="dupont") == []  # Lyon's
+    assert set(await found(state="active", kind="eleve")) == {family.leo, family.emma}
+    assert set(await found(state="Non activé - non informé", kind="responsable")) == {
+        family.nadia,
+        family.paul_lycee,
+    }
+    assert await found(flag="compromis") == [family.sophie]
+    assert await found(flag="rattachement_signale_errone") == [family.karim]
+    assert family.helene in await found(uai="0451042N")
+
+
+async def test_search_pages_by_cursor(service, family):
+    seen, cursor, pages = [], "", 0
+    while True:
+        page = await service.search(AccountQuery(scope=OT, limit=4, cursor=cursor))
+        seen += [a.identifier for a in page.items]
+        pages += 1
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert pages > 2 and len(seen) == len(set(seen))
+    every = await service.search(AccountQuery(scope=OT, limit=200))
+    assert seen == [a.identifier for a in every.items]
+    assert family.jean not in seen
+
+
+async def test_invalid_search_filters_are_refused(service, family):
+    for kw, field in (
+        ({"state": "perdu"}, "state"),
+        ({"flag": "suspect"}, "flag"),
+        ({"kind": "enseignant"}, "kind"),
+        ({"cursor": "pas-un-curseur"}, "cursor"),
+    ):
+        with pytest.raises(ActionRefused) as error:
+            await service.search(AccountQuery(scope=OT, **kw))
+        assert error.value.field == field
+
+
+async def test_reset_password_gives_a_provisional_password(service, family):
+    result = await service.reset_password(family.paul, {}, scope=OT, idempotency_key="r-1")
+    assert isinstance(result, ActionResult)
+    assert result.action == "reset_password" and result.changed
+    assert result.before == {"password": "choisi"}
+    assert result.after == {"password": "provisoire", "password_reset_pending": True}
+    password = result.secrets["provisional_password"]
+    assert "secrets" not in result.as_dict()
+    assert not result.letters and not result.mails  # guide 5.4: no letter, no mail
+    paul = await service.get(family.paul, OT)
+    assert paul.provisional_password == password and paul.password_reset_pending
+
+
+async def test_reset_password_refusals_follow_the_guide(service, family):
+    with pytest.raises(ActionRefused) as error:
+        await service.reset_password(family.nadia, {}, scope=OT)
+    assert "Non activé - non informé" in error.value.reason
+    assert "Informer" in error.value.reason
+    with pytest.raises(ActionRefused) as error:
+        await service.reset_password(family.sophie, {}, scope=OT)
+    assert "compromis" in error.value.reason
+
+
+async def test_same_idempotency_key_does_the_work_once(service, family):
+    first = await service.inform(
+        family.claire, {"mode": "mail"}, scope=OT, idempotency_key="informer-claire"
+    )
+    again = await service.inform(
+        family.claire, {"mode": "mail"}, scope=OT, idempotency_key="informer-claire"
+    )
+    assert not first.replayed and again.replayed
+    assert again.as_dict() == {**first.as_dict(), "replayed": True}
+    assert await OutboxMail.count().where(OutboxMail.recipient == "claire.martin@example.fr") == 1
+    assert (
+        await DirectoryAction.count().where(DirectoryAction.idempotency_key == "informer-claire")
+        == 1
+    )
+    with pytest.raises(AccountConflict) as error:
+        await service.inform(
+            family.claire, {"mode": "courrier"}, scope=OT, idempotency_key="informer-claire"
+        )
+    assert error.value.field == "idempotency_key"
+
+
+async def test_act_dispatches_by_action_code(service, family):
+    result = await service.act("update_mobile", family.paul, {"mobile": "07 98 76 54 32"}, scope=OT)
+    assert result.after == {"mobile": "0798765432"}
+    with pytest.raises(ActionRefused) as error:
+        await service.act("supprimer", family.paul, {}, scope=OT)
+    assert error.value.field == "action"
+
+
+async def test_birth_date_correction_waits_for_the_night(service, local, family):
+    result = await service.correct_birth_date(
+        family.leo, {"birth_date": "04/03/2014"}, scope=OT, idempotency_key="ddn"
+    )
+    assert result.before == {"birth_date": "2014-04-03"}
+    assert result.after == {"birth_date": "2014-03-04"}
+    [pending] = result.pending_changes
+    assert pending.kind == "correct_birth_date" and pending.applied_at is None
+    leo = await service.get(family.leo, OT)
+    assert leo.birth_date == "2014-04-03" and [p.kind for p in leo.pending_changes] == [
+        "correct_birth_date"
+    ]
+    with pytest.raises(AccountConflict):
+        await service.correct_birth_date(family.leo, {"birth_date": "2014-03-05"}, scope=OT)
+    done = await local.apply_pending_changes()
+    assert done == [{"id": pending.id, "birth_date": "2014-03-04", "previous": "2014-04-03"}]
+    leo = await service.get(family.leo, OT)
+    assert leo.birth_date == "2014-03-04" and leo.pending_changes == []
+    assert "date_naissance_signalee_incorrecte" not in leo.flags
+    assert (await service.get(family.claire, OT)).flags == []
+
+
+async def test_regenerated_identifier_comes_overnight_and_retires_the_old_one(
+    service, local, family
+):
+    from helpdesk.accounts.tables import DirectoryAccount
+
+    before = (
+        await DirectoryAccount.select(DirectoryAccount.password_hash)
+        .where(DirectoryAccount.identifier == family.paul)
+        .first()
+    )
+    result = await service.regenerate_identifier(family.paul, {}, scope=OT)
+    assert "traitements de nuit" in result.message
+    assert [p.kind for p in result.pending_changes] == ["regenerate_identifier"]
+    with pytest.raises(AccountConflict):
+        await service.regenerate_identifier(family.paul, {}, scope=OT)
+    # « Tant que cette modification n'est pas faite, les anciens identifiant et mot de passe
+    # restent utilisables » (guide §8).
+    assert (await service.get(family.paul, OT)).pending_changes
+    [done] = await local.apply_pending_changes()
+    assert done["previous"] == "p.martin1" and done["identifier"] == "p.martin3"
+    paul = await service.get("p.martin3", OT)
+    assert paul.pending_changes == []
+    after = (
+        await DirectoryAccount.select(DirectoryAccount.password_hash)
+        .where(DirectoryAccount.identifier == "p.martin3")
+        .first()
+    )
+    assert after == before  # « le mot de passe est conservé »
+    with pytest.raises(AccountNotFound) as error:
+        await service.get("p.martin1", OT)
+    assert "remplacé par p.martin3" in error.value.message
+    # A retired identifier is never given again.
+    assert await local.new_identifier("Pierre", "Martin") == "p.martin4"
+
+
+async def test_regeneration_needs_the_same_names_in_every_school(service, family):
+    with pytest.raises(ActionRefused) as error:
+        await service.regenerate_identifier(family.helene, {}, scope=OT)
+    assert "Roux-Garnier" in error.value.reason
+    assert "identiques dans toutes les écoles" in error.value.reason
+
+
+async def test_merge_moves_the_children_of_the_other_account(service, family):
+    result = await service.merge_accounts(family.paul, {"from": family.paul_lycee}, scope=OT)
+    assert result.before["children"] == [family.leo]
+    assert result.before["from_children"] == [family.ines]
+    assert result.after == {
+        "children": sorted([family.leo, family.ines]),
+        "from": family.paul_lycee,
+        "from_children": [],
+    }
+    paul = await service.get(family.paul, OT)
+    assert {(link.identifier, link.status) for link in paul.links} == {
+        (family.leo, "confirme"),
+        (family.ines, "confirme"),
+    }
+    assert (await service.get(family.paul_lycee, OT)).links == []
+    # Names must be identical (« Nom and prénom must be identical »).
+    with pytest.raises(ActionRefused) as error:
+        await service.merge_accounts(family.paul, {"from": family.claire}, scope=OT)
+    assert "ne sont pas identiques" in error.value.reason
+    # The account kept must be the activated one.
+    with pytest.raises(ActionRefused):
+        await service.merge_accounts(family.paul_lycee, {"from": family.paul}, scope=OT)
+
+
+async def test_link_and_unlink_a_child(service, family):
+    with pytest.raises(ActionRefused) as error:
+        await service.link_child(family.paul, {"eleve": family.emma}, scope=OT)
+    assert "SIECLE" in error.value.reason  # not his child in the school's base
+    with pytest.raises(ActionRefused) as error:
+        await service.link_child(family.claire, {"eleve": family.leo}, scope=OT)
+    assert "pas activé" in error.value.reason
+    with pytest.raises(ActionRefused) as error:
+        await service.link_child(family.paul, {"eleve": family.leo}, scope=OT)
+    assert "figure déjà" in error.value.reason
+    # Karim reported « Je ne suis pas le représentant légal de cet élève »: the link goes.
+    result = await service.unlink_child(family.karim, {"eleve": family.sami}, scope=OT)
+    assert result.after == {"link": None}
+    karim = await service.get(family.karim, OT)
+    assert karim.links == [] and karim.flags == []
+    with pytest.raises(AccountNotFound) as error:
+        await service.unlink_child(family.paul, {"eleve": family.lina}, scope=OT)
+    assert error.value.field == "params.eleve"
+
+
+async def test_update_mail_then_confirm_it(service, family):
+    result = await service.update_email(
+        family.paul, {"email": "Paul.Martin@Example.ORG"}, scope=OT, idempotency_key="mail-paul"
+    )
+    # FAQ seed 001 §11: one mail to the old address, one with the link to the new one.
+    assert [(m.kind, m.to) for m in result.mails] == [
+        ("compte_changement_adresse", "paul.martin@example.fr"),
+        ("compte_confirmation", "paul.martin@example.org"),
+    ]
+    paul = await service.get(family.paul, OT)
+    assert (
+        paul.email == "paul.martin@example.fr" and paul.pending_email == "paul.martin@example.org"
+    )
+    again = await service.resend_confirmation_mail(family.paul, {}, scope=OT)
+    assert [m.to for m in again.mails] == ["paul.martin@example.org"]
+    with pytest.raises(ActionRefused) as error:
+        await service.update_email(family.paul, {"email": "pas une adresse"}, scope=OT)
+    assert error.value.field == "params.email"
+
+
+async def test_remind_identifier_needs_a_confirmed_mail(service, family):
+    result = await service.remind_identifier(family.paul, {}, scope=OT)
+    assert [(m.kind, m.to) for m in result.mails] == [
+        ("compte_rappel_identifiant", "paul.martin@example.fr")
+    ]
+    assert not result.changed
+    for who in (family.claire, family.marc):
+        with pytest.raises(ActionRefused) as error:
+            await service.remind_identifier(who, {}, scope=OT)
+        assert "Informer" in error.value.reason
+
+
+async def test_inform_a_never_informed_account(service, family):
+    result = await service.inform(family.nadia, {}, scope=OT)
+    assert result.before["state"] == "Non activé - non informé"
+    assert result.after["state"] == INFORME  # guide 3.2
+    [letter] = result.letters
+    assert letter.kind == "mise_a_disposition" and letter.identifier == family.nadia
+    assert letter.has_provisional_password
+    assert letter.provisional_password == result.secrets["provisional_password"]
+    assert letter.children == [
+        {
+            "first_name": "Sami",
+            "last_name": "Haddad",
+            "classe": "",
+            "relation": "Représentant légal",
+        }
+    ]
+    assert "provisional_password" not in result.as_dict()["letters"][0]
+    nadia = await service.get(family.nadia, OT)
+    assert nadia.state == INFORME and nadia.provisional_password == letter.provisional_password
+
+
+async def test_inform_keeps_the_passwords_unless_asked(service, family):
+    kept = await service.inform(family.claire, {"mode": "courrier"}, scope=OT)
+    assert kept.letters[0].provisional_password == PROVISIONAL and kept.secrets == {}
+    active = await service.inform(family.paul, {}, scope=OT)
+    assert not active.letters[0].has_provisional_password
+    assert (await service.get(family.paul, OT)).state == ACTIVE
+    reset = await service.inform(family.paul, {"reset_password": True}, scope=OT)
+    assert reset.letters[0].provisional_password == reset.secrets["provisional_password"]
+    assert (await service.get(family.paul, OT)).password_reset_pending
+    with pytest.raises(ActionRefused) as error:
+        await service.inform(family.marc, {"mode": "mail"}, scope=OT)  # mail en erreur
+    assert error.value.field == "params.mode"
+
+
+async def test_compromised_account_gets_the_compromise_letter(service, family):
+    result = await service.inform(family.sophie, {}, scope=OT)
+    [letter] = result.letters
+    assert letter.kind == "compte_compromis"
+    assert letter.title == "Changement de votre mot de passe ÉduConnect"
+    assert letter.provisional_password == result.secrets["provisional_password"]
+    marked = await service.mark_compromised(family.paul, {"reason": "usurpation"}, scope=OT)
+    assert "compromis" in marked.after["flags"]
+    with pytest.raises(ActionRefused):
+        await service.mark_compromised(family.paul, {}, scope=OT)
+    with pytest.raises(ActionRefused):
+        await service.mark_compromised(family.nadia, {}, scope=OT)
+
+
+async def test_update_mobile_for_responsables_only(service, family):
+    with pytest.raises(ActionRefused) as error:
+        await service.update_mobile(family.paul, {"mobile": "01 23 45 67 89"}, scope=OT)
+    assert error.value.field == "params.mobile"
+    with pytest.raises(ActionRefused):
+        await service.update_mobile(family.leo, {"mobile": "0612345678"}, scope=OT)
+    with pytest.raises(ActionRefused):
+        await service.update_mobile(family.claire, {"mobile": "0612345678"}, scope=OT)
+
+
+async def test_both_adapters_read_and_fail_alike(local, api_server, family):
+    """On one database: the same accounts, pages and errors through either adapter."""
+    remote = http_service(api_server.url)
+    for ident in vars(family).values():
+        scope = LYON if ident in (family.jean, family.lina) else OT
+        ours, theirs = await local.get(ident, scope), await remote.get(ident, scope)
+        assert theirs == ours
+        assert theirs.as_dict(include_secrets=True) == ours.as_dict(include_secrets=True)
+    query = AccountQuery(scope=OT, q="martin", limit=3)
+    assert await remote.search(query) == await local.search(query)
+    failing = [
+        lambda s: s.get("x.inconnu9", OT),
+        lambda s: s.get(family.jean, OT),
+        lambda s: s.reset_password(family.nadia, {}, scope=OT),
+        lambda s: s.correct_birth_date(family.leo, {"birth_date": "2099-01-01"}, scope=OT),
+        lambda s: s.correct_birth_date(family.leo, {"birth_date": "hier"}, scope=OT),
+        lambda s: s.correct_birth_date(family.claire, {"birth_date": "2014-03-04"}, scope=OT),
+        lambda s: s.merge_accounts(family.paul, {"from": family.claire}, scope=OT),
+        lambda s: s.act("inconnue", family.paul, {}, scope=OT),
+        lambda s: s.inform(family.paul, {"mode": "pigeon"}, scope=OT),
+        lambda s: s.inform(family.paul, {"reset_password": "oui"}, scope=OT),
+        lambda s: s.search(AccountQuery(scope=OT, flag="rouge")),
+    ]
+    for call in failing:
+        with pytest.raises(AccountError) as ours:
+            await call(local)
+        with pytest.raises(AccountError) as theirs:
+            await call(remote)
+        assert type(theirs.value) is type(ours.value)
+        assert (theirs.value.message, theirs.value.field) == (ours.value.message, ours.value.field)
+    assert await DirectoryAccount.count() == len(vars(family))
