@@ -116,3 +116,114 @@ def test_agent_filters_takes_and_replies_and_the_parent_sees_it(page, live_serve
     page.goto(link)
     expect(page.locator("#statut")).to_have_text("Résolue")
     expect(page.locator("main")).to_contain_text("un courrier vous attend à l'accueil")
+
+
+SEED_ACCOUNT = """
+import asyncio
+from helpdesk.accounts.local import LocalDirectory
+from helpdesk.accounts.port import ACTIVE, EN_COURS
+from helpdesk.db import bind, make_engine, migrate
+from helpdesk.settings import load_settings
+
+async def main():
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    await migrate(engine)
+    bind(engine)
+    directory = LocalDirectory(settings)
+    await directory.add_establishment("0450782F", "Collège des Tilleuls", academie="orleans-tours")
+    luc = await directory.add_account("responsable", "Luc", "Bernard", uai="0450782F", state=EN_COURS,
+                                      email="luc.bernard@exemple.fr", mobile="0622222222")
+    emma = await directory.add_account("eleve", "Emma", "Bernard", uai="0450782F", state=ACTIVE)
+    await directory.add_link(luc, emma)
+    print(luc)
+
+asyncio.run(main())
+"""
+
+
+def test_agent_fixes_the_address_resends_and_the_account_is_activated(page, live_server):
+    import subprocess
+    import sys
+
+    from tests.e2e.conftest import PROJECT_DIR
+
+    env = {
+        k: v for k, v in __import__("os").environ.items() if not k.startswith("HELPDESK_")
+    } | live_server.env
+    luc = (
+        subprocess.run(
+            [sys.executable, "-c", SEED_ACCOUNT],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    live_server.cli(
+        "create-user",
+        "--email",
+        "agent.comptes@ot.fr",
+        "--password",
+        AGENT_PASSWORD,
+        "--role",
+        "agent",
+        "--academie",
+        "orleans-tours",
+        "--name",
+        "Agnès Roux",
+    )
+    body = {
+        "academie": "orleans-tours",
+        "category": "mail_confirmation",
+        "degre": "2nd",
+        "requester": {
+            "kind": "parent",
+            "first_name": "Luc",
+            "last_name": "Bernard",
+            "email": "luc.b@example.fr",
+        },
+        "child": {"first_name": "Emma", "last_name": "Bernard"},
+        "activation_email": "luc.bernard@exemple.fr",
+        "message": "Je n'ai jamais reçu le courriel de confirmation, je crois avoir fait une faute.",
+    }
+    request = urllib.request.Request(
+        live_server.at("/api/v1/tickets"),
+        data=json.dumps(body).encode(),
+        headers={"content-type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        reference = json.load(response)["reference"]
+
+    page.goto(live_server.at(f"/agent/tickets/{reference}"))
+    page.fill("#email", "agent.comptes@ot.fr")
+    page.fill("#password", AGENT_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("link", name="Luc Bernard").first.click()
+    expect(page.locator("#compte-etat")).to_have_text("En cours d'activation")
+    page.fill("#update_email-email", "luc.bernard@example.fr")
+    page.get_by_role("button", name="Modifier l'adresse mail…").click()
+    expect(page.locator("#confirmation-action")).to_contain_text("luc.bernard@example.fr")
+    page.get_by_role("button", name="Confirmer").click()
+    expect(page.locator("#historique")).to_contain_text("Modifier l'adresse mail")
+
+    link = None
+    for _ in range(50):
+        page.goto(live_server.at("/demo/courriels"))
+        found = re.search(
+            r"(http://127\.0\.0\.1:\d+/comptes/confirmer/[\w-]+)", page.locator("main").inner_text()
+        )
+        if found:
+            link = found.group(1)
+            break
+        time.sleep(0.2)
+    assert link, "aucun courriel de confirmation capté"
+    page.goto(link)
+    expect(page.locator("main")).to_contain_text("confirmée")
+    page.goto(live_server.at(f"/agent/tickets/{reference}?compte={luc}"))
+    expect(page.locator("#compte-etat")).to_have_text("Activé")
