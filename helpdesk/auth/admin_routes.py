@@ -120,9 +120,8 @@ async def update(request: Request, user_id: FromPath[int]) -> Redirect:
         raise PageNotFound("Ce compte n'existe pas, ou vous ne le gérez pas.")
     action = str((await request.form()).get("action", ""))
     if action == "desactiver":
-        await User.update({User.active: False, User.session_epoch: User.session_epoch + 1}).where(
-            User.id == user_id
-        )
+        await User.update({User.active: False}).where(User.id == user_id)
+        await service.logout_everywhere(user_id)  # its sessions and API tokens end now
     elif action == "activer":
         await User.update({User.active: True}).where(User.id == user_id)
     elif action == "exiger_totp":

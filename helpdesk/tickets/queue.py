@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -13,6 +14,7 @@ from helpdesk.text import fold
 from helpdesk.tickets.tables import STATUSES, Ticket
 
 PAGE_SIZE = 25
+REFERENCE = re.compile(r"[A-Za-z]{2,3}-\d{4}-\d{6}")
 SORTS = {  # name → (column, descending)
     "recent": ("created_at", True),
     "ancien": ("created_at", False),
@@ -124,6 +126,9 @@ def where_clause(staff: Staff, f: QueueFilter, now: dt.datetime):
         clause &= Ticket.created_at < now - dt.timedelta(days=f.older_than_days)
     if f.overdue:
         clause &= Ticket.sla_due_at < now
+    if REFERENCE.fullmatch(f.q.strip()):
+        # A reference is looked up by its unique index, not searched through the texts.
+        return clause & (Ticket.reference == f.q.strip().upper())
     for word in fold(f.q).split()[:6]:
         clause &= Ticket.search_text.like(f"%{word.replace('%', '').replace('_', '')}%")
     return clause

@@ -407,3 +407,16 @@ async def test_supervisor_sets_the_targets_that_new_tickets_follow(agent_client)
     ticket = await Ticket.select().first()
     span = working_minutes_between(ticket["created_at"], ticket["first_response_due_at"])
     assert abs(span - 60) < 1
+
+
+async def test_a_reference_is_found_directly_whatever_its_status(agent_client):
+    first = await api_ticket(agent_client)
+    await api_ticket(agent_client)
+    await Ticket.update({Ticket.status: "clos"}).where(Ticket.reference == first)
+    headers = await bearer(agent_client, "agent@ot.fr")
+    found = (
+        await agent_client.get(
+            "/api/v1/tickets", params={"q": first.lower(), "status": "clos"}, headers=headers
+        )
+    ).json()
+    assert [i["reference"] for i in found["items"]] == [first]
