@@ -77,7 +77,7 @@ class MailSender:
             password=settings.smtp_password or None,
             use_tls=settings.smtp_tls == "tls",
             start_tls=True if settings.smtp_tls == "starttls" else False,
-            timeout=20,
+            timeout=settings.smtp_timeout_seconds,
         )
 
     async def mark_sent(self, row: dict) -> None:

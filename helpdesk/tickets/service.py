@@ -180,8 +180,12 @@ class TicketService:
         overrides = await academie_targets(request.academie)
         first_due, resolution_due = initial_due(now, request.category, overrides)
         suggested = triage_of(self.state).classify(request.message)
+        # The number is taken in a transaction of its own: the sequence row stays locked for one
+        # statement, not for the whole ticket, so concurrent submissions don't queue behind it.
+        # A ticket that then fails leaves a gap in the numbers, never a duplicate.
         async with write_transaction(self.engine):
             reference = await next_reference(academie.slug, academie.prefix, now.year)
+        async with write_transaction(self.engine):
             ticket = Ticket(
                 reference=reference,
                 channel=channel,
