@@ -1,0 +1,684 @@
+#!/usr/bin/env python3
+"""Tickets created per second, nothing lost: `.venv/bin/python bench/tickets.py`.
+
+For each database (SQLite, then a fresh PostgreSQL base `helpdesk_bench_<random>`), starts on
+127.0.0.1: a mail sink (bench/smtp_sink.py), `helpdesk worker` (the outbox sender) and
+`helpdesk serve --workers 2` (rate limits off, HELPDESK_MAIL_SENDER=worker, temporary data dir).
+Then N concurrent clients (httpx.AsyncClient, one per client: its own connection and cookies)
+create tickets for a bounded time, one way after the other:
+
+- api:  POST /api/v1/tickets with valid JSON bodies (names, categories, messages vary), 201;
+- form: GET /assistance?academie=orleans-tours&categorie=date_naissance (CSRF cookie and token,
+  form_id), then POST /assistance as multipart/form-data with js=1, 303. A GET+POST pair is one
+  ticket; the latency reported is the POST's (the GET's is shown apart).
+
+Reports tickets/s, p50/p99 of the creating request, statuses, and checks in the database
+(sqlite3 / asyncpg directly) that the `ticket` rows added equal the successes, that each has
+its acknowledgement in `outbox_mail`, and how the outbox backlog (pending + sending) evolves:
+at the end of the load, a few seconds later, and how long it takes to empty. Prints a
+Markdown table and writes it to bench/results/tickets-<date>.md. Stops everything it started,
+drops the PostgreSQL base it created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import re
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import httpx  # noqa: E402
+from benchlib import (  # noqa: E402
+    BENCH_DIR,
+    HELPDESK,
+    PYTHON,
+    RESULTS_DIR,
+    BenchError,
+    CpuWatch,
+    Processes,
+    code_fingerprint,
+    create_pg_database,
+    drop_pg_database,
+    fr,
+    free_port,
+    helpdesk_env,
+    ignore_signals,
+    install_signal_handlers,
+    machine_info,
+    md_table,
+    new_pg_name,
+    percentile,
+    pg_url,
+    run_migrate,
+    start_helpdesk,
+    wait_for_other_benches,
+    wait_port,
+    wait_quiet,
+)
+from fakedata import People  # noqa: E402
+
+API_CATEGORIES = ("date_naissance", "mot_de_passe", "identifiant_perdu", "rattachement")
+_CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+_FORM_ID = re.compile(r'name="form_id" value="([^"]+)"')
+
+
+# --------------------------------------------------------------------------- bodies
+
+
+def api_body(people: People, n: int) -> dict:
+    who = people.person(n)
+    category = people.rng.choice(API_CATEGORIES)
+    return {
+        "academie": "orleans-tours",
+        "category": category,
+        "degre": who["degre"],
+        "uai": who["uai"],
+        "requester": {
+            "kind": "parent",
+            "first_name": who["first_name"],
+            "last_name": who["last_name"],
+            "email": who["email"],
+            "phone": who["phone"],
+        },
+        "child": {
+            "first_name": who["child_first_name"],
+            "last_name": who["child_last_name"],
+            "birth_date": who["birth"].isoformat(),
+            "refused_birth_date": who["refused"].isoformat(),
+            "classe": who["classe"],
+        },
+        "message": people.message(category, who),
+    }
+
+
+def form_fields(people: People, n: int) -> dict:
+    who = people.person(n)
+    return {  # the fields of tests/helpers.py VALID_FORM, varied
+        "academie": "orleans-tours",
+        "category": "date_naissance",
+        "degre": who["degre"],
+        "requester_kind": "parent",
+        "requester_first_name": who["first_name"],
+        "requester_last_name": who["last_name"],
+        "requester_email": who["email"],
+        "email_confirme": who["email"],
+        "requester_phone": f"{who['phone'][:2]} {who['phone'][2:4]} {who['phone'][4:6]} "
+        f"{who['phone'][6:8]} {who['phone'][8:]}",
+        "child_first_name": who["child_first_name"],
+        "child_last_name": who["child_last_name"],
+        "child_birth_date": who["birth"].strftime("%d/%m/%Y"),
+        "refused_birth_date": who["refused"].strftime("%d/%m/%Y"),
+        "uai": who["uai"],
+        "message": people.message("date_naissance", who),
+    }
+
+
+# --------------------------------------------------------------------------- load
+
+
+@dataclass
+class Phase:
+    mode: str
+    created: int = 0
+    latencies: list[float] = field(default_factory=list)  # the creating request, seconds
+    get_latencies: list[float] = field(default_factory=list)  # form: the GET before
+    statuses: Counter = field(default_factory=Counter)  # creating request's status
+    errors: Counter = field(default_factory=Counter)  # non-success, by status or exception
+    references: set[str] = field(default_factory=set)
+    elapsed: float = 0.0
+    backlog_samples: list[tuple[float, int]] = field(default_factory=list)
+
+
+class Counter_:
+    """A shared sequence for unique e-mail addresses across clients."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def next(self) -> int:
+        self.n += 1
+        return self.n
+
+
+async def api_client(base: str, deadline: float, phase: Phase, people: People, seq) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        while time.monotonic() < deadline:
+            body = api_body(people, seq.next())
+            start = time.perf_counter()
+            try:
+                response = await client.post("/api/v1/tickets", json=body)
+            except httpx.HTTPError as error:
+                phase.errors[type(error).__name__] += 1
+                continue
+            phase.latencies.append(time.perf_counter() - start)
+            phase.statuses[response.status_code] += 1
+            if response.status_code == 201:
+                phase.created += 1
+                phase.references.add(response.json()["reference"])
+            else:
+                phase.errors[str(response.status_code)] += 1
+
+
+async def form_client(base: str, deadline: float, phase: Phase, people: People, seq) -> None:
+    params = {"academie": "orleans-tours", "categorie": "date_naissance"}
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        while time.monotonic() < deadline:
+            start = time.perf_counter()
+            try:
+                page = await client.get("/assistance", params=params)
+            except httpx.HTTPError as error:
+                phase.errors[f"GET {type(error).__name__}"] += 1
+                continue
+            phase.get_latencies.append(time.perf_counter() - start)
+            token, form_id = _CSRF.search(page.text), _FORM_ID.search(page.text)
+            if page.status_code != 200 or not token or not form_id:
+                phase.errors[f"GET {page.status_code}"] += 1
+                continue
+            data = {
+                "_csrf_token": token.group(1),
+                "form_id": form_id.group(1),
+                "js": "1",
+                **form_fields(people, seq.next()),
+            }
+            start = time.perf_counter()
+            try:
+                response = await client.post(
+                    "/assistance",
+                    data=data,
+                    files={"piece_jointe": ("", b"", "application/octet-stream")},
+                    follow_redirects=False,
+                )
+            except httpx.HTTPError as error:
+                phase.errors[type(error).__name__] += 1
+                continue
+            phase.latencies.append(time.perf_counter() - start)
+            phase.statuses[response.status_code] += 1
+            if response.status_code == 303 and "/suivi/" in response.headers.get("location", ""):
+                phase.created += 1
+            else:
+                phase.errors[str(response.status_code)] += 1
+
+
+# --------------------------------------------------------------------------- database
+
+
+class Db:
+    """Counts read straight from the database, not through the app."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.pg = None
+
+    async def open(self) -> None:
+        if self.url.startswith("postgresql"):
+            import asyncpg
+
+            self.pg = await asyncpg.connect(self.url)
+
+    async def close(self) -> None:
+        if self.pg is not None:
+            await self.pg.close()
+
+    async def scalar(self, sql: str) -> int:
+        if self.pg is not None:
+            return int(await self.pg.fetchval(sql))
+        path = self.url.removeprefix("sqlite:///")
+
+        def run() -> int:
+            conn = sqlite3.connect(path, timeout=30)
+            try:
+                return int(conn.execute(sql).fetchone()[0])
+            finally:
+                conn.close()
+
+        return await asyncio.to_thread(run)
+
+    async def tickets(self) -> int:
+        return await self.scalar("SELECT COUNT(*) FROM ticket")
+
+    async def acknowledgements(self) -> int:
+        return await self.scalar("SELECT COUNT(*) FROM outbox_mail WHERE kind = 'accuse_reception'")
+
+    async def backlog(self) -> int:
+        return await self.scalar(
+            "SELECT COUNT(*) FROM outbox_mail WHERE status IN ('pending', 'sending')"
+        )
+
+    async def failed(self) -> int:
+        return await self.scalar("SELECT COUNT(*) FROM outbox_mail WHERE status = 'failed'")
+
+    async def sent(self) -> int:
+        return await self.scalar("SELECT COUNT(*) FROM outbox_mail WHERE status = 'sent'")
+
+
+def sink_count(path: Path) -> int:
+    try:
+        return int(path.read_text() or 0)
+    except (OSError, ValueError):
+        return 0
+
+
+async def sample_backlog(db: Db, phase: Phase, stop: asyncio.Event, t0: float) -> None:
+    while not stop.is_set():
+        try:
+            phase.backlog_samples.append((time.monotonic() - t0, await db.backlog()))
+        except Exception:  # noqa: BLE001 - a sample may fail under load; the next one counts
+            pass
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=1.0)
+        except TimeoutError:
+            pass
+
+
+async def load(
+    mode: str, base: str, clients: int, seconds: float, db: Db | None, seed: int
+) -> Phase:
+    phase = Phase(mode)
+    people = People(seed)
+    seq = Counter_()
+    run = api_client if mode == "api" else form_client
+    t0 = time.monotonic()
+    deadline = t0 + seconds
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(sample_backlog(db, phase, stop, t0)) if db else None
+    tasks = [asyncio.create_task(run(base, deadline, phase, people, seq)) for _ in range(clients)]
+    try:
+        # Bounded: the last requests get their own 30 s timeout, then everything is cancelled.
+        done, pending = await asyncio.wait(tasks, timeout=seconds + 45)
+        for task in pending:
+            task.cancel()
+            phase.errors["annulé (délai dépassé)"] += 1
+        for task in done:
+            if task.exception():
+                raise BenchError(f"client en erreur : {task.exception()!r}")
+    finally:
+        stop.set()
+        if sampler:
+            await sampler
+    phase.elapsed = time.monotonic() - t0
+    return phase
+
+
+async def wait_drained(db: Db, timeout: float) -> tuple[float | None, int]:
+    """Seconds until the outbox backlog is empty (None if not within timeout), last backlog."""
+    t0 = time.monotonic()
+    backlog = await db.backlog()
+    while backlog > 0:
+        if time.monotonic() - t0 > timeout:
+            return None, backlog
+        await asyncio.sleep(0.5)
+        backlog = await db.backlog()
+    return time.monotonic() - t0, 0
+
+
+# --------------------------------------------------------------------------- one backend
+
+
+def loop_factory():
+    """uvloop when installed (uvicorn[standard] brings it): a lighter client."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
+@dataclass
+class Row:
+    backend: str
+    mode: str
+    phase: Phase
+    rows_added: int
+    acks_added: int
+    unique_refs_ok: bool
+    backlog_end: int
+    backlog_later: int
+    backlog_max: int
+    drain_seconds: float | None
+    drain_left: int
+    mails_received: int
+    mails_failed: int
+    cpu: dict[str, float]
+
+    @property
+    def lost(self) -> int:
+        return self.phase.created - self.rows_added
+
+
+def run_backend(backend: str, args: argparse.Namespace, procs: Processes, tmp: Path) -> list[Row]:
+    data = tmp / backend / "data"
+    data.mkdir(parents=True)
+    pg_name = ""
+    if backend == "postgresql":
+        pg_name = new_pg_name()
+        create_pg_database(pg_name)
+        url = pg_url(pg_name)
+    else:
+        url = f"sqlite:///{data / 'helpdesk.sqlite3'}"
+    try:
+        sink_port = free_port()
+        env = helpdesk_env(
+            data,
+            url,
+            HELPDESK_SMTP_HOST="127.0.0.1",
+            HELPDESK_SMTP_PORT=str(sink_port),
+            HELPDESK_SMTP_TLS="none",
+        )
+        run_migrate(env)
+        count_file = tmp / backend / "sink-count"
+        sink = procs.start(
+            "capteur SMTP",
+            [
+                PYTHON,
+                str(BENCH_DIR / "smtp_sink.py"),
+                "--port",
+                str(sink_port),
+                "--count-file",
+                str(count_file),
+            ],
+            tmp / backend / "sink.log",
+        )
+        wait_port(sink_port)
+        worker = procs.start(
+            "helpdesk worker", [HELPDESK, "worker"], tmp / backend / "worker.log", env=env
+        )
+        app, base = start_helpdesk(
+            procs, env, tmp / backend / "helpdesk.log", variants=args.variants
+        )
+        groups = {"app": app.proc.pid, "worker": worker.proc.pid, "capteur": sink.proc.pid}
+        print(f"· {backend} : {base} (2 processus), worker, capteur SMTP :{sink_port}", flush=True)
+        with asyncio.Runner(loop_factory=loop_factory()) as runner:
+            return runner.run(measure_backend(backend, base, url, args, procs, groups, count_file))
+    finally:
+        procs.stop_all()
+        if pg_name and not args.keep_database:
+            drop_pg_database(pg_name)
+        elif pg_name:
+            print(f"· base conservée : {url}")
+
+
+async def measure_backend(backend, base, url, args, procs, groups, count_file) -> list[Row]:
+    db = Db(url)
+    await db.open()
+    rows = []
+    try:
+        for mode in args.modes:
+            await asyncio.to_thread(wait_for_other_benches, args.other_wait)
+            others = await asyncio.to_thread(wait_quiet, groups, args.quiet_wait)
+            if others > 0.10:
+                print(f"  ! la machine reste occupée par d'autres processus ({others:.0%})")
+            if args.warmup:
+                await load(mode, base, args.clients, args.warmup, None, seed=7)
+                drained, left = await wait_drained(db, args.drain_timeout)
+                if drained is None:
+                    print(f"  ! la file d'envoi garde {left} courriels après la chauffe")
+            await asyncio.sleep(1.2)  # the sink's count file is rewritten once a second
+            procs.check_alive()
+            before = await db.tickets()
+            acks_before = await db.acknowledgements()
+            received_before = sink_count(count_file)
+            failed_before = await db.failed()
+            watch = CpuWatch(groups)
+            phase = await load(mode, base, args.clients, args.duration, db, seed=args.seed)
+            cpu = watch.stop()
+            backlog_end = await db.backlog()
+            await asyncio.sleep(args.backlog_wait)
+            backlog_later = await db.backlog()
+            drained, left = await wait_drained(db, args.drain_timeout)
+            await asyncio.sleep(1.5)  # the sink writes its count once a second
+            procs.check_alive()
+            row = Row(
+                backend=backend,
+                mode=mode,
+                phase=phase,
+                rows_added=await db.tickets() - before,
+                acks_added=await db.acknowledgements() - acks_before,
+                unique_refs_ok=mode != "api" or len(phase.references) == phase.created,
+                backlog_end=backlog_end,
+                backlog_later=backlog_later,
+                backlog_max=max((n for _, n in phase.backlog_samples), default=backlog_end),
+                drain_seconds=None if drained is None else drained + args.backlog_wait,
+                drain_left=left,
+                mails_received=sink_count(count_file) - received_before,
+                mails_failed=await db.failed() - failed_before,
+                cpu=cpu,
+            )
+            print_row(row)
+            rows.append(row)
+    finally:
+        await db.close()
+    return rows
+
+
+# --------------------------------------------------------------------------- report
+
+
+def ms(seconds: float) -> str:
+    return fr(seconds * 1000, 1)
+
+
+def print_row(r: Row) -> None:
+    p = r.phase
+    lat = sorted(p.latencies)
+    print(
+        f"  {r.mode:<4} {p.created:>6} demandes en {p.elapsed:5.1f} s = {p.created / p.elapsed:7.1f}/s"
+        f"  p50 {ms(percentile(lat, 50))} ms  p99 {ms(percentile(lat, 99))} ms"
+        f"  erreurs {dict(p.errors) or 0}  lignes +{r.rows_added} (perdues {r.lost})"
+        f"  file d'envoi fin {r.backlog_end} / plus tard {r.backlog_later} / max {r.backlog_max}"
+        f"  vidée en {'—' if r.drain_seconds is None else f'{r.drain_seconds:.1f} s'}",
+        flush=True,
+    )
+
+
+def render(rows: list[Row], args, info: dict, when: dt.datetime) -> str:
+    header = [
+        "base",
+        "voie",
+        "demandes créées",
+        "demandes/s",
+        "p50 (ms)",
+        "p99 (ms)",
+        "GET formulaire p50 / p99 (ms)",
+        "201 / 303",
+        "erreurs",
+        "lignes `ticket` ajoutées",
+        "perdues",
+        "accusés en file",
+        f"file d'envoi : fin / +{args.backlog_wait:g} s / max",
+        "file vidée en",
+        "courriels reçus par le capteur",
+    ]
+    table = []
+    for r in rows:
+        p = r.phase
+        lat, get_lat = sorted(p.latencies), sorted(p.get_latencies)
+        ok_status = 201 if r.mode == "api" else 303
+        table.append(
+            [
+                "SQLite" if r.backend == "sqlite" else "PostgreSQL",
+                "API JSON" if r.mode == "api" else "formulaire (GET + POST)",
+                fr(p.created),
+                fr(p.created / p.elapsed, 1),
+                ms(percentile(lat, 50)),
+                ms(percentile(lat, 99)),
+                f"{ms(percentile(get_lat, 50))} / {ms(percentile(get_lat, 99))}"
+                if get_lat
+                else "—",
+                fr(p.statuses.get(ok_status, 0)),
+                ", ".join(f"{k} × {v}" for k, v in sorted(p.errors.items())) or "0",
+                fr(r.rows_added),
+                f"{r.lost}" + ("" if r.unique_refs_ok else " (références en double !)"),
+                fr(r.acks_added),
+                f"{fr(r.backlog_end)} / {fr(r.backlog_later)} / {fr(r.backlog_max)}",
+                f"pas vidée en {args.drain_timeout:g} s ({r.drain_left} restants)"
+                if r.drain_seconds is None
+                else f"{fr(r.drain_seconds, 1)} s",
+                fr(r.mails_received) + (f" ({r.mails_failed} en échec)" if r.mails_failed else ""),
+            ]
+        )
+    cpu_header = [
+        "base",
+        "voie",
+        "durée (s)",
+        "app (2 processus)",
+        "worker",
+        "PostgreSQL",
+        "capteur SMTP",
+        "client (ce script)",
+        "autres processus",
+    ]
+    cpu_rows = []
+    for r in rows:
+        c = r.cpu
+        d = c["durée"] or 1
+
+        def share(name: str, c: dict = c, d: float = d) -> str:
+            return f"{100 * c.get(name, 0) / d:.0f} %"
+
+        cpu_rows.append(
+            [
+                "SQLite" if r.backend == "sqlite" else "PostgreSQL",
+                r.mode,
+                fr(d, 1),
+                share("app"),
+                share("worker"),
+                share("postgres") if r.backend == "postgresql" else "—",
+                share("capteur"),
+                share("client"),
+                f"{100 * c['autres (part)']:.0f} % de la machine",
+            ]
+        )
+    verdict = []
+    for r in rows:
+        name = f"{r.backend} / {r.mode}"
+        if r.lost == 0 and r.acks_added == r.rows_added and r.unique_refs_ok:
+            verdict.append(
+                f"{name} : rien perdu ({r.rows_added} lignes = {r.phase.created} succès, un accusé de réception par demande)."
+            )
+        else:
+            verdict.append(
+                f"{name} : ÉCART : {r.phase.created} succès, {r.rows_added} lignes, {r.acks_added} accusés."
+            )
+    md = [
+        f"# Création de demandes : mesure du {when:%Y-%m-%d %H:%M}",
+        "",
+        *(
+            [
+                f"**Expérience : correctifs candidats appliqués par bench/variants.py : `{args.variants}`.**",
+                "",
+            ]
+            if args.variants
+            else []
+        ),
+        f"{args.clients} clients simultanés (httpx.AsyncClient, un par client), {args.duration:g} s "
+        f"mesurées par voie après {args.warmup:g} s de chauffe ; 2 processus uvicorn, limites de "
+        "débit coupées ; `helpdesk worker` envoie la file vers un capteur SMTP local "
+        "(bench/smtp_sink.py). Latence : la requête qui crée la demande (POST). Client, serveurs "
+        "et base sur la même machine, 127.0.0.1 uniquement.",
+        "",
+        md_table(header, table),
+        "",
+        f"Temps processeur pendant la mesure (100 % = un cœur ; la machine en a {info['cœurs']}) :",
+        "",
+        md_table(cpu_header, cpu_rows),
+        "",
+        *(f"- {v}" for v in verdict),
+        "",
+        "## Machine",
+        "",
+        *(f"- {k} : {v}" for k, v in info.items()),
+        "",
+    ]
+    return "\n".join(md)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--clients", type=int, default=32, help="clients simultanés (32)")
+    p.add_argument("--duration", type=float, default=20, help="secondes mesurées par voie (20)")
+    p.add_argument("--warmup", type=float, default=3, help="secondes de chauffe par voie (3)")
+    p.add_argument("--backends", default="sqlite,postgresql", help="sqlite,postgresql")
+    p.add_argument("--modes", default="api,form", help="api,form")
+    p.add_argument("--backlog-wait", type=float, default=5, help="file d'envoi relue après (5 s)")
+    p.add_argument(
+        "--drain-timeout", type=float, default=120, help="attente max. de la file (120 s)"
+    )
+    p.add_argument(
+        "--quiet-wait", type=float, default=120, help="attente max. d'une machine calme (120 s)"
+    )
+    p.add_argument(
+        "--other-wait", type=float, default=3600, help="attente max. des autres mesures (3600 s)"
+    )
+    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument(
+        "--keep-database", action="store_true", help="ne pas supprimer la base PostgreSQL"
+    )
+    p.add_argument(
+        "--variants",
+        default="",
+        help="correctifs candidats de bench/variants.py appliqués à l'app (expérience), ex. noreset,rawlist",
+    )
+    p.add_argument("--output", type=Path, default=None)
+    args = p.parse_args(argv)
+    args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not set(args.backends) <= {"sqlite", "postgresql"} or not set(args.modes) <= {"api", "form"}:
+        p.error("--backends parmi sqlite,postgresql ; --modes parmi api,form")
+    if not (1 <= args.clients <= 512 and 1 <= args.duration <= 600 and 0 <= args.warmup <= 60):
+        p.error("--clients 1–512, --duration 1–600 s, --warmup 0–60 s")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    install_signal_handlers()
+    procs = Processes()
+    tmp = Path(tempfile.mkdtemp(prefix="helpdesk-bench-tickets-"))
+    try:
+        wait_for_other_benches(args.other_wait)
+        when = dt.datetime.now()
+        info = machine_info()
+        code_before = code_fingerprint()
+        info["code (helpdesk/, templates/)"] = code_before
+        if args.variants:
+            info["variantes (bench/variants.py)"] = args.variants
+        rows: list[Row] = []
+        for backend in args.backends:
+            rows += run_backend(backend, args, procs, tmp)
+        if code_fingerprint() != code_before:
+            info["ATTENTION"] = "helpdesk/ ou templates/ ont changé pendant la mesure"
+        md = render(rows, args, info, when)
+        print()
+        print(md)
+        out = args.output or RESULTS_DIR / f"tickets-{when:%Y-%m-%d-%H%M}.md"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(md)
+        print(f"· résultats : {out}")
+        return 0 if all(r.lost == 0 for r in rows) else 1
+    except BenchError as error:
+        print(f"\n! {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\n! interrompu", file=sys.stderr)
+        return 130
+    finally:
+        ignore_signals()
+        procs.stop_all()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
