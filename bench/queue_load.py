@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The agents' queue under load, with 100 000 tickets: `.venv/bin/python bench/queue_load.py`.
 
-(bench/queue_load.py runs this file; it cannot hold the code itself, see its docstring.)
+(Not bench/queue.py: a file named queue.py in bench/ would stand, for every script run from
+bench/, where the standard library's `queue` module is looked for.)
 
 For each database (a fresh PostgreSQL base `helpdesk_bench_<random>`, then SQLite in a
 temporary folder): `helpdesk migrate`, bench/seed_tickets.py (100 000 tickets in

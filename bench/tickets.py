@@ -389,8 +389,19 @@ def run_backend(backend: str, args: argparse.Namespace, procs: Processes, tmp: P
             tmp / backend / "sink.log",
         )
         wait_port(sink_port)
+        worker_argv = [HELPDESK, "worker"]
+        if args.variants:  # the same command, with the variants of bench/variants.py applied
+            worker_argv = [
+                PYTHON,
+                "-c",
+                f"import sys; sys.path.append({str(BENCH_DIR)!r}); import variants; "
+                "from helpdesk.cli import main; sys.exit(main(['worker']))",
+            ]
         worker = procs.start(
-            "helpdesk worker", [HELPDESK, "worker"], tmp / backend / "worker.log", env=env
+            "helpdesk worker",
+            worker_argv,
+            tmp / backend / "worker.log",
+            env=env | {"BENCH_VARIANTS": args.variants},
         )
         app, base = start_helpdesk(
             procs, env, tmp / backend / "helpdesk.log", variants=args.variants

@@ -1,8 +1,7 @@
 """Experiments only: the help desk with candidate fixes applied by monkeypatching.
 
     BENCH_VARIANTS=noreset,rawlist .venv/bin/uvicorn variants:create --factory --app-dir bench …
-    .venv/bin/python bench/queue.py --variants noreset,rawlist,sessionskip,staffcache
-    .venv/bin/python bench/tickets.py --variants seqfirst
+    .venv/bin/python bench/queue_load.py --variants noreset,rawlist,sessionskip,staffcache
 
 Each variant is the measurable shape of a patch proposed in bench/README.md for helpdesk/
 (which this file never edits): it lets the gain be measured before anyone writes the patch.
@@ -19,8 +18,8 @@ Monkeypatches follow the code of the day: when helpdesk/ changes, a variant may 
 - staffcache:  staff_by_id and academy_agents cached 10 s per process (as tokens and counts).
 - auth1q, tokencache: one query for a bearer token and its user; a 5 s token cache.
 - redis:       sessions in Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/15).
-- seqfirst:    the ticket number taken in its own statement before the ticket's transaction,
-               so that the ticket_sequence row is not locked for the whole transaction.
+- smtpreuse:   `helpdesk worker` sends a claimed batch over one SMTP connection instead of one
+               connection per mail (each mail still marked sent right after it was accepted).
 """
 
 import datetime as dt
@@ -103,31 +102,6 @@ if "redis" in V:
         "BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"
     )
 
-
-if "seqfirst" in V:
-    import contextvars
-
-    from helpdesk.tickets import service as _svc
-
-    _pre = contextvars.ContextVar("helpdesk_reference", default=None)
-    _orig_next = _svc.next_reference
-
-    async def next_reference(academie, prefix, year):
-        return _pre.get() or await _orig_next(academie, prefix, year)
-
-    _svc.next_reference = next_reference
-    _orig_insert = _svc.TicketService._insert
-
-    async def _insert(self, request, *args):
-        academie = self.state.academies.get(request.academie)
-        # the number in its own short statement, before the ticket's transaction
-        token = _pre.set(await _orig_next(academie.slug, academie.prefix, _svc.utcnow().year))
-        try:
-            return await _orig_insert(self, request, *args)
-        finally:
-            _pre.reset(token)
-
-    _svc.TicketService._insert = _insert
 
 if "rawlist" in V:
     # The list query compiled once per filter shape (Piccolo builds it on every request today).
@@ -222,6 +196,52 @@ if "staffcache" in V:
 
     _auth.staff_by_id = staff_by_id
     _agent.academy_agents = academy_agents
+
+if "smtpreuse" in V:
+    import aiosmtplib
+
+    from helpdesk.mail import sender as _mail
+
+    async def run_once(self):
+        rows = await self.claim()
+        if not rows:
+            return 0
+        s = self.settings
+        errors = (aiosmtplib.SMTPException, OSError, TimeoutError)
+
+        async def connect():
+            smtp = aiosmtplib.SMTP(
+                hostname=s.smtp_host,
+                port=s.smtp_port,
+                use_tls=s.smtp_tls == "tls",
+                start_tls=True if s.smtp_tls == "starttls" else False,
+                timeout=s.smtp_timeout_seconds,
+            )
+            await smtp.connect()
+            if s.smtp_user:
+                await smtp.login(s.smtp_user, s.smtp_password)
+            return smtp
+
+        sent = 0
+        smtp = None
+        for row in rows:
+            try:
+                smtp = smtp if smtp is not None and smtp.is_connected else await connect()
+                await smtp.send_message(_mail.build_message(s, row))
+            except errors as error:
+                _mail.log.warning("Courriel %s non envoyé : %s", row["id"], error)
+                await self.mark_failed(row, error)
+                continue
+            await self.mark_sent(row)
+            sent += 1
+        if smtp is not None and smtp.is_connected:
+            try:
+                await smtp.quit()
+            except errors:
+                pass
+        return sent
+
+    _mail.MailSender.run_once = run_once
 
 
 def create():
