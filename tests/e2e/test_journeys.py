@@ -12,6 +12,18 @@ from tests.e2e.test_public_pages import serious_violations
 AGENT_PASSWORD = "Agent-Navigateur-2026"
 
 
+def post_ticket(live_server, body: dict) -> str:
+    """A request sent through the JSON API, as another system would: its reference."""
+    request = urllib.request.Request(
+        live_server.at("/api/v1/tickets"),
+        data=json.dumps(body).encode(),
+        headers={"content-type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.load(response)["reference"]
+
+
 def caught_link(page, live_server, reference: str) -> str:
     """The follow-up link of the last caught mail about this reference (demo mail page)."""
     for _ in range(50):
@@ -83,14 +95,7 @@ def test_agent_filters_takes_and_replies_and_the_parent_sees_it(page, live_serve
         "child": {"first_name": "Yanis", "last_name": "Benali"},
         "message": "Mon mot de passe provisoire est refusé depuis hier soir.",
     }
-    request = urllib.request.Request(
-        live_server.at("/api/v1/tickets"),
-        data=json.dumps(body).encode(),
-        headers={"content-type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=5) as response:
-        reference = json.load(response)["reference"]
+    reference = post_ticket(live_server, body)
 
     page.goto(live_server.at("/agent"))
     expect(page).to_have_url(re.compile(r"/connexion\?suite=/agent"))
@@ -191,14 +196,7 @@ def test_agent_fixes_the_address_resends_and_the_account_is_activated(page, live
         "activation_email": "luc.bernard@exemple.fr",
         "message": "Je n'ai jamais reçu le courriel de confirmation, je crois avoir fait une faute.",
     }
-    request = urllib.request.Request(
-        live_server.at("/api/v1/tickets"),
-        data=json.dumps(body).encode(),
-        headers={"content-type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=5) as response:
-        reference = json.load(response)["reference"]
+    reference = post_ticket(live_server, body)
 
     page.goto(live_server.at(f"/agent/tickets/{reference}"))
     page.fill("#email", "agent.comptes@ot.fr")
