@@ -40,8 +40,8 @@ from helpdesk.settings import Settings, load_settings
 from helpdesk.site import routes as site_routes
 from helpdesk.tickets import agent_api, agent_routes, establishment_routes
 from helpdesk.tickets import routes as ticket_routes
+from helpdesk.tickets.housekeeping import housekeeping_loop
 from helpdesk.tickets.incidents import IncidentBoard
-from helpdesk.tickets.service import housekeeping_loop
 from helpdesk.triage import routes as triage_routes
 from helpdesk.web import (
     PageCache,
@@ -97,7 +97,7 @@ async def mail_sending(app: Litestar) -> AsyncIterator[None]:
     if settings.mail_sender_in_process:
         sender = MailSender(settings, app.state.engine)
         tasks.append(asyncio.create_task(sender.run_forever(stop, settings.mail_poll_seconds)))
-        tasks.append(asyncio.create_task(housekeeping_loop(settings, stop)))
+        tasks.append(asyncio.create_task(housekeeping_loop(app.state, stop)))
     try:
         yield
     finally:

@@ -64,11 +64,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
         if args.once:
             print(f"{await sender.run_once()} courriel(s) envoyé(s)")
         else:
-            from helpdesk.tickets.service import housekeeping_loop
+            from helpdesk.tickets.housekeeping import housekeeping_loop, worker_state
 
             await asyncio.gather(
                 sender.run_forever(stop, settings.mail_poll_seconds),
-                housekeeping_loop(settings, stop),
+                housekeeping_loop(worker_state(settings), stop),
             )
         if is_postgres(engine):
             await engine.close_connection_pool()
@@ -180,18 +180,21 @@ def cmd_demo(_args: argparse.Namespace) -> int:
 def cmd_accounts_nightly(_args: argparse.Namespace) -> int:
     """What ÉduConnect applies overnight: regenerated identifiers, corrected birth dates."""
     from helpdesk.accounts.local import LocalDirectory
+    from helpdesk.tickets.housekeeping import worker_state
+    from helpdesk.tickets.night_changes import tell_applied
 
     settings = load_settings()
 
     async def run() -> None:
         await migrate(make_engine(settings.database_url))
         done = await LocalDirectory(settings).apply_pending_changes()
+        told = await tell_applied(worker_state(settings))
         for change in done:
             if "identifier" in change:
                 print(f"identifiant {change['previous']} remplacé par {change['identifier']}")
             else:
                 print(f"date de naissance {change['previous']} corrigée en {change['birth_date']}")
-        print(f"{len(done)} changement(s) appliqué(s).")
+        print(f"{len(done)} changement(s) appliqué(s), {told} demandeur(s) informé(s).")
 
     asyncio.run(run())
     return 0

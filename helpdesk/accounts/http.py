@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -28,6 +28,7 @@ from helpdesk.accounts.port import (
     ActionResult,
     NamedActions,
     Page,
+    PendingChange,
     Scope,
 )
 
@@ -140,6 +141,13 @@ class HttpAccountService(NamedActions):
             "GET", path, params=self._scope_params(Scope.of(scope)), retry=True
         )
         return Account.from_dict(body)
+
+    async def pending_changes(self, ids: Sequence[int]) -> list[PendingChange]:
+        if not ids:
+            return []
+        params = [("id", str(int(i))) for i in ids][:500]
+        body = await self._request("GET", "/pending-changes", params=params, retry=True)
+        return [PendingChange.from_dict(item) for item in body.get("items") or []]
 
     async def act(
         self,

@@ -20,7 +20,7 @@ import hmac
 import json
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1321,6 +1321,17 @@ class LocalDirectory(NamedActions):
             return await self.get(row["identifier"], Scope.everywhere())
 
     # --- the night processing -----------------------------------------------------------------
+
+    async def pending_changes(self, ids: Sequence[int]) -> list[PendingChange]:
+        wanted = [int(i) for i in ids][:500]
+        if not wanted:
+            return []
+        rows = (
+            await DirectoryPendingChange.select()
+            .where(DirectoryPendingChange.id.is_in(wanted))
+            .order_by(DirectoryPendingChange.id)
+        )
+        return [self._pending(row) for row in rows]
 
     async def apply_pending_changes(self) -> list[dict]:
         """`helpdesk accounts nightly`: what ÉduConnect's night processing applies."""

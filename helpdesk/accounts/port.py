@@ -16,7 +16,7 @@ activated (guide 3.3, 5.3, 5.5), and what a letter must print. They travel in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol, runtime_checkable
 
@@ -449,6 +449,11 @@ class AccountService(Protocol):
     async def search(self, query: AccountQuery) -> Page: ...
 
     async def get(self, identifier: str, scope: Scope | str) -> Account: ...
+
+    async def pending_changes(self, ids: Sequence[int]) -> list[PendingChange]:
+        """The overnight changes of these ids, applied or not (unknown ids are left out): how
+        the help desk learns that the night processing has run, to tell the requester."""
+        ...
 
     async def act(
         self,

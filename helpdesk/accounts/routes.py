@@ -185,6 +185,27 @@ async def api_act(request: Request, identifier: FromPath[str], action: FromPath[
     return await guarded(call)
 
 
+@get(
+    "/api/accounts/v1/pending-changes",
+    tags=["API des comptes"],
+    summary="Les changements de nuit demandés (id=…, plusieurs fois) : appliqués ou non",
+)
+async def api_pending_changes(request: Request) -> Response:
+    refusal = api_key_refusal(request)
+    if refusal:
+        return refusal
+    directory = local_directory(request.app.state.settings, request.app.state)
+    try:
+        ids = [int(i) for i in request.query_params.getall("id", [])]
+    except ValueError:
+        return error_response(ActionRefused("id est un nombre entier.", "id"))
+
+    async def call():
+        return {"items": [c.as_dict() for c in await directory.pending_changes(ids)]}
+
+    return await guarded(call)
+
+
 # --- the agents' API --------------------------------------------------------------------------
 
 
@@ -230,4 +251,12 @@ async def confirm_email(request: Request, token: FromPath[str]) -> Template:
     return page("accounts/confirmation.html", status_code=status, outcome=outcome)
 
 
-ROUTES = [api_search, api_get, api_act, agents_search, agents_get, confirm_email]
+ROUTES = [
+    api_search,
+    api_get,
+    api_act,
+    api_pending_changes,
+    agents_search,
+    agents_get,
+    confirm_email,
+]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from helpdesk.accounts.port import ACTION_LABELS, ACTIONS, FLAG_LABELS, AccountError, AccountQuery
 from helpdesk.accounts.service import account_service
 from helpdesk.auth.service import Staff
-from helpdesk.tickets import agent
+from helpdesk.tickets import agent, night_changes
 from helpdesk.tickets.attachments import Upload, store
 from helpdesk.tickets.letters import letter_pdf
 from helpdesk.tickets.service import attach
@@ -146,6 +146,10 @@ async def run(
         },
     )
     await event.save()
+    if not result.replayed and result.pending_changes:
+        await night_changes.record(ticket["id"], identifier, result.pending_changes)
+        if any(change.applied_at for change in result.pending_changes):  # demo: applied at once
+            await night_changes.tell_applied(state)
     for letter in result.letters:
         pdf = Upload(f"courrier-{letter.identifier}.pdf", "application/pdf", letter_pdf(letter))
         await attach(

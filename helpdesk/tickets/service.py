@@ -404,19 +404,3 @@ async def close_resolved(days: int, now: dt.datetime | None = None) -> int:
             )
         )
     return len(rows)
-
-
-async def housekeeping_loop(settings, stop, interval: float = 300.0) -> None:
-    """Periodic chores of the worker: close resolved requests past their delay."""
-    import asyncio
-    import logging
-
-    while not stop.is_set():
-        try:
-            await close_resolved(settings.resolved_autoclose_days)
-        except Exception:  # a database hiccup must not end the loop
-            logging.getLogger("helpdesk").exception("Clôture automatique impossible")
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        except TimeoutError:
-            pass

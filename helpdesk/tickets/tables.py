@@ -166,6 +166,29 @@ class DeflectionEvent(Table, tablename="deflection_event"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class AccountChange(Table, tablename="account_change"):
+    """A change the account service applies overnight (a regenerated identifier, a corrected
+    birth date), requested from this ticket: followed until the requester is told it is done."""
+
+    ticket = ForeignKey(Ticket, index=True)
+    change_id = Integer()  # the id of the account service's PendingChange
+    kind = Varchar(length=40)
+    account = Varchar(length=100)
+    requested_at = Timestamptz(default=TimestamptzNow())
+    told_at = Timestamptz(null=True, default=None, index=True)
+
+
+class AnomalyTicket(Table, tablename="anomaly_ticket"):
+    """A flag raised by a parent in ÉduConnect (guide §5.1: « À traiter ») turned into a ticket:
+    one open ticket per account and flag."""
+
+    academie = Varchar(length=40, index=True)
+    account = Varchar(length=100)
+    flag = Varchar(length=40)
+    ticket = ForeignKey(Ticket, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 TABLES = [
     TicketSequence,
     Ticket,
@@ -178,8 +201,11 @@ TABLES = [
     CannedAnswer,
     Incident,
     SlaTarget,
+    AccountChange,
+    AnomalyTicket,
 ]
 INDEXES = [
+    "CREATE INDEX IF NOT EXISTS anomaly_ticket_key ON anomaly_ticket (account, flag)",
     "CREATE UNIQUE INDEX IF NOT EXISTS sla_target_key ON sla_target (academie, category)",
     "CREATE UNIQUE INDEX IF NOT EXISTS ticket_sequence_key ON ticket_sequence (academie, year)",
     "CREATE INDEX IF NOT EXISTS ticket_queue ON ticket (academie, status, created_at, id)",

@@ -419,3 +419,16 @@ async def test_both_adapters_read_and_fail_alike(local, api_server, family):
         assert type(theirs.value) is type(ours.value)
         assert (theirs.value.message, theirs.value.field) == (ours.value.message, ours.value.field)
     assert await DirectoryAccount.count() == len(vars(family))
+
+
+async def test_pending_changes_say_when_the_night_has_applied_them(service, local, family):
+    result = await service.correct_birth_date(
+        family.leo, {"birth_date": "04/03/2014"}, scope=OT, idempotency_key="nuit"
+    )
+    [pending] = result.pending_changes
+    [before] = await service.pending_changes([pending.id, 999999])  # unknown ids are left out
+    assert before.kind == "correct_birth_date" and before.applied_at is None
+    await local.apply_pending_changes()
+    [after] = await service.pending_changes([pending.id])
+    assert after.applied_at and after.outcome["birth_date"] == "2014-03-04"
+    assert await service.pending_changes([]) == []

@@ -93,7 +93,7 @@ def test_full_demo_and_nightly_from_the_command_line(tmp_path, monkeypatch, caps
     out = capsys.readouterr().out
     assert "date de naissance 2014-04-03 corrigée en 2014-03-04" in out
     assert "identifiant c.martin1 remplacé par c.martin" in out
-    assert "2 changement(s) appliqué(s)." in out
+    assert "2 changement(s) appliqué(s), 0 demandeur(s) informé(s)." in out  # no ticket asked
 
 
 @pytest.mark.parametrize("argv", [["accounts"], ["accounts", "inconnu"]])

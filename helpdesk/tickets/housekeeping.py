@@ -1,0 +1,43 @@
+"""The worker's periodic chores: close resolved requests past their delay, tell requesters
+that the overnight change they waited for is done."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from types import SimpleNamespace
+
+from helpdesk.tickets.night_changes import tell_applied
+from helpdesk.tickets.service import close_resolved
+
+log = logging.getLogger("helpdesk")
+
+
+def worker_state(settings) -> SimpleNamespace:
+    """What the chores need of the app's state, for the `helpdesk worker` process."""
+    from helpdesk.contacts.academies import load_academies
+    from helpdesk.web import make_environment
+
+    academies = load_academies()
+    jinja = make_environment(settings=settings, academies=academies.all)
+    return SimpleNamespace(settings=settings, jinja=jinja, academies=academies)
+
+
+async def run_chores(state) -> None:
+    try:
+        await close_resolved(state.settings.resolved_autoclose_days)
+    except Exception:  # a database hiccup must not end the loop
+        log.exception("Clôture automatique impossible")
+    try:
+        await tell_applied(state)
+    except Exception:
+        log.exception("Suivi des changements de nuit impossible")
+
+
+async def housekeeping_loop(state, stop: asyncio.Event, interval: float = 300.0) -> None:
+    while not stop.is_set():
+        await run_chores(state)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            pass
