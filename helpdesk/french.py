@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 NBSP = "\u00a0"
 MONTHS = [
@@ -19,6 +20,7 @@ MONTHS = [
     "novembre",
     "décembre",
 ]
+PARIS = ZoneInfo("Europe/Paris")
 WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 
 
@@ -34,7 +36,9 @@ def hour_fr(hour: int, minute: int = 0) -> str:
 
 
 def datetime_fr(value: dt.datetime) -> str:
-    """4 mars 2012 à 14 h 05."""
+    """4 mars 2012 à 14 h 05, in Paris time (the database keeps UTC)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(PARIS)
     return f"{date_fr(value.date())} à {hour_fr(value.hour, value.minute)}"
 
 

@@ -188,7 +188,7 @@ async def api_act(request: Request, identifier: FromPath[str], action: FromPath[
 @get(
     "/api/accounts/v1/pending-changes",
     tags=["API des comptes"],
-    summary="Les changements de nuit demandés (id=…, plusieurs fois) : appliqués ou non",
+    summary="Les changements de nuit demandés (id=…, plusieurs fois)\u00a0: appliqués ou non",
 )
 async def api_pending_changes(request: Request) -> Response:
     refusal = api_key_refusal(request)

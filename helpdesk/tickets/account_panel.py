@@ -77,6 +77,7 @@ async def panel(state, staff: Staff, ticket: dict, query: str, identifier: str) 
         "results": [],
         "account": None,
         "error": "",
+        "night_changes": await night_changes.of_ticket(ticket["id"]),
     }
     try:
         if identifier:

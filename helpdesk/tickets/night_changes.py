@@ -33,6 +33,24 @@ async def record(ticket_id: int, account: str, changes: list[PendingChange]) -> 
         )
 
 
+KIND_LABELS = {
+    "regenerate_identifier": "Nouvel identifiant",
+    "correct_birth_date": "Date de naissance corrigée",
+}
+
+
+async def of_ticket(ticket_id: int) -> list[dict]:
+    """The overnight changes asked from this ticket, for its page: waiting, or told."""
+    rows = (
+        await AccountChange.select()
+        .where(AccountChange.ticket == ticket_id)
+        .order_by(AccountChange.id)
+    )
+    for row in rows:
+        row["label"] = KIND_LABELS.get(row["kind"], row["kind"])
+    return rows
+
+
 def what_changed(change: PendingChange) -> dict:
     """The sentence of the timeline and the facts the mail gives, from the change's outcome."""
     outcome = change.outcome or {}

@@ -84,6 +84,8 @@ async def test_a_corrected_birth_date_is_told_once_the_night_has_passed(desk):
     assert await AccountChange.count() == 1  # the repeated call did the work once
     assert await tell_applied(desk.app.state) == 0  # not applied yet: nobody is told
     assert await told_mails() == []
+    page = text_of(await desk.get(f"/agent/tickets/{reference}"))
+    assert "Date de naissance corrigée, compte" in page and "en attente des traitements" in page
 
     directory = accounts_of(desk.app.state)
     assert len(await directory.apply_pending_changes()) == 1
@@ -96,6 +98,8 @@ async def test_a_corrected_birth_date_is_told_once_the_night_has_passed(desk):
     link = mail["text_body"].split("http://testserver.local", 1)[1].split()[0]
     follow = text_of(await desk.get(link))
     assert "la date de naissance de l'élève est le 4 mars 2016" in follow
+    page = text_of(await desk.get(f"/agent/tickets/{reference}"))
+    assert "appliqué, demandeur informé le" in page
 
 
 async def test_a_new_identifier_is_named_only_to_the_accounts_confirmed_address(desk):
