@@ -38,7 +38,7 @@ from helpdesk.mail.sender import MailSender
 from helpdesk.ratelimit import RateLimiter
 from helpdesk.settings import Settings, load_settings
 from helpdesk.site import routes as site_routes
-from helpdesk.tickets import agent_api, agent_routes, establishment_routes
+from helpdesk.tickets import agent_api, agent_routes, anomaly_routes, establishment_routes
 from helpdesk.tickets import routes as ticket_routes
 from helpdesk.tickets.housekeeping import housekeeping_loop
 from helpdesk.tickets.incidents import IncidentBoard
@@ -192,6 +192,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             *auth_routes.PAGE_ROUTES,
             *agent_routes.ROUTES,
+            *anomaly_routes.ROUTES,
             *establishment_routes.ROUTES,
             *admin_routes.ROUTES,
         ],

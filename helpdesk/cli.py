@@ -68,7 +68,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
             await asyncio.gather(
                 sender.run_forever(stop, settings.mail_poll_seconds),
-                housekeeping_loop(worker_state(settings), stop),
+                housekeeping_loop(worker_state(settings, engine), stop),
             )
         if is_postgres(engine):
             await engine.close_connection_pool()
@@ -186,15 +186,44 @@ def cmd_accounts_nightly(_args: argparse.Namespace) -> int:
     settings = load_settings()
 
     async def run() -> None:
-        await migrate(make_engine(settings.database_url))
+        engine = make_engine(settings.database_url)
+        await migrate(engine)
         done = await LocalDirectory(settings).apply_pending_changes()
-        told = await tell_applied(worker_state(settings))
+        told = await tell_applied(worker_state(settings, engine))
         for change in done:
             if "identifier" in change:
                 print(f"identifiant {change['previous']} remplacé par {change['identifier']}")
             else:
                 print(f"date de naissance {change['previous']} corrigée en {change['birth_date']}")
         print(f"{len(done)} changement(s) appliqué(s), {told} demandeur(s) informé(s).")
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_accounts_anomalies(args: argparse.Namespace) -> int:
+    """The directory's "À traiter" (flags raised by parents) as tickets: scheduled nightly."""
+    from helpdesk.tickets.anomalies import open_all
+    from helpdesk.tickets.housekeeping import worker_state
+
+    settings = load_settings()
+
+    state = worker_state(settings)
+    if args.academie and state.academies.get(args.academie) is None:
+        print(f"Académie inconnue\u00a0: {args.academie}", file=sys.stderr)
+        return 2
+
+    async def run() -> None:
+        state.engine = make_engine(settings.database_url)
+        await migrate(state.engine)
+        slugs = [args.academie] if args.academie else [a.slug for a in state.academies.all]
+        total = 0
+        for slug in slugs:
+            made = await open_all(state, slug)
+            total += len(made)
+            for reference in made:
+                print(f"{slug}\u00a0: demande {reference} ouverte")
+        print(f"{total} demande(s) ouverte(s).")
 
     asyncio.run(run())
     return 0
@@ -272,6 +301,12 @@ def build_parser() -> argparse.ArgumentParser:
     accounts_commands.add_parser(
         "nightly", help="applique les changements de nuit (identifiants, dates de naissance)"
     ).set_defaults(func=cmd_accounts_nightly)
+    anomalies = accounts_commands.add_parser(
+        "anomalies",
+        help="ouvrir une demande pour chaque signalement «\u00a0à traiter\u00a0» de l'annuaire",
+    )
+    anomalies.add_argument("--academie", default="", help="une seule académie (son slug)")
+    anomalies.set_defaults(func=cmd_accounts_anomalies)
     accounts_demo = accounts_commands.add_parser(
         "demo", help="remplace l'annuaire par un annuaire de démonstration"
     )

@@ -245,6 +245,8 @@ async def add_message(
 
 
 async def mail_reply(state, ticket: dict, body: str) -> None:
+    if not ticket["requester_email"]:  # a ticket from the directory, for an account with no mail
+        return
     token = await new_follow_token(ticket["id"])
     academie = state.academies.get(ticket["academie"])
     resolved = ticket["status"] == "resolu"

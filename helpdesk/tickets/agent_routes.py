@@ -159,7 +159,10 @@ async def ticket_page_response(
             (Ticket.academie == staff.academie)
             & (Ticket.id != ticket["id"])
             & (
-                (Ticket.requester_email == ticket["requester_email"])
+                (
+                    (Ticket.requester_email == ticket["requester_email"])
+                    & (Ticket.requester_email != "")
+                )
                 | (
                     (Ticket.child_last_name == ticket["child_last_name"])
                     & (Ticket.child_first_name == ticket["child_first_name"])

@@ -13,14 +13,21 @@ from helpdesk.tickets.service import close_resolved
 log = logging.getLogger("helpdesk")
 
 
-def worker_state(settings) -> SimpleNamespace:
-    """What the chores need of the app's state, for the `helpdesk worker` process."""
+def worker_state(settings, engine=None) -> SimpleNamespace:
+    """What the chores and the commands need of the app's state, outside the web process."""
     from helpdesk.contacts.academies import load_academies
+    from helpdesk.faq.service import FaqService
     from helpdesk.web import make_environment
 
     academies = load_academies()
     jinja = make_environment(settings=settings, academies=academies.all)
-    return SimpleNamespace(settings=settings, jinja=jinja, academies=academies)
+    return SimpleNamespace(
+        settings=settings,
+        engine=engine,
+        jinja=jinja,
+        academies=academies,
+        faq=FaqService.load(),  # the triage of a ticket made here suggests FAQ answers
+    )
 
 
 async def run_chores(state) -> None:

@@ -224,6 +224,8 @@ class TicketService:
         return Created(ticket.id, reference, token)
 
     async def _acknowledge(self, ticket: Ticket, token: str, academie) -> None:
+        if not ticket.requester_email:  # a ticket from the directory, for an account with no mail
+            return
         await queue_mail(
             self.state.jinja,
             self.settings,
