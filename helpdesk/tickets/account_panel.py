@@ -10,7 +10,7 @@ from helpdesk.tickets import agent, night_changes
 from helpdesk.tickets.attachments import Upload, store
 from helpdesk.tickets.letters import letter_pdf
 from helpdesk.tickets.service import attach
-from helpdesk.tickets.tables import Ticket, TicketEvent
+from helpdesk.tickets.tables import Attachment, LetterDelivery, Ticket, TicketEvent
 
 # The resolution playbook of DESIGN.md §3: what an agent may do for each category.
 PLAYBOOK: dict[str, tuple[str, ...]] = {
@@ -39,6 +39,22 @@ PARAMS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "mark_compromised": [("reason", "Motif", "text")],
 }
+
+
+async def keep_letter(state, ticket: dict, event_id: int, letter) -> None:
+    """The PDF on the ticket (staff only), and offered to the account's school to hand over."""
+    pdf = Upload(f"courrier-{letter.identifier}.pdf", "application/pdf", letter_pdf(letter))
+    storage_name = store(state.settings.data_dir / "attachments", pdf)
+    await attach(ticket["id"], event_id, pdf, storage_name)
+    stored = await Attachment.select(Attachment.id).where(Attachment.storage_name == storage_name)
+    await LetterDelivery.insert(
+        LetterDelivery(
+            ticket=ticket["id"],
+            attachment=stored[0]["id"],
+            uai=letter.uai,
+            account=letter.identifier,
+        )
+    )
 
 
 def accounts_of(state):
@@ -152,10 +168,7 @@ async def run(
         if any(change.applied_at for change in result.pending_changes):  # demo: applied at once
             await night_changes.tell_applied(state)
     for letter in result.letters:
-        pdf = Upload(f"courrier-{letter.identifier}.pdf", "application/pdf", letter_pdf(letter))
-        await attach(
-            ticket["id"], event.id, pdf, store(state.settings.data_dir / "attachments", pdf)
-        )
+        await keep_letter(state, ticket, event.id, letter)
     if resolve and ticket["status"] not in ("resolu", "clos"):
         fresh = await Ticket.select().where(Ticket.id == ticket["id"]).first()
         await agent.set_fields(staff, fresh, fresh["version"], status="resolu")

@@ -7,7 +7,7 @@ from helpdesk.auth.service import Staff
 from helpdesk.contacts.service import academie_of_uai
 from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.service import utcnow
-from helpdesk.tickets.tables import Ticket, TicketEvent, Transmission
+from helpdesk.tickets.tables import LetterDelivery, Ticket, TicketEvent, Transmission
 from helpdesk.tickets.validation import MESSAGE_MAX, MESSAGE_MIN, CleanRequest, check_name
 
 CONSOLE_MODULES = (
@@ -186,3 +186,62 @@ async def answer_transmission(
 
         await notify_agent(state, ticket["assignee_id"], ticket, "L'établissement a répondu")
     return row
+
+
+# --- letters to hand over (« Informer » by letter) ---------------------------------------------
+
+
+async def letters(staff: Staff) -> list[dict]:
+    """The letters agents made for accounts of the staff's schools, newest first."""
+    if staff.role != "establishment" or not staff.uais:
+        return []
+    return (
+        await LetterDelivery.select(
+            LetterDelivery.id,
+            LetterDelivery.uai,
+            LetterDelivery.account,
+            LetterDelivery.handed_at,
+            LetterDelivery.created_at,
+            LetterDelivery.ticket.reference,
+            LetterDelivery.attachment.filename,
+        )
+        .where(LetterDelivery.uai.is_in(list(staff.uais)))
+        .order_by(LetterDelivery.id, ascending=False)
+        .limit(200)
+    )
+
+
+async def letter_for(staff: Staff, delivery_id: int) -> dict | None:
+    if staff.role != "establishment" or not staff.uais:
+        return None
+    return (
+        await LetterDelivery.select(
+            LetterDelivery.all_columns(),
+            LetterDelivery.attachment.storage_name,
+            LetterDelivery.attachment.filename,
+        )
+        .where((LetterDelivery.id == delivery_id) & LetterDelivery.uai.is_in(list(staff.uais)))
+        .first()
+    )
+
+
+async def hand_over(staff: Staff, delivery: dict) -> None:
+    """The school says the letter was given to the family: on the ticket's timeline too."""
+    if delivery["handed_at"] is not None:
+        return
+    await LetterDelivery.update(
+        {LetterDelivery.handed_at: utcnow(), LetterDelivery.handed_by: staff.id}
+    ).where(LetterDelivery.id == delivery["id"])
+    await TicketEvent.insert(
+        TicketEvent(
+            ticket=delivery["ticket"],
+            kind="courrier",
+            author="etablissement",
+            public=False,
+            body=(
+                f"Courrier du compte {delivery['account']} remis à la famille par "
+                f"l'établissement {delivery['uai']} ({staff.name or staff.email})."
+            ),
+            data={"courrier": delivery["id"], "par": staff.id},
+        )
+    )

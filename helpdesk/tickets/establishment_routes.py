@@ -6,7 +6,7 @@ import secrets
 
 from litestar import Request, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import File, Redirect, Template
 
 from helpdesk.auth.service import Staff, require_staff
 from helpdesk.tickets import establishment
@@ -33,6 +33,7 @@ async def home(request: Request) -> Template:
         staff=staff,
         tickets=await establishment.escalations(staff),
         transmissions=await establishment.open_transmissions(staff),
+        letters=await establishment.letters(staff),
         status_labels=STATUS_LABELS,
         categories=establishment.ESCALATION_CATEGORIES,
         message=request.query_params.get("message", ""),
@@ -148,4 +149,42 @@ async def answer(request: Request, transmission_id: FromPath[int]) -> Redirect:
     return Redirect("/etablissement?message=Réponse+transmise+à+l'académie.", status_code=303)
 
 
-ROUTES = [home, new_escalation, create_escalation, escalation_page, escalation_reply, answer]
+async def own_letter(request: Request, delivery_id: int) -> tuple[Staff, dict]:
+    staff = await school_staff(request)
+    delivery = await establishment.letter_for(staff, delivery_id)
+    if delivery is None:
+        raise PageNotFound("Ce courrier n'existe pas pour vos établissements.")
+    return staff, delivery
+
+
+@get("/etablissement/courriers/{delivery_id:int}", include_in_schema=False)
+async def letter_file(request: Request, delivery_id: FromPath[int]) -> File:
+    _staff, delivery = await own_letter(request, delivery_id)
+    return File(
+        path=request.app.state.settings.data_dir
+        / "attachments"
+        / delivery["attachment.storage_name"],
+        filename=delivery["attachment.filename"],
+        media_type="application/pdf",
+        content_disposition_type="attachment",
+        headers={"x-content-type-options": "nosniff", "cache-control": "private, no-store"},
+    )
+
+
+@post("/etablissement/courriers/{delivery_id:int}/remis", include_in_schema=False)
+async def letter_handed_over(request: Request, delivery_id: FromPath[int]) -> Redirect:
+    staff, delivery = await own_letter(request, delivery_id)
+    await establishment.hand_over(staff, delivery)
+    return Redirect("/etablissement?message=Courrier+marqué+comme+remis.", status_code=303)
+
+
+ROUTES = [
+    home,
+    new_escalation,
+    create_escalation,
+    escalation_page,
+    escalation_reply,
+    answer,
+    letter_file,
+    letter_handed_over,
+]

@@ -189,6 +189,19 @@ class AnomalyTicket(Table, tablename="anomaly_ticket"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class LetterDelivery(Table, tablename="letter_delivery"):
+    """A letter of « Informer » for the account's school to print and hand over (guide 3.2):
+    offered in that school's space, marked handed over by its staff."""
+
+    ticket = ForeignKey(Ticket, index=True)
+    attachment = ForeignKey(Attachment)
+    uai = Varchar(length=8, index=True)
+    account = Varchar(length=100)
+    handed_at = Timestamptz(null=True, default=None)
+    handed_by = Integer(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 TABLES = [
     TicketSequence,
     Ticket,
@@ -203,6 +216,7 @@ TABLES = [
     SlaTarget,
     AccountChange,
     AnomalyTicket,
+    LetterDelivery,
 ]
 INDEXES = [
     "CREATE INDEX IF NOT EXISTS anomaly_ticket_key ON anomaly_ticket (account, flag)",

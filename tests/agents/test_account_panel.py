@@ -212,3 +212,59 @@ async def test_api_action_with_an_idempotency_key(desk):
         headers={"Authorization": f"Bearer {token}"},
     )
     assert refused.status_code == 409
+
+
+async def test_the_letter_is_offered_to_the_accounts_school_to_hand_over(desk):
+    from helpdesk.tickets.tables import LetterDelivery
+
+    nadia = desk.ids["nadia"]
+    reference = await api_ticket(desk, category="mot_de_passe")
+    ticket = await Ticket.select().first()
+    done = await step(
+        desk,
+        reference,
+        {
+            "action": "compte_executer",
+            "version": ticket["version"],
+            "compte": nadia,
+            "compte_action": "inform",
+            "p_mode": "courrier",
+            "cle": "k-lettre",
+        },
+    )
+    assert done.status_code == 303, text_of(done)
+    [delivery] = await LetterDelivery.select()
+    assert delivery["uai"] == "0450782F" and delivery["account"] == nadia
+
+    await make_staff("ce@tilleuls.fr", role="establishment", academie="", uais=["0450782F"])
+    await make_staff("ce@lyon.fr", role="establishment", academie="", uais=["0690001A"])
+    school = AsyncTestClient(app=desk.app, base_url="http://testserver.local")
+    async with school:
+        await login(school, "ce@tilleuls.fr")
+        home = await school.get("/etablissement")
+        assert nadia in text_of(home) and "Marquer comme remis" in text_of(home)
+        pdf = await school.get(f"/etablissement/courriers/{delivery['id']}")
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+        text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+        assert "Nadia Haddad" in text and nadia in text
+        handed = await school.post(
+            f"/etablissement/courriers/{delivery['id']}/remis",
+            data={"_csrf_token": csrf_token(home.text)},
+            follow_redirects=False,
+        )
+        assert handed.status_code == 303
+        assert "Remis le" in text_of(await school.get("/etablissement"))
+    event = await TicketEvent.select().where(TicketEvent.kind == "courrier").first()
+    assert "remis à la famille" in event["body"] and not event["public"]
+    other = AsyncTestClient(app=desk.app, base_url="http://testserver.local")
+    async with other:
+        await login(other, "ce@lyon.fr")
+        assert nadia not in text_of(await other.get("/etablissement"))
+        assert (await other.get(f"/etablissement/courriers/{delivery['id']}")).status_code == 404
+        assert (
+            await other.post(f"/etablissement/courriers/{delivery['id']}/remis")
+        ).status_code in (403, 404)
+    # an agent (still logged in here) is not the school's staff: sent to the login page
+    refused = await desk.get(f"/etablissement/courriers/{delivery['id']}")
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "Connexion" in text_of(refused)
