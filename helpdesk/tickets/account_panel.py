@@ -3,7 +3,14 @@ record what happened on the ticket (DESIGN.md §5: the port is the only way to t
 
 from __future__ import annotations
 
-from helpdesk.accounts.port import ACTION_LABELS, ACTIONS, FLAG_LABELS, AccountError, AccountQuery
+from helpdesk.accounts.port import (
+    ACTION_LABELS,
+    ACTIONS,
+    FLAG_LABELS,
+    AccountError,
+    AccountQuery,
+)
+from helpdesk.accounts.port import ActionRefused as AccountRefused
 from helpdesk.accounts.service import account_service
 from helpdesk.auth.service import Staff
 from helpdesk.tickets import agent, night_changes
@@ -34,7 +41,7 @@ PARAMS: dict[str, list[tuple[str, str, str]]] = {
     "update_email": [("email", "Nouvelle adresse mail", "text")],
     "update_mobile": [("mobile", "Nouveau numéro de téléphone portable", "text")],
     "inform": [
-        ("mode", "Par", "courrier|courriel"),
+        ("mode", "Par", "courrier|mail"),
         ("reset_password", "Avec un nouveau mot de passe provisoire", "checkbox"),
     ],
     "mark_compromised": [("reason", "Motif", "text")],
@@ -55,6 +62,18 @@ async def keep_letter(state, ticket: dict, event_id: int, letter) -> None:
             account=letter.identifier,
         )
     )
+
+
+# How the choices of a select read (the values are the port's).
+OPTION_LABELS = {
+    "courrier": "feuille individuelle à imprimer (PDF)",
+    "mail": "courriel à l'adresse du compte",
+}
+UNCONFIRMED_MAIL = (
+    "L'adresse mail de ce compte n'est pas confirmée\u00a0: un mot de passe provisoire ne "
+    "s'envoie qu'à une adresse confirmée par son titulaire. Choisissez la feuille individuelle "
+    "à imprimer\u00a0: elle est proposée à l'établissement, qui la remettra."
+)
 
 
 def accounts_of(state):
@@ -90,6 +109,7 @@ async def panel(state, staff: Staff, ticket: dict, query: str, identifier: str) 
         "labels": ACTION_LABELS,
         "actions": allowed_actions(ticket["category"]),
         "params": PARAMS,
+        "option_labels": OPTION_LABELS,
         "results": [],
         "account": None,
         "error": "",
@@ -105,6 +125,14 @@ async def panel(state, staff: Staff, ticket: dict, query: str, identifier: str) 
     except AccountError as error:
         view["error"] = str(error)
     return view
+
+
+async def require_confirmed_mail(state, staff: Staff, identifier: str) -> None:
+    """The help desk acts on a request typed in a web form: unlike the school's console, it
+    mails a provisional password only to an address the account's owner has confirmed."""
+    account = await accounts_of(state).get(identifier, staff.academie)
+    if not (account.email and account.email_confirmed):
+        raise AccountRefused(UNCONFIRMED_MAIL, "params.mode")
 
 
 async def run(
@@ -123,6 +151,8 @@ async def run(
         raise agent.ActionRefused("Cette action n'est pas prévue pour la catégorie de la demande.")
     label = ACTION_LABELS[action]
     try:
+        if action == "inform" and params.get("mode") == "mail":
+            await require_confirmed_mail(state, staff, identifier)
         result = await accounts_of(state).act(
             action,
             identifier,

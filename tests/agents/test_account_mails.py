@@ -1,0 +1,167 @@
+"""Every mail an account action sends, from the ticket page to a real SMTP server on loopback."""
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from helpdesk.accounts.port import ACTIVE, EN_COURS, INFORME
+from helpdesk.app import create_app
+from helpdesk.mail.sender import MailSender
+from helpdesk.mail.tables import OutboxMail
+from helpdesk.tickets.account_panel import accounts_of
+from helpdesk.tickets.night_changes import tell_applied
+from helpdesk.tickets.tables import Ticket
+from tests.helpers import VALID_API, api_ticket, csrf_token, login, make_staff, text_of
+from tests.mail.conftest import SmtpServer
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def desk(settings, smtp):
+    settings.rate_limit_disabled = True
+    settings.smtp_host, settings.smtp_port, settings.smtp_tls = "127.0.0.1", smtp.port, "none"
+    app = create_app(settings)
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        directory = accounts_of(app.state)
+        await directory.add_establishment(
+            "0450782F", "Collège des Tilleuls", academie="orleans-tours"
+        )
+        ids = {
+            "luc": await directory.add_account(
+                "responsable",
+                "Luc",
+                "Bernard",
+                uai="0450782F",
+                state=EN_COURS,
+                email="luc.bernard@exemple.fr",
+            ),
+            "anne": await directory.add_account(
+                "responsable",
+                "Anne",
+                "Morel",
+                uai="0450782F",
+                state=ACTIVE,
+                email="anne.morel@example.fr",
+                email_confirmed=True,
+                password="Un-mot-de-passe-1",
+            ),
+            "nadia": await directory.add_account(
+                "responsable",
+                "Nadia",
+                "Haddad",
+                uai="0450782F",
+                state=INFORME,
+                provisional="Provis0ire",
+                email="nadia@example.org",
+            ),
+            "leo": await directory.add_account(
+                "eleve", "Léo", "Morel", uai="0450782F", state=ACTIVE, birth_date="2016-04-03"
+            ),
+        }
+        await directory.add_link(ids["anne"], ids["leo"])
+        await make_staff("agent@ot.fr", name="Agnès Roux")
+        await login(client, "agent@ot.fr")
+        client.ids = ids
+        client.sender = MailSender(settings, app.state.engine)
+        yield client
+
+
+async def act(client, reference: str, account: str, action: str, key: str, **params):
+    ticket = await Ticket.select().where(Ticket.reference == reference).first()
+    page = await client.get(f"/agent/tickets/{reference}")
+    return await client.post(
+        f"/agent/tickets/{reference}",
+        data={
+            "_csrf_token": csrf_token(page.text),
+            "action": "compte_executer",
+            "version": ticket["version"],
+            "compte": account,
+            "compte_action": action,
+            "cle": key,
+            **{f"p_{name}": value for name, value in params.items()},
+        },
+        follow_redirects=False,
+    )
+
+
+def received(smtp, to: str) -> list:
+    return [m for m in smtp.messages if m["To"] == to]
+
+
+def body_of(message) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+async def send_all(client) -> None:
+    while await client.sender.run_once():
+        pass
+
+
+async def test_each_action_mail_reaches_the_smtp_server(desk, smtp):
+    ids = desk.ids
+    anne_ticket = await api_ticket(
+        desk,
+        category="identifiant_perdu",
+        requester={**VALID_API["requester"], "email": "anne.morel@example.fr"},
+    )
+    await send_all(desk)
+    assert len(received(smtp, "anne.morel@example.fr")) == 1  # the acknowledgment
+
+    # remind_identifier: the identifier, to the account's confirmed address
+    assert (await act(desk, anne_ticket, ids["anne"], "remind_identifier", "a1")).status_code == 303
+    await send_all(desk)
+    [reminder] = received(smtp, "anne.morel@example.fr")[1:]
+    assert ids["anne"] in body_of(reminder)
+
+    # regenerate_identifier: nothing now, the new identifier after the night
+    assert (
+        await act(desk, anne_ticket, ids["anne"], "regenerate_identifier", "a2")
+    ).status_code == 303
+    await send_all(desk)
+    assert len(received(smtp, "anne.morel@example.fr")) == 2
+    [done] = await accounts_of(desk.app.state).apply_pending_changes()
+    await tell_applied(desk.app.state)
+    await send_all(desk)
+    told = received(smtp, "anne.morel@example.fr")[2]
+    assert done["identifier"] in body_of(told) and anne_ticket in told["Subject"]
+    anne = done["identifier"]
+
+    # inform by mail with a new password: to a confirmed address only
+    mdp_ticket = await api_ticket(desk, category="mot_de_passe")
+    informed = await act(desk, mdp_ticket, anne, "inform", "a3", mode="mail", reset_password="1")
+    assert informed.status_code == 303, text_of(informed)
+    await send_all(desk)
+    letter = received(smtp, "anne.morel@example.fr")[3]
+    account = await accounts_of(desk.app.state).get(anne, "orleans-tours")
+    assert account.provisional_password and account.provisional_password in body_of(letter)
+    refused = await act(desk, mdp_ticket, ids["nadia"], "inform", "n1", mode="mail")
+    assert refused.status_code == 422 and "pas confirmée" in text_of(refused)
+    assert await OutboxMail.count().where(OutboxMail.recipient == "nadia@example.org") == 0
+
+    # update_email then resend_confirmation_mail: each a working confirmation link
+    mail_ticket = await api_ticket(desk, category="mail_confirmation", activation_email="x@y.fr")
+    fixed = await act(
+        desk, mail_ticket, ids["luc"], "update_email", "l1", email="luc.bernard@example.fr"
+    )
+    assert fixed.status_code == 303, text_of(fixed)
+    again = await act(desk, mail_ticket, ids["luc"], "resend_confirmation_mail", "l2")
+    assert again.status_code == 303, text_of(again)
+    await send_all(desk)
+    links = [
+        body_of(m).split("http://testserver.local", 1)[1].split()[0]
+        for m in received(smtp, "luc.bernard@example.fr")
+    ]
+    assert len(links) == 2 and all(link.startswith("/comptes/confirmer/") for link in links)
+    assert (await desk.get(links[-1])).status_code == 200
+    assert (await accounts_of(desk.app.state).get(ids["luc"], "orleans-tours")).state == ACTIVE
+
+    # nothing failed or waits in the outbox, and no mail but the letter holds the password
+    assert await OutboxMail.count().where(OutboxMail.status != "sent") == 0
+    with_password = [m for m in smtp.messages if account.provisional_password in body_of(m)]
+    assert with_password == [letter]
