@@ -3,16 +3,22 @@ record what happened on the ticket (DESIGN.md §5: the port is the only way to t
 
 from __future__ import annotations
 
+import datetime as dt
+
+from helpdesk.accounts.local import mail_environment
 from helpdesk.accounts.port import (
     ACTION_LABELS,
     ACTIONS,
     FLAG_LABELS,
+    Account,
     AccountError,
     AccountQuery,
+    Letter,
 )
 from helpdesk.accounts.port import ActionRefused as AccountRefused
 from helpdesk.accounts.service import account_service
 from helpdesk.auth.service import Staff
+from helpdesk.mail.service import queue_mail
 from helpdesk.tickets import agent, night_changes
 from helpdesk.tickets.attachments import Upload, store
 from helpdesk.tickets.letters import letter_pdf
@@ -127,6 +133,80 @@ async def panel(state, staff: Staff, ticket: dict, query: str, identifier: str) 
     return view
 
 
+def password_letter(account: Account, password: str) -> Letter:
+    """The "feuille individuelle" of an account with its new provisional password (guide 3.2)."""
+    compromised = "compromis" in account.flags
+    who = "Responsable d'élève" if account.kind == "responsable" else "Élève"
+    return Letter(
+        kind="compte_compromis" if compromised else "mise_a_disposition",
+        title=(
+            "Changement de votre mot de passe ÉduConnect"
+            if compromised
+            else f"Mise à disposition de votre compte ÉduConnect {who}"
+        ),
+        identifier=account.identifier,
+        account_kind=account.kind,
+        first_name=account.first_name,
+        last_name=account.last_name,
+        uai=account.uai,
+        establishment=account.establishment,
+        state=account.state,
+        children=[
+            {
+                "first_name": c.first_name,
+                "last_name": c.last_name,
+                "classe": c.classe,
+                "relation": c.relation,
+            }
+            for c in account.links
+            if c.kind == "eleve" and c.status != "signale_errone"
+        ],
+        provisional_password=password,
+        has_provisional_password=True,
+        date=dt.date.today().isoformat(),
+    )
+
+
+async def hand_password(
+    state, staff: Staff, ticket: dict, event_id: int, identifier: str, password: str
+) -> str:
+    """The console's reset gives neither mail nor letter (guide 5.4): the school reads the
+    password in its lists. From a ticket the family must get it: by mail to the account's
+    confirmed address, otherwise on a letter for the school to hand over."""
+    try:
+        account = await accounts_of(state).get(identifier, staff.academie)
+    except AccountError as error:
+        return (
+            f"Le compte n'a pas pu être relu ({error})\u00a0: utilisez «\u00a0Informer\u00a0» "
+            "pour transmettre un mot de passe provisoire à la famille."
+        )
+    letter = password_letter(account, password)
+    mail_ok = account.email_confirmed and "adresse_mail_en_erreur" not in account.flags
+    if account.email and mail_ok:
+        await queue_mail(
+            mail_environment(state.jinja),
+            state.settings,
+            to=account.email,
+            subject=letter.title,
+            template="compte_information",
+            context={"letter": letter.as_dict(include_secrets=True)},
+            kind="compte_information",
+            ticket_reference=ticket["reference"],
+        )
+        sentence = f"Le mot de passe provisoire est envoyé par courriel à {account.email}."
+        await TicketEvent.insert(
+            TicketEvent(
+                ticket=ticket["id"], kind="courriel", author="systeme", public=False, body=sentence
+            )
+        )
+        return sentence
+    await keep_letter(state, ticket, event_id, letter)
+    return (
+        "Le compte n'a pas d'adresse mail confirmée\u00a0: le mot de passe provisoire est sur "
+        "une feuille à imprimer, jointe à la demande et proposée à l'établissement."
+    )
+
+
 async def require_confirmed_mail(state, staff: Staff, identifier: str) -> None:
     """The help desk acts on a request typed in a web form: unlike the school's console, it
     mails a provisional password only to an address the account's owner has confirmed."""
@@ -199,7 +279,11 @@ async def run(
             await night_changes.tell_applied(state)
     for letter in result.letters:
         await keep_letter(state, ticket, event.id, letter)
+    message = result.message
+    password = result.secrets.get("provisional_password", "")
+    if action == "reset_password" and password and not result.replayed:
+        message += " " + await hand_password(state, staff, ticket, event.id, identifier, password)
     if resolve and ticket["status"] not in ("resolu", "clos"):
         fresh = await Ticket.select().where(Ticket.id == ticket["id"]).first()
         await agent.set_fields(staff, fresh, fresh["version"], status="resolu")
-    return result.message
+    return message

@@ -1,5 +1,8 @@
 """Every mail an account action sends, from the ticket page to a real SMTP server on loopback."""
 
+import io
+
+import pypdf
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -9,7 +12,7 @@ from helpdesk.mail.sender import MailSender
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets.account_panel import accounts_of
 from helpdesk.tickets.night_changes import tell_applied
-from helpdesk.tickets.tables import Ticket
+from helpdesk.tickets.tables import Attachment, LetterDelivery, Ticket
 from tests.helpers import VALID_API, api_ticket, csrf_token, login, make_staff, text_of
 from tests.mail.conftest import SmtpServer
 
@@ -144,6 +147,26 @@ async def test_each_action_mail_reaches_the_smtp_server(desk, smtp):
     assert refused.status_code == 422 and "pas confirmée" in text_of(refused)
     assert await OutboxMail.count().where(OutboxMail.recipient == "nadia@example.org") == 0
 
+    # reset_password: the new provisional password by mail to the confirmed address...
+    reset = await act(desk, mdp_ticket, anne, "reset_password", "a4")
+    assert reset.status_code == 303, text_of(reset)
+    await send_all(desk)
+    by_mail = received(smtp, "anne.morel@example.fr")[4]
+    account = await accounts_of(desk.app.state).get(anne, "orleans-tours")
+    assert account.provisional_password in body_of(by_mail) and anne in body_of(by_mail)
+    # ... and on a letter for the school when the address is not confirmed
+    before = await Attachment.count()
+    reset = await act(desk, mdp_ticket, ids["luc"], "reset_password", "l0")
+    assert reset.status_code == 303, text_of(reset)
+    assert await Attachment.count() == before + 1
+    [delivery] = await LetterDelivery.select().where(LetterDelivery.account == ids["luc"])
+    assert delivery["uai"] == "0450782F"
+    assert await OutboxMail.count().where(OutboxMail.recipient == "luc.bernard@exemple.fr") == 0
+    luc_password = await accounts_of(desk.app.state).get(ids["luc"], "orleans-tours")
+    letter_file = await desk.get(f"/agent/tickets/{mdp_ticket}/pieces/{delivery['attachment']}")
+    pdf_text = pypdf.PdfReader(io.BytesIO(letter_file.content)).pages[0].extract_text()
+    assert luc_password.provisional_password in pdf_text
+
     # update_email then resend_confirmation_mail: each a working confirmation link
     mail_ticket = await api_ticket(desk, category="mail_confirmation", activation_email="x@y.fr")
     fixed = await act(
@@ -164,4 +187,4 @@ async def test_each_action_mail_reaches_the_smtp_server(desk, smtp):
     # nothing failed or waits in the outbox, and no mail but the letter holds the password
     assert await OutboxMail.count().where(OutboxMail.status != "sent") == 0
     with_password = [m for m in smtp.messages if account.provisional_password in body_of(m)]
-    assert with_password == [letter]
+    assert with_password == [by_mail]
