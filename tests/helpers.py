@@ -114,3 +114,19 @@ async def api_ticket(client, **changes) -> str:
     response = await client.post("/api/v1/tickets", json=body)
     assert response.status_code == 201, response.text
     return response.json()["reference"]
+
+
+async def account_action(client, reference: str, account: str, action: str, key: str, **params):
+    """An agent confirms an action of the « Compte ÉduConnect » panel of a ticket."""
+    from helpdesk.tickets.tables import Ticket
+
+    ticket = await Ticket.select().where(Ticket.reference == reference).first()
+    data = {
+        "action": "compte_executer",
+        "version": ticket["version"],
+        "compte": account,
+        "compte_action": action,
+        "cle": key,
+        **{f"p_{name}": value for name, value in params.items()},
+    }
+    return await staff_post(client, f"/agent/tickets/{reference}", data)

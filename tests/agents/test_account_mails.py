@@ -12,8 +12,15 @@ from helpdesk.mail.sender import MailSender
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets.account_panel import accounts_of
 from helpdesk.tickets.night_changes import tell_applied
-from helpdesk.tickets.tables import Attachment, LetterDelivery, Ticket
-from tests.helpers import VALID_API, api_ticket, csrf_token, login, make_staff, text_of
+from helpdesk.tickets.tables import Attachment, LetterDelivery
+from tests.helpers import (
+    VALID_API,
+    account_action,
+    api_ticket,
+    login,
+    make_staff,
+    text_of,
+)
 from tests.mail.conftest import SmtpServer
 
 
@@ -75,24 +82,6 @@ async def desk(settings, smtp):
         yield client
 
 
-async def act(client, reference: str, account: str, action: str, key: str, **params):
-    ticket = await Ticket.select().where(Ticket.reference == reference).first()
-    page = await client.get(f"/agent/tickets/{reference}")
-    return await client.post(
-        f"/agent/tickets/{reference}",
-        data={
-            "_csrf_token": csrf_token(page.text),
-            "action": "compte_executer",
-            "version": ticket["version"],
-            "compte": account,
-            "compte_action": action,
-            "cle": key,
-            **{f"p_{name}": value for name, value in params.items()},
-        },
-        follow_redirects=False,
-    )
-
-
 def received(smtp, to: str) -> list:
     return [m for m in smtp.messages if m["To"] == to]
 
@@ -117,14 +106,16 @@ async def test_each_action_mail_reaches_the_smtp_server(desk, smtp):
     assert len(received(smtp, "anne.morel@example.fr")) == 1  # the acknowledgment
 
     # remind_identifier: the identifier, to the account's confirmed address
-    assert (await act(desk, anne_ticket, ids["anne"], "remind_identifier", "a1")).status_code == 303
+    assert (
+        await account_action(desk, anne_ticket, ids["anne"], "remind_identifier", "a1")
+    ).status_code == 303
     await send_all(desk)
     [reminder] = received(smtp, "anne.morel@example.fr")[1:]
     assert ids["anne"] in body_of(reminder)
 
     # regenerate_identifier: nothing now, the new identifier after the night
     assert (
-        await act(desk, anne_ticket, ids["anne"], "regenerate_identifier", "a2")
+        await account_action(desk, anne_ticket, ids["anne"], "regenerate_identifier", "a2")
     ).status_code == 303
     await send_all(desk)
     assert len(received(smtp, "anne.morel@example.fr")) == 2
@@ -137,18 +128,20 @@ async def test_each_action_mail_reaches_the_smtp_server(desk, smtp):
 
     # inform by mail with a new password: to a confirmed address only
     mdp_ticket = await api_ticket(desk, category="mot_de_passe")
-    informed = await act(desk, mdp_ticket, anne, "inform", "a3", mode="mail", reset_password="1")
+    informed = await account_action(
+        desk, mdp_ticket, anne, "inform", "a3", mode="mail", reset_password="1"
+    )
     assert informed.status_code == 303, text_of(informed)
     await send_all(desk)
     letter = received(smtp, "anne.morel@example.fr")[3]
     account = await accounts_of(desk.app.state).get(anne, "orleans-tours")
     assert account.provisional_password and account.provisional_password in body_of(letter)
-    refused = await act(desk, mdp_ticket, ids["nadia"], "inform", "n1", mode="mail")
+    refused = await account_action(desk, mdp_ticket, ids["nadia"], "inform", "n1", mode="mail")
     assert refused.status_code == 422 and "pas confirmée" in text_of(refused)
     assert await OutboxMail.count().where(OutboxMail.recipient == "nadia@example.org") == 0
 
     # reset_password: the new provisional password by mail to the confirmed address...
-    reset = await act(desk, mdp_ticket, anne, "reset_password", "a4")
+    reset = await account_action(desk, mdp_ticket, anne, "reset_password", "a4")
     assert reset.status_code == 303, text_of(reset)
     await send_all(desk)
     by_mail = received(smtp, "anne.morel@example.fr")[4]
@@ -156,7 +149,7 @@ async def test_each_action_mail_reaches_the_smtp_server(desk, smtp):
     assert account.provisional_password in body_of(by_mail) and anne in body_of(by_mail)
     # ... and on a letter for the school when the address is not confirmed
     before = await Attachment.count()
-    reset = await act(desk, mdp_ticket, ids["luc"], "reset_password", "l0")
+    reset = await account_action(desk, mdp_ticket, ids["luc"], "reset_password", "l0")
     assert reset.status_code == 303, text_of(reset)
     assert await Attachment.count() == before + 1
     [delivery] = await LetterDelivery.select().where(LetterDelivery.account == ids["luc"])
@@ -169,11 +162,11 @@ async def test_each_action_mail_reaches_the_smtp_server(desk, smtp):
 
     # update_email then resend_confirmation_mail: each a working confirmation link
     mail_ticket = await api_ticket(desk, category="mail_confirmation", activation_email="x@y.fr")
-    fixed = await act(
+    fixed = await account_action(
         desk, mail_ticket, ids["luc"], "update_email", "l1", email="luc.bernard@example.fr"
     )
     assert fixed.status_code == 303, text_of(fixed)
-    again = await act(desk, mail_ticket, ids["luc"], "resend_confirmation_mail", "l2")
+    again = await account_action(desk, mail_ticket, ids["luc"], "resend_confirmation_mail", "l2")
     assert again.status_code == 303, text_of(again)
     await send_all(desk)
     links = [

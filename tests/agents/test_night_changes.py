@@ -11,8 +11,15 @@ from helpdesk.app import create_app
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets.account_panel import accounts_of
 from helpdesk.tickets.night_changes import tell_applied
-from helpdesk.tickets.tables import AccountChange, Ticket, TicketEvent
-from tests.helpers import VALID_API, api_ticket, csrf_token, login, make_staff, text_of
+from helpdesk.tickets.tables import AccountChange, TicketEvent
+from tests.helpers import (
+    VALID_API,
+    account_action,
+    api_ticket,
+    login,
+    make_staff,
+    text_of,
+)
 
 CLAIRE = "claire.martin@example.fr"  # the requester of VALID_API
 
@@ -55,21 +62,7 @@ def port() -> int:
 
 
 async def act(client, reference: str, account: str, action: str, key: str, **params):
-    ticket = await Ticket.select().where(Ticket.reference == reference).first()
-    page = await client.get(f"/agent/tickets/{reference}")
-    done = await client.post(
-        f"/agent/tickets/{reference}",
-        data={
-            "_csrf_token": csrf_token(page.text),
-            "action": "compte_executer",
-            "version": ticket["version"],
-            "compte": account,
-            "compte_action": action,
-            "cle": key,
-            **{f"p_{name}": value for name, value in params.items()},
-        },
-        follow_redirects=False,
-    )
+    done = await account_action(client, reference, account, action, key, **params)
     assert done.status_code == 303, text_of(done)
 
 
