@@ -244,36 +244,43 @@ async def add_message(
     return updated
 
 
-async def mail_reply(state, ticket: dict, body: str) -> None:
+async def mail_requester(
+    state, ticket: dict, *, subject: str, template: str, context: dict, note: str
+) -> None:
+    """A mail to the requester with a fresh follow-up link (only hashes of links are kept), and
+    its line `note` in the timeline. Nothing for a ticket without an address."""
     if not ticket["requester_email"]:  # a ticket from the directory, for an account with no mail
         return
     token = await new_follow_token(ticket["id"])
-    academie = state.academies.get(ticket["academie"])
-    resolved = ticket["status"] == "resolu"
     await queue_mail(
         state.jinja,
         state.settings,
         to=ticket["requester_email"],
-        subject=f"{'Votre demande est résolue' if resolved else 'Réponse à votre demande'} {ticket['reference']}",
-        template="reponse_agent",
+        subject=subject,
+        template=template,
         context={
             "ticket": ticket,
-            "academie": academie,
-            "body": body,
-            "resolved": resolved,
+            "academie": state.academies.get(ticket["academie"]),
             "follow_url": f"{state.settings.public_base_url}/suivi/{token}",
+            **context,
         },
-        kind="reponse_agent",
+        kind=template,
         ticket_reference=ticket["reference"],
     )
     await TicketEvent.insert(
-        TicketEvent(
-            ticket=ticket["id"],
-            kind="courriel",
-            author="systeme",
-            public=False,
-            body="Réponse envoyée par courriel au demandeur.",
-        )
+        TicketEvent(ticket=ticket["id"], kind="courriel", author="systeme", public=False, body=note)
+    )
+
+
+async def mail_reply(state, ticket: dict, body: str) -> None:
+    resolved = ticket["status"] == "resolu"
+    await mail_requester(
+        state,
+        ticket,
+        subject=f"{'Votre demande est résolue' if resolved else 'Réponse à votre demande'} {ticket['reference']}",
+        template="reponse_agent",
+        context={"body": body, "resolved": resolved},
+        note="Réponse envoyée par courriel au demandeur.",
     )
 
 

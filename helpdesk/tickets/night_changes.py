@@ -16,8 +16,8 @@ import logging
 
 from helpdesk.accounts.port import AccountError, PendingChange, Scope
 from helpdesk.db import write_transaction
-from helpdesk.mail.service import queue_mail
-from helpdesk.tickets.service import new_follow_token, utcnow
+from helpdesk.tickets.agent import mail_requester
+from helpdesk.tickets.service import utcnow
 from helpdesk.tickets.tables import AccountChange, Ticket, TicketEvent
 from helpdesk.web import date_fr
 
@@ -119,8 +119,7 @@ async def _tell(state, row: dict, change: PendingChange) -> None:
                 data={"changement": change.as_dict(), "compte": row["account"]},
             )
         )
-        if ticket["requester_email"]:
-            await _mail(state, ticket, change, facts, named)
+        await _mail(state, ticket, change, facts, named)
         await AccountChange.update({AccountChange.told_at: utcnow()}).where(
             AccountChange.id == row["id"]
         )
@@ -142,29 +141,11 @@ async def _may_name_identifier(state, ticket: dict, facts: dict) -> bool:
 
 
 async def _mail(state, ticket: dict, change: PendingChange, facts: dict, name_it: bool) -> None:
-    token = await new_follow_token(ticket["id"])
-    await queue_mail(
-        state.jinja,
-        state.settings,
-        to=ticket["requester_email"],
+    await mail_requester(
+        state,
+        ticket,
         subject=f"La correction demandée est faite\u00a0: demande {ticket['reference']}",
         template="changement_applique",
-        context={
-            "ticket": ticket,
-            "kind": change.kind,
-            "facts": facts,
-            "name_identifier": name_it,
-            "follow_url": f"{state.settings.public_base_url}/suivi/{token}",
-        },
-        kind="changement_applique",
-        ticket_reference=ticket["reference"],
-    )
-    await TicketEvent.insert(
-        TicketEvent(
-            ticket=ticket["id"],
-            kind="courriel",
-            author="systeme",
-            public=False,
-            body="Le demandeur est informé par courriel que la correction est faite.",
-        )
+        context={"kind": change.kind, "facts": facts, "name_identifier": name_it},
+        note="Le demandeur est informé par courriel que la correction est faite.",
     )
