@@ -4,8 +4,9 @@ Fictional schools (the names are invented; the UAIs have valid check letters, 04
 them) in Orléans-Tours and Lyon, a few thousand responsables and élèves in every state and
 origin, and the anomalies the help desk deals with: birth dates wrong in the base, links
 reported wrong, mails never confirmed or bouncing, compromised accounts, a parent with two
-accounts to regroup, names that differ from one school to another. Names come from the lists
-below (no Faker): the same seed gives the same directory.
+accounts to regroup, names that differ from one school to another. Names come from Faker's
+`fr_FR` provider seeded with the same seed as the rest: the same seed (and Faker version) gives
+the same directory.
 """
 
 from __future__ import annotations
@@ -15,37 +16,13 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from faker import Faker
+
 from helpdesk.accounts.local import AccountRecord, LinkRecord, LocalDirectory
 from helpdesk.accounts.port import ACTIVE, EN_COURS, INFORME, NON_INFORME
 from helpdesk.accounts.rules import identifier_base, letters_only, provisional_password
 from helpdesk.contacts.uai import check_letter
 
-FEMALE = """Camille Léa Manon Chloé Emma Inès Jade Louise Alice Lina Rose Anna Julia Zoé Lou Léna
-Mila Sarah Juliette Ambre Agathe Clara Eva Margaux Romane Lucie Mathilde Nina Elsa Jeanne Maëlys
-Lola Charlotte Célia Noémie Océane Pauline Claire Sophie Nathalie Isabelle Sandrine Valérie
-Céline Aurélie Émilie Stéphanie Virginie Laetitia Karine Hélène Élodie Fatima Amina Yasmine
-Myriam Samia Nadia""".split()
-MALE = """Gabriel Léo Raphaël Louis Lucas Arthur Jules Adam Hugo Maël Nathan Tom Noah Sacha Paul
-Ethan Mathis Théo Enzo Timéo Nolan Axel Baptiste Clément Antoine Victor Maxime Samuel Éric
-Nicolas Julien Sébastien Stéphane Laurent Christophe Olivier Frédéric David Thomas Mickaël
-Jérôme Cédric Vincent Franck Karim Mehdi Youssef Mohamed Rachid Bruno Patrice""".split()
-LAST = """Martin Bernard Thomas Petit Robert Richard Durand Dubois Moreau Laurent Simon Michel
-Lefèvre Leroy Roux David Bertrand Morel Fournier Girard Bonnet Dupont Lambert Fontaine Rousseau
-Vincent Muller Lefebvre Faure André Mercier Blanc Guérin Boyer Garnier Chevalier François Legrand
-Gauthier Garcia Perrin Robin Clément Morin Nicolas Henry Roussel Mathieu Gautier Masson Marchand
-Duval Denis Dumont Marie Lemaire Noël Meyer Dufour Meunier Brun Blanchard Giraud Joly Rivière
-Lucas Brunet Gaillard Barbier Arnaud Martinez Gérard Roche Renard Schmitt Roy Leroux Colin
-Vidal Caron Picard Roger Fabre Aubert Lemoine Renaud Dumas Lacroix Olivier Philippe Bourgeois
-Pierre Benoît Rey Leclerc Payet Rolland Leclercq Guillaume Lecomte Lopez Jean Dupuy Guillot
-Hubert Berger Carpentier Sanchez Dupuis Moulin Louis Deschamps Huet Vasseur Perez Boucher Fleury
-Royer Klein Jacquet Adam Paris Poirier Marty Aubry Guyot Carré Charles Renault Charpentier
-Ménard Maillard Baron Bertin Bailly Hervé Schneider Fernandez Le&nbsp;Goff Collet Léger Bouvier
-Julien Prévost Millet Perrot Daniel Le&nbsp;Roux Cousin Germain Breton Besson Langlois Rémy
-Le&nbsp;Gall Pelletier Lévêque Perrier Leblanc Barré Lebrun Marchal Weber Mallet Hamon Boulanger
-Jacob Monnier Michaud Rodriguez Guichard Gillet Étienne Grondin Poulain Tessier Chevallier
-Collin Chauvin Da&nbsp;Silva Bouchet Gay Lemaître Bénard Maréchal N'Diaye Diallo Traoré Benali
-Haddad Nguyen Tran Kaya Yilmaz""".replace("&nbsp;", "_").split()
-LAST = [name.replace("_", " ") for name in LAST]
 DOMAINS = ("example.fr", "example.org", "example.net")
 
 
@@ -108,6 +85,8 @@ class DemoLink:
 class DemoBuilder:
     def __init__(self, seed: int, families_per_school: int = FAMILIES_PER_SCHOOL):
         self.rng = random.Random(seed)
+        self.fake = Faker("fr_FR")
+        self.fake.seed_instance(seed)
         self.families_per_school = families_per_school
         self.people: list[Person] = []
         self.links: list[DemoLink] = []
@@ -124,6 +103,9 @@ class DemoBuilder:
         p.identifier = f"{base}{self.numbers[base]}"
         self.people.append(p)
         return p
+
+    def first_name(self, female: bool) -> str:
+        return self.fake.first_name_female() if female else self.fake.first_name_male()
 
     def day(self, start: dt.datetime, days: int) -> dt.datetime:
         return start + dt.timedelta(days=self.rng.randrange(days), minutes=self.rng.randrange(600))
@@ -143,7 +125,7 @@ class DemoBuilder:
     def eleve(self, school: tuple, last: str) -> Person:
         code, _name, _commune, _academie, kind = school
         level, year = self.rng.choice(LEVELS[kind])
-        first = self.rng.choice(FEMALE if self.rng.random() < 0.5 else MALE)
+        first = self.first_name(female=self.rng.random() < 0.5)
         born = dt.date(year, 1, 1) + dt.timedelta(days=self.rng.randrange(365))
         classe = (
             f"{level} {self.rng.choice('ABCD')}"
@@ -184,10 +166,10 @@ class DemoBuilder:
             p.email_confirmed = True
 
     def parent(self, school: tuple, last: str, female: bool) -> Person:
-        first = self.rng.choice(FEMALE if female else MALE)
+        first = self.first_name(female)
         birth = last
         if female and self.rng.random() < 0.35:
-            birth = self.rng.choice(LAST)  # nom de naissance ≠ nom d'usage
+            birth = self.fake.last_name()  # nom de naissance ≠ nom d'usage
         p = self.person("responsable", first, last, birth, school[0])
         if self.rng.random() < 0.85:
             p.mobile = f"0{self.rng.choice('67')}{self.rng.randrange(10**8):08d}"
@@ -215,7 +197,7 @@ class DemoBuilder:
         self.scripted()
 
     def family(self, school: tuple, same_academie: list[tuple]) -> None:
-        name = self.rng.choice(LAST)
+        name = self.fake.last_name()
         children = [
             self.eleve(school, name) for _ in range(self.rng.choices([1, 2, 3], [60, 30, 10])[0])
         ]
@@ -223,7 +205,7 @@ class DemoBuilder:
             children.append(self.eleve(self.rng.choice(same_academie), name))
         parents = [self.parent(school, name, female=True)]
         if self.rng.random() < 0.75:
-            other = name if self.rng.random() < 0.6 else self.rng.choice(LAST)
+            other = name if self.rng.random() < 0.6 else self.fake.last_name()
             parents.append(self.parent(school, other, female=False))
         for p in parents:
             for child in children:
@@ -298,7 +280,7 @@ class DemoBuilder:
         ]
         for p in spread[: max(3, len(spread) // 5)]:
             link = self.links_of(p)[-1]
-            link.names = (p.first_name, f"{p.last_name}-{rng.choice(LAST)}")
+            link.names = (p.first_name, f"{p.last_name}-{self.fake.last_name()}")
 
     def scripted(self) -> None:
         """The family of the README and of tests/helpers.VALID_FORM: Claire Martin cannot
