@@ -225,3 +225,35 @@ def test_agent_fixes_the_address_resends_and_the_account_is_activated(page, live
     expect(page.locator("main")).to_contain_text("confirmée")
     page.goto(live_server.at(f"/agent/tickets/{reference}?compte={luc}"))
     expect(page.locator("#compte-etat")).to_have_text("Activé")
+
+
+def test_agent_opens_a_ticket_from_a_parents_report_in_educonnect(page, live_server):
+    # The demo directory holds the anomalies parents raise in ÉduConnect itself; it replaces
+    # whatever the journeys above put in the directory, so this one comes last.
+    live_server.cli("accounts", "demo", "--seed", "2026")
+    live_server.cli(
+        "create-user",
+        "--email",
+        "agent.signalements@ot.fr",
+        "--password",
+        AGENT_PASSWORD,
+        "--role",
+        "agent",
+        "--academie",
+        "orleans-tours",
+    )
+    page.goto(live_server.at("/agent/signalements"))
+    page.fill("#email", "agent.signalements@ot.fr")
+    page.fill("#password", AGENT_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.locator("h1")).to_have_text("Signalements à traiter")
+    assert serious_violations(page, "signalements à traiter") == []
+    row = page.locator("tbody tr").filter(has_text="Rattachement signalé erroné").first
+    identifier = row.locator("td").first.locator("span").inner_text()
+    row.get_by_role("button", name="Ouvrir une demande").click()
+    expect(page.locator("h1")).to_contain_text("OT-")
+    expect(page.locator("main")).to_contain_text("Signalement fait dans ÉduConnect")
+    expect(page.locator("main")).to_contain_text(identifier)
+    reference = re.search(r"OT-\d{4}-\d{6}", page.locator("h1").inner_text()).group(0)
+    page.goto(live_server.at("/agent/signalements"))
+    expect(page.get_by_role("link", name=reference)).to_be_visible()
