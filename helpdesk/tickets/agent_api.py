@@ -69,11 +69,23 @@ LIST_FIELDS = (
 )
 
 
-def as_json(row: dict, fields) -> dict:
-    return {
-        name: row[name].isoformat() if hasattr(row.get(name), "isoformat") else row.get(name)
-        for name in fields
-    }
+TIMESTAMPS = (
+    "created_at",
+    "updated_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "sla_due_at",
+)
+
+
+def as_json(row: dict, fields: tuple[str, ...]) -> dict:
+    """The fields of a ticket as JSON: only the timestamps need converting (ISO 8601)."""
+    data = {name: row.get(name) for name in fields}
+    for name in TIMESTAMPS:
+        if data.get(name) is not None:
+            data[name] = data[name].isoformat()
+    return data
 
 
 def not_found() -> Response:
