@@ -12,7 +12,6 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -26,6 +25,7 @@ from helpdesk import PROJECT_DIR
 from helpdesk.accounts import routes as accounts_routes
 from helpdesk.auth import admin_routes
 from helpdesk.auth import routes as auth_routes
+from helpdesk.auth.sessions import QuietSessionConfig
 from helpdesk.contacts import routes as contacts_routes
 from helpdesk.contacts.academies import load_academies
 from helpdesk.contacts.service import ContactOverrides
@@ -195,7 +195,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     csrf_middleware = DefineMiddleware(CSRFMiddleware, config=csrf)
     forms = Router(path="/", route_handlers=ticket_routes.FORM_ROUTES, middleware=[csrf_middleware])
     # Staff pages: a server-side session (cookie HttpOnly, SameSite) and CSRF on every form.
-    sessions = ServerSideSessionConfig(
+    # The session is written only when it changes, or every few minutes to renew it.
+    sessions = QuietSessionConfig(
         store="sessions",
         secure=settings.behind_https,
         httponly=True,
