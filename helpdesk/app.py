@@ -25,6 +25,7 @@ from helpdesk import PROJECT_DIR
 from helpdesk.accounts import routes as accounts_routes
 from helpdesk.auth import admin_routes
 from helpdesk.auth import routes as auth_routes
+from helpdesk.auth.service import forget_staff
 from helpdesk.auth.sessions import QuietSessionConfig
 from helpdesk.contacts import routes as contacts_routes
 from helpdesk.contacts.academies import load_academies
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def database(app: Litestar) -> AsyncIterator[None]:
         engine = app.state.engine
         bind(engine)  # tests build several apps in one process: this one's engine wins
+        forget_staff()  # and what another app's base said of its users does not hold here
         pooled = isinstance(engine, PostgresEngine) and settings.database_pool_size > 0
         if pooled:
             await start_pool(engine, settings.database_pool_size)

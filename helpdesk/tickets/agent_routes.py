@@ -10,7 +10,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import File, Redirect, Template
 
-from helpdesk.auth.service import Staff, require_staff
+from helpdesk.auth.service import Staff, academy_agents, require_staff
 from helpdesk.contacts.service import AUDIENCES
 from helpdesk.tickets import account_panel, agent, incidents, sla, stats
 from helpdesk.tickets.categories import CATEGORIES
@@ -82,7 +82,7 @@ async def queue_page(request: Request) -> Template:
     params = request.query_params
     f = QueueFilter.from_params(params)
     rows, next_cursor = await list_tickets(staff, f, params.get("cursor", ""))
-    agents = await agent.academy_agents(staff.academie)
+    agents = await academy_agents(staff.academie)  # remembered a few seconds
     return page(
         "agent/queue.html",
         staff=staff,
