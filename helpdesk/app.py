@@ -16,7 +16,6 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
-from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from piccolo.engine.postgres import PostgresEngine
@@ -26,7 +25,7 @@ from helpdesk.accounts import routes as accounts_routes
 from helpdesk.auth import admin_routes
 from helpdesk.auth import routes as auth_routes
 from helpdesk.auth.service import forget_staff
-from helpdesk.auth.sessions import QuietSessionConfig
+from helpdesk.auth.sessions import QuietSessionConfig, SessionFiles
 from helpdesk.contacts import routes as contacts_routes
 from helpdesk.contacts.academies import load_academies
 from helpdesk.contacts.service import ContactOverrides
@@ -61,6 +60,9 @@ def build_state(settings: Settings) -> State:
     faq = FaqService.load()
     incidents = IncidentBoard()
     jinja = make_environment(settings=settings, academies=academies.all, incidents=incidents)
+    # Templates change on deploy, which restarts the processes: checking their files' dates on
+    # every page is for demo mode (`make run`) only.
+    jinja.auto_reload = settings.demo
     state = State(
         {
             "settings": settings,
@@ -131,7 +133,7 @@ def session_store(settings: Settings):
         return RedisStore.with_client(url=settings.redis_url, namespace="helpdesk_sessions")
     folder = settings.data_dir / "sessions"
     folder.mkdir(parents=True, exist_ok=True)
-    return FileStore(folder)
+    return SessionFiles(folder)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
