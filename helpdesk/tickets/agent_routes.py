@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
@@ -72,8 +72,6 @@ CHECKLISTS = {
 
 def query_string(params, **changes) -> str:
     """The queue's current filters with some values changed (for sort and paging links)."""
-    from urllib.parse import urlencode
-
     items = [(k, v) for k, v in params.multi_items() if k not in changes and v != ""]
     items += [(k, v) for k, v in changes.items() if v]
     return urlencode(items)
