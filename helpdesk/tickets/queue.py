@@ -208,7 +208,10 @@ async def fetch_postgres(engine: PostgresEngine, sql: str, args: tuple) -> list[
             records = await connection.fetch(sql, *args)
         finally:
             await connection.close()
-    return [dict(record) for record in records]
+    if not records:
+        return []
+    names = tuple(records[0].keys())  # the same columns in every row: zip beats dict(record)
+    return [dict(zip(names, record, strict=True)) for record in records]
 
 
 async def list_tickets(

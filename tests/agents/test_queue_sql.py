@@ -11,6 +11,7 @@ from helpdesk.app import create_app, start_pool
 from helpdesk.auth.service import Staff
 from helpdesk.db import is_postgres
 from helpdesk.tickets import queue
+from helpdesk.tickets.agent_api import LIST_FIELDS, as_json
 from helpdesk.tickets.queue import QueueFilter, list_query, list_tickets, status_counts
 from helpdesk.tickets.tables import STATUSES, Ticket
 from tests.helpers import VALID_API, api_ticket, make_staff
@@ -166,3 +167,17 @@ async def test_counts_are_recounted_once_at_a_time(tickets, monkeypatch):
     assert again[0] == changed  # the request that recounted
     assert again[1:] == [expected] * 9  # the others: the previous figures, at once
     assert await status_counts("orleans-tours") == changed
+
+
+async def test_the_api_gives_each_field_once_and_dates_in_iso_8601(tickets):
+    app, staff = tickets
+    rows, _ = await list_tickets(staff, QueueFilter(statuses=["nouveau"]))
+    items = [as_json(row, LIST_FIELDS) for row in rows]
+    assert items and all(list(item) == list(LIST_FIELDS) for item in items)
+    for row, item in zip(rows, items, strict=True):
+        assert item["created_at"] == row["created_at"].isoformat()
+        assert item["sla_due_at"] == (row["sla_due_at"] and row["sla_due_at"].isoformat())
+        assert dt.datetime.fromisoformat(item["created_at"]).tzinfo is not None
+        assert {k: v for k, v in item.items() if not k.endswith("_at")} == {
+            k: row[k] for k in LIST_FIELDS if not k.endswith("_at")
+        }
