@@ -143,7 +143,11 @@ def where_clause(staff: Staff, f: QueueFilter, now: dt.datetime):
 
 
 def list_query(
-    staff: Staff, f: QueueFilter, cursor: str = "", limit: int = PAGE_SIZE, now=None
+    staff: Staff,
+    f: QueueFilter,
+    cursor: str = "",
+    limit: int = PAGE_SIZE,
+    now: dt.datetime | None = None,
 ) -> Select:
     """The Piccolo query of one page of the queue (one row more, to know if a next page exists)."""
     now = now or dt.datetime.now(dt.UTC)

@@ -31,7 +31,9 @@ def line(html: str, reference: str) -> str:
 
 
 def cells(row_html: str) -> list[str]:
-    return [re.sub(r"[ \n]+", " ", c).strip() for c in re.findall(r"<td>(.*?)</td>", row_html, re.S)]
+    return [
+        re.sub(r"[ \n]+", " ", c).strip() for c in re.findall(r"<td>(.*?)</td>", row_html, re.S)
+    ]
 
 
 async def test_a_line_shows_its_labels(agent):
