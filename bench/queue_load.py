@@ -300,32 +300,26 @@ def measure(backend, base, target, path, header, args, groups, script) -> Result
 
 
 def queue_sql(url: str, path: str, staff_id: int) -> str:
-    """The SQL the app runs for this API path (helpdesk.tickets.queue), values inlined."""
+    """The SQL the app runs for this API path (helpdesk.tickets.queue.list_query), values inlined."""
     from litestar.datastructures import MultiDict
 
     from helpdesk.auth.service import Staff
     from helpdesk.db import bind, make_engine
-    from helpdesk.tickets.queue import LIST_COLUMNS, PAGE_SIZE, SORTS, QueueFilter, where_clause
-    from helpdesk.tickets.tables import Ticket
+    from helpdesk.tickets.queue import QueueFilter, list_query
 
     bind(make_engine(url))
     params = MultiDict(parse_qsl(urlsplit(path).query))
-    f = QueueFilter.from_params(params)
     staff = Staff(staff_id, BENCH_AGENT_EMAIL, "", "agent", ACADEMIE)
-    column_name, descending = SORTS[f.sort]
-    column = getattr(Ticket, column_name)
-    query = (
-        Ticket.select(*LIST_COLUMNS)
-        .where(where_clause(staff, f, dt.datetime.now(dt.UTC)))
-        .order_by(column, Ticket.id, ascending=not descending)
-        .limit(PAGE_SIZE + 1)
+    return str(list_query(staff, QueueFilter.from_params(params)))
+
+
+def counts_sql(statuses: tuple[str, ...]) -> str:
+    """helpdesk.tickets.queue.count_by_status, values inlined."""
+    marks = ", ".join(f"'{s}'" for s in statuses)
+    return (
+        f"SELECT status, COUNT(*) AS n FROM ticket WHERE academie = '{ACADEMIE}' "
+        f"AND status IN ({marks}) GROUP BY status"
     )
-    return str(query)
-
-
-COUNTS_SQL = (
-    f"SELECT status, COUNT(*) AS n FROM ticket WHERE academie = '{ACADEMIE}' GROUP BY status"
-)
 
 
 async def pg_explain(url: str, statements: dict[str, str]) -> dict[str, str]:
@@ -363,7 +357,12 @@ def sqlite_explain(path: str, statements: dict[str, str]) -> dict[str, str]:
 
 def explain(url: str, paths: dict[str, str], staff_id: int) -> dict[str, str]:
     statements = {label: queue_sql(url, path, staff_id) for label, path in paths.items()}
-    statements["compteurs par statut (page /agent)"] = COUNTS_SQL
+    from helpdesk.tickets.queue import CLOSED_STATUSES, OPEN_STATUSES
+
+    statements["compteurs des statuts ouverts (page /agent, toutes les 10 s)"] = counts_sql(
+        OPEN_STATUSES
+    )
+    statements["compteurs des closes (page /agent, toutes les 60 s)"] = counts_sql(CLOSED_STATUSES)
     if url.startswith("postgresql"):
         return asyncio.run(pg_explain(url, statements))
     return sqlite_explain(url.removeprefix("sqlite:///"), statements)
@@ -655,7 +654,7 @@ def parse_args(argv):
     p.add_argument(
         "--variants",
         default="",
-        help="correctifs candidats de bench/variants.py appliqués à l'app (expérience), ex. noreset,rawlist",
+        help="correctifs candidats de bench/variants.py appliqués à l'app (expérience), ex. redis",
     )
     p.add_argument("--output", type=Path, default=None)
     args = p.parse_args(argv)

@@ -12,12 +12,10 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
-from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from piccolo.engine.postgres import PostgresEngine
@@ -26,6 +24,8 @@ from helpdesk import PROJECT_DIR
 from helpdesk.accounts import routes as accounts_routes
 from helpdesk.auth import admin_routes
 from helpdesk.auth import routes as auth_routes
+from helpdesk.auth.service import forget_staff
+from helpdesk.auth.sessions import QuietSessionConfig, SessionFiles
 from helpdesk.contacts import routes as contacts_routes
 from helpdesk.contacts.academies import load_academies
 from helpdesk.contacts.service import ContactOverrides
@@ -60,6 +60,9 @@ def build_state(settings: Settings) -> State:
     faq = FaqService.load()
     incidents = IncidentBoard()
     jinja = make_environment(settings=settings, academies=academies.all, incidents=incidents)
+    # Templates change on deploy, which restarts the processes: checking their files' dates on
+    # every page is for demo mode (`make run`) only.
+    jinja.auto_reload = settings.demo
     state = State(
         {
             "settings": settings,
@@ -108,13 +111,29 @@ async def mail_sending(app: Litestar) -> AsyncIterator[None]:
             catcher.stop()
 
 
+async def keep_session_state(connection) -> None:
+    """The pool's reset, as a no-op.
+
+    asyncpg's default reset sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL;` every time a connection goes back to the pool, and Piccolo takes a connection
+    per query: one more round trip for each query (≈ 15 % of the queue API's throughput, see
+    bench/README.md). The help desk never sets session variables, listens, declares cursors
+    or takes advisory locks, so there is nothing to reset; a transaction left open is still
+    rolled back by asyncpg itself before the reset hook runs.
+    """
+
+
+async def start_pool(engine: PostgresEngine, max_size: int) -> None:
+    await engine.start_connection_pool(min_size=1, max_size=max_size, reset=keep_session_state)
+
+
 def session_store(settings: Settings):
     """Sessions shared by every process: Redis when configured, else files on this host."""
     if settings.redis_url:
         return RedisStore.with_client(url=settings.redis_url, namespace="helpdesk_sessions")
     folder = settings.data_dir / "sessions"
     folder.mkdir(parents=True, exist_ok=True)
-    return FileStore(folder)
+    return SessionFiles(folder)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -125,9 +144,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def database(app: Litestar) -> AsyncIterator[None]:
         engine = app.state.engine
         bind(engine)  # tests build several apps in one process: this one's engine wins
+        forget_staff()  # and what another app's base said of its users does not hold here
         pooled = isinstance(engine, PostgresEngine) and settings.database_pool_size > 0
         if pooled:
-            await engine.start_connection_pool(min_size=1, max_size=settings.database_pool_size)
+            await start_pool(engine, settings.database_pool_size)
         try:
             await migrate(engine)
             await app.state.incidents.refresh()
@@ -179,7 +199,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     csrf_middleware = DefineMiddleware(CSRFMiddleware, config=csrf)
     forms = Router(path="/", route_handlers=ticket_routes.FORM_ROUTES, middleware=[csrf_middleware])
     # Staff pages: a server-side session (cookie HttpOnly, SameSite) and CSRF on every form.
-    sessions = ServerSideSessionConfig(
+    # The session is written only when it changes, or every few minutes to renew it.
+    sessions = QuietSessionConfig(
         store="sessions",
         secure=settings.behind_https,
         httponly=True,

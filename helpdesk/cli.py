@@ -55,7 +55,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
         engine = make_engine(settings.database_url)
         bind(engine)
         if is_postgres(engine):
-            await engine.start_connection_pool(min_size=1, max_size=4)
+            from helpdesk.app import start_pool
+
+            await start_pool(engine, max_size=4)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

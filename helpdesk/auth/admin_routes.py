@@ -120,10 +120,9 @@ async def update(request: Request, user_id: FromPath[int]) -> Redirect:
         raise PageNotFound("Ce compte n'existe pas, ou vous ne le gérez pas.")
     action = str((await request.form()).get("action", ""))
     if action == "desactiver":
-        await User.update({User.active: False}).where(User.id == user_id)
-        await service.logout_everywhere(user_id)  # its sessions and API tokens end now
+        await service.set_active(user_id, False)  # its sessions and API tokens end now
     elif action == "activer":
-        await User.update({User.active: True}).where(User.id == user_id)
+        await service.set_active(user_id, True)
     elif action == "exiger_totp":
         await User.update({User.totp_required: True}).where(User.id == user_id)
     elif action == "reinitialiser":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass, field
 
 from litestar import Request
@@ -73,6 +74,7 @@ async def create_user(
         totp_required=totp_required,
     )
     await user.save()
+    forget_staff(user.id)  # the académie's list of agents changed
     return user.id
 
 
@@ -88,11 +90,79 @@ async def audit(action: str, user_id: int | None = None, ip: str = "", **detail)
     await AuditLog.insert(AuditLog(user_id=user_id, action=action, detail=detail, ip=ip))
 
 
+# Who a session or a token is, and the académie's agents, remembered a few seconds in each
+# process: the queue's pages and API then make no query for them. Security bound: a change
+# made in this process (deactivation, « se déconnecter partout », password reset, new account)
+# is seen at once; the other processes see it within STAFF_CACHE_SECONDS (sessions, agents'
+# lists) or TOKEN_CACHE_SECONDS (API tokens). Code that changes a user's role, académie, name
+# or active flag calls forget_staff(user_id).
+STAFF_CACHE_SECONDS = 10.0
+TOKEN_CACHE_SECONDS = 10.0
+_token_cache: dict[str, tuple[float, Staff]] = {}  # token hash → (expires, staff)
+_staff_cache: dict[int, tuple[float, int, Staff]] = {}  # user id → (expires, epoch, staff)
+_agents_cache: dict[str, tuple[float, tuple[dict, ...]]] = {}
+
+
+async def load_staff(user_id: int) -> tuple[int, Staff] | None:
+    """The active user's session epoch and identity, from the database."""
+    row = (
+        await User.select(
+            User.id, User.email, User.name, User.role, User.academie, User.uais, User.session_epoch
+        )
+        .where((User.id == user_id) & (User.active == True))  # noqa: E712
+        .first()
+    )
+    return (row["session_epoch"], staff_from_row(row)) if row else None
+
+
 async def staff_by_id(user_id: int, epoch: int | None = None) -> Staff | None:
-    row = await User.select().where((User.id == user_id) & (User.active == True)).first()  # noqa: E712
-    if row is None or (epoch is not None and row["session_epoch"] != epoch):
-        return None
-    return staff_from_row(row)
+    """The active staff member, if `epoch` is still theirs (no « se déconnecter partout »
+    since the session opened). Remembered STAFF_CACHE_SECONDS; another epoch than the one
+    remembered is checked in the database (a session opened in another process)."""
+    now = time.monotonic()
+    cached = _staff_cache.get(user_id)
+    if cached is None or cached[0] <= now or (epoch is not None and epoch != cached[1]):
+        loaded = await load_staff(user_id)
+        if loaded is None:
+            _staff_cache.pop(user_id, None)
+            return None
+        if len(_staff_cache) > 10_000:
+            _staff_cache.clear()
+        cached = _staff_cache[user_id] = (now + STAFF_CACHE_SECONDS, *loaded)
+    _expires, current_epoch, staff = cached
+    return staff if epoch is None or epoch == current_epoch else None
+
+
+async def academy_agents(academie: str) -> tuple[dict, ...]:
+    """The académie's active agents and supervisors by name (id, name, email, role),
+    remembered STAFF_CACHE_SECONDS: shown in the queue's lists, not used to check a right."""
+    cached = _agents_cache.get(academie)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    agents = tuple(
+        await User.select(User.id, User.name, User.email, User.role)
+        .where(
+            (User.academie == academie)
+            & User.role.is_in(["agent", "supervisor"])
+            & (User.active == True)  # noqa: E712
+        )
+        .order_by(User.name)
+    )
+    _agents_cache[academie] = (time.monotonic() + STAFF_CACHE_SECONDS, agents)
+    return agents
+
+
+def forget_staff(user_id: int | None = None) -> None:
+    """Forget in this process what is remembered of a user (all users when None)."""
+    if user_id is None:
+        _staff_cache.clear()
+        _token_cache.clear()
+    else:
+        _staff_cache.pop(user_id, None)
+        for key, (_expires, staff) in list(_token_cache.items()):
+            if staff.id == user_id:
+                _token_cache.pop(key, None)
+    _agents_cache.clear()  # a handful of entries: cheaper than finding the user's académie
 
 
 async def issue_api_token(user_id: int) -> str:
@@ -105,20 +175,12 @@ async def issue_api_token(user_id: int) -> str:
     return token
 
 
-# Who a token is, remembered a few seconds: the API's hot path then makes no query for it.
-# A revocation is seen at once in this process, within TOKEN_CACHE_SECONDS in the others.
-TOKEN_CACHE_SECONDS = 10.0
-_token_cache: dict[str, tuple[float, Staff]] = {}
-
-
 async def revoke_api_token(token: str) -> None:
     _token_cache.pop(token_hash(token), None)
     await ApiToken.update({ApiToken.revoked: True}).where(ApiToken.token_hash == token_hash(token))
 
 
 async def staff_from_token(token: str) -> Staff | None:
-    import time
-
     key = token_hash(token)
     cached = _token_cache.get(key)
     if cached and cached[0] > time.monotonic():
@@ -130,7 +192,8 @@ async def staff_from_token(token: str) -> Staff | None:
     )
     if row is None or row["revoked"] or row["expires_at"] < utcnow():
         return None
-    staff = await staff_by_id(row["user.id"])
+    loaded = await load_staff(row["user.id"])  # not staff_by_id: one cache delay, not two
+    staff = loaded[1] if loaded else None
     if staff is not None:
         if len(_token_cache) > 10_000:
             _token_cache.clear()
@@ -167,11 +230,18 @@ async def require_staff(request: Request, *roles: str) -> Staff:
 
 
 async def logout_everywhere(user_id: int) -> None:
-    for key, (_expires, staff) in list(_token_cache.items()):
-        if staff.id == user_id:
-            _token_cache.pop(key, None)
     await User.update({User.session_epoch: User.session_epoch + 1}).where(User.id == user_id)
     await ApiToken.update({ApiToken.revoked: True}).where(ApiToken.user == user_id)
+    forget_staff(user_id)
+
+
+async def set_active(user_id: int, active: bool) -> None:
+    """(De)activate an account; a deactivated one is logged out everywhere at once."""
+    await User.update({User.active: active}).where(User.id == user_id)
+    if active:
+        forget_staff(user_id)  # back in the académie's list of agents
+    else:
+        await logout_everywhere(user_id)
 
 
 async def start_password_reset(email: str) -> tuple[dict, str] | None:
@@ -199,3 +269,4 @@ async def finish_password_reset(reset: dict, password: str) -> None:
     await User.update(
         {User.password_hash: hash_password(password), User.session_epoch: User.session_epoch + 1}
     ).where(User.id == reset["user"])
+    forget_staff(reset["user"])

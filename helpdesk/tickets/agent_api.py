@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from functools import cache
+from operator import itemgetter
 
 from litestar import Request, Response, get, patch, post
 from litestar.params import FromPath
@@ -69,11 +71,31 @@ LIST_FIELDS = (
 )
 
 
-def as_json(row: dict, fields) -> dict:
-    return {
-        name: row[name].isoformat() if hasattr(row.get(name), "isoformat") else row.get(name)
-        for name in fields
-    }
+TIMESTAMPS = (
+    "created_at",
+    "updated_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "sla_due_at",
+)
+
+
+@cache
+def json_shape(fields: tuple[str, ...]) -> tuple[itemgetter, tuple[str, ...]]:
+    """How to take `fields` from a row in one call, and which of them are timestamps."""
+    return itemgetter(*fields), tuple(name for name in fields if name in TIMESTAMPS)
+
+
+def as_json(row: dict, fields: tuple[str, ...]) -> dict:
+    """The fields of a ticket (a row that has them all) as JSON: only the timestamps need
+    converting (ISO 8601); 25 rows per page of the queue, so it is kept lean."""
+    pick, timestamps = json_shape(fields)
+    data = dict(zip(fields, pick(row), strict=True))
+    for name in timestamps:
+        if data[name] is not None:
+            data[name] = data[name].isoformat()
+    return data
 
 
 def not_found() -> Response:
