@@ -265,8 +265,7 @@ async def reset_target(token: str) -> dict | None:
 
 
 async def finish_password_reset(reset: dict, password: str) -> None:
+    """A new password: every session and API token of the account ends (it may have leaked)."""
     await PasswordReset.update({PasswordReset.used: True}).where(PasswordReset.id == reset["id"])
-    await User.update(
-        {User.password_hash: hash_password(password), User.session_epoch: User.session_epoch + 1}
-    ).where(User.id == reset["user"])
-    forget_staff(reset["user"])
+    await User.update({User.password_hash: hash_password(password)}).where(User.id == reset["user"])
+    await logout_everywhere(reset["user"])

@@ -104,6 +104,13 @@ async def test_api_token_login_logout(client):
 
 async def test_lost_password_for_staff(client):
     await make_staff("agent@ot.fr")
+    token = (
+        await client.post(
+            "/api/v1/auth/login", json={"email": "agent@ot.fr", "password": STAFF_PASSWORD}
+        )
+    ).json()["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/v1/tickets", headers=bearer)).status_code == 200
     page = await client.get("/connexion/mot-de-passe-perdu")
     for email in ("agent@ot.fr", "inconnu@ot.fr"):
         response = await client.post(
@@ -129,6 +136,8 @@ async def test_lost_password_for_staff(client):
     assert done.status_code == 303
     assert (await client.get(path)).status_code == 404  # used once
     assert (await login(client, "agent@ot.fr", new)).status_code == 303
+    # the old password may have leaked: its API tokens end too
+    assert (await client.get("/api/v1/tickets", headers=bearer)).status_code == 401
 
 
 async def test_my_account_notification_preference(client):
