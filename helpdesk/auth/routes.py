@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 
 from helpdesk.auth import service
 from helpdesk.auth.passwords import new_totp_secret, password_problem, totp_uri, verify_totp
+from helpdesk.auth.sessions import renew_session_id
 from helpdesk.auth.tables import User
 from helpdesk.mail.service import queue_mail
 from helpdesk.ratelimit import Limit
@@ -42,7 +43,7 @@ async def text_field(request: Request, name: str) -> str:
 
 
 def open_session(request: Request, user: dict) -> None:
-    request.set_session({"user_id": user["id"], "epoch": user["session_epoch"]})
+    request.set_session(renew_session_id({"user_id": user["id"], "epoch": user["session_epoch"]}))
 
 
 @get("/connexion", include_in_schema=False)

@@ -27,6 +27,14 @@ from litestar.types import Message, ScopeSession
 RENEW_AFTER_SECONDS = 600
 SAVED_AT = "_saved_at"  # when the session was last written (epoch seconds)
 _LOADED = "helpdesk_session_bytes"  # scope key: the session as read from the store
+NEW_ID = "_new_id"  # in a session: give it a new id when it is written (login)
+_NEW_ID = "helpdesk_new_session_id"  # scope key: that new id
+
+
+def renew_session_id(session: dict) -> dict:
+    """Mark a session opened at login: it is written under a new id and the old one is
+    deleted, so an id planted in the browser before login never becomes a logged-in one."""
+    return {**session, NEW_ID: True}
 
 
 class QuietSessionBackend(ServerSideSessionBackend):
@@ -48,10 +56,19 @@ class QuietSessionBackend(ServerSideSessionBackend):
             return False
         return self.serialize_data(scope_session, connection.scope) == loaded
 
+    def get_session_id(self, connection: ASGIConnection) -> str:
+        return connection.scope.get(_NEW_ID) or super().get_session_id(connection)
+
     async def store_in_message(
         self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
     ) -> None:
-        if self.unchanged(scope_session, connection):
+        renew = isinstance(scope_session, dict) and scope_session.pop(NEW_ID, False)
+        if renew:
+            old = connection.cookies.get(self.config.key)
+            if old and old != "null":
+                await self.delete(old, store=self.config.get_store_from_app(connection.app))
+            connection.scope[_NEW_ID] = self.generate_session_id()  # type: ignore[typeddict-unknown-key]
+        elif self.unchanged(scope_session, connection):
             return
         if isinstance(scope_session, dict) and scope_session:
             scope_session[SAVED_AT] = int(time.time())

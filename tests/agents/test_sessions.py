@@ -58,3 +58,22 @@ async def test_a_changed_session_is_written(client):
     second = (await client.get("/connexion/code")).text
     secret = first.split('id="cle-totp">')[1].split("<")[0]
     assert secret in second  # the secret put in the session was written, then read back
+
+
+async def test_logging_in_gives_a_new_session_id(client, settings):
+    """A session id planted in the browser before login never becomes a logged-in session."""
+    await make_staff("agent@ot.fr")
+    client.cookies.set("helpdesk_session", "plante-par-un-tiers")
+    opened = await login(client, "agent@ot.fr")
+    [given] = [
+        v.split(";")[0].split("=", 1)[1]
+        for v in opened.headers.get_list("set-cookie")
+        if v.startswith("helpdesk_session=")
+    ]
+    assert given and given != "plante-par-un-tiers"
+    client.cookies.clear()
+    client.cookies.set("helpdesk_session", given)
+    assert (await client.get("/agent", follow_redirects=False)).status_code == 200
+    assert list(session_files(settings)) != [] and all(
+        "plante" not in name for name in session_files(settings)
+    )
