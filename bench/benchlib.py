@@ -8,6 +8,7 @@ and is stopped (SIGTERM, then SIGKILL) by Processes.stop_all.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import platform
 import resource
@@ -16,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -200,11 +202,40 @@ def other_benches() -> list[str]:
     return found
 
 
-def wait_for_other_benches(max_wait: float) -> None:
-    """Wait (at most max_wait s) until no other load test shares the CPU."""
-    deadline = time.monotonic() + max_wait
+LOCK_PATH = Path(tempfile.gettempdir()) / "helpdesk-bench.lock"
+_held_lock = None  # the open lock file, kept until the process ends
+
+
+def _take_lock(deadline: float) -> None:
+    """One load test at a time on the machine: an exclusive lock held until this process ends.
+    (Two scripts that each waited for the other's process to disappear waited forever.)"""
+    global _held_lock
+    if _held_lock is not None:
+        return
+    lock = LOCK_PATH.open("a")
     shown = False
-    while busy := other_benches():
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _held_lock = lock
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                lock.close()
+                raise BenchError("une autre mesure tient toujours la machine") from None
+            if not shown:
+                print("· une autre mesure tourne, attente de son verrou", flush=True)
+                shown = True
+            time.sleep(2)
+
+
+def wait_for_other_benches(max_wait: float) -> None:
+    """Wait (at most max_wait s) until no other load test shares the CPU: take the measuring
+    lock, then wait for bench/pages.py (standard library only, it takes no lock)."""
+    deadline = time.monotonic() + max_wait
+    _take_lock(deadline)
+    shown = False
+    while busy := [line for line in other_benches() if "bench/pages.py" in line]:
         if time.monotonic() >= deadline:
             raise BenchError("une autre mesure tourne toujours :\n" + "\n".join(busy))
         if not shown:
