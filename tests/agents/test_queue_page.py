@@ -43,7 +43,7 @@ async def test_a_line_shows_its_labels(agent):
     )
     await Ticket.update(
         {
-            Ticket.created_at: dt.datetime(2026, 3, 4, 14, 5, tzinfo=dt.UTC),
+            Ticket.created_at: dt.datetime(2026, 3, 4, 14, 5, tzinfo=dt.UTC),  # 15 h 05 in Paris
             Ticket.sla_due_at: dt.datetime(2026, 3, 5, 9, 0, tzinfo=dt.UTC),
             Ticket.suggested_category: "mot_de_passe",
             Ticket.suggested_confidence: 0.875,
@@ -56,7 +56,7 @@ async def test_a_line_shows_its_labels(agent):
         f'<input type="checkbox" name="ref" value="{reference}" id="choix-{reference}"'
         f' aria-label="Sélectionner {reference}">',
         f'<a href="/agent/tickets/{reference}">{reference}</a>',
-        f"4 mars 2026 à 14{NBSP}h{NBSP}05",
+        f"4 mars 2026 à 15{NBSP}h{NBSP}05",
         f'Date de naissance<br><span class="fr-badge fr-badge--sm fr-badge--new">suggérée{NBSP}:'
         f" Mot de passe (88{NBSP}%)</span>",
         "Claire O&#39;Brien",
@@ -64,7 +64,7 @@ async def test_a_line_shows_its_labels(agent):
         "Reçue, en attente de traitement",
         "-",
         f'<strong class="fr-badge fr-badge--sm fr-badge--error">En retard</strong>'
-        f" 5 mars 2026 à 9{NBSP}h",
+        f" 5 mars 2026 à 10{NBSP}h",
     ]
 
 
