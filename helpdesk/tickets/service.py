@@ -8,16 +8,26 @@ import hmac
 import json
 import secrets
 import sqlite3
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import asyncpg
 from piccolo.engine.base import Engine
 
-from helpdesk.db import write_transaction
-from helpdesk.mail.service import queue_mail
+from helpdesk.db import (
+    Row,
+    insert_rows_pg,
+    insert_rows_sqlite,
+    is_postgres,
+    pg_connection,
+    sqlite_write,
+    write_transaction,
+)
+from helpdesk.mail.service import compose_mail, queue_mail
+from helpdesk.mail.tables import OutboxMail
 from helpdesk.text import fold
 from helpdesk.tickets.attachments import Upload, store
-from helpdesk.tickets.sla import academie_targets, initial_due
+from helpdesk.tickets.sla import cached_targets, initial_due
 from helpdesk.tickets.tables import (
     OPEN_STATUSES,
     Attachment,
@@ -25,7 +35,6 @@ from helpdesk.tickets.tables import (
     IdempotencyKey,
     Ticket,
     TicketEvent,
-    TicketSequence,
 )
 from helpdesk.tickets.validation import CleanRequest
 from helpdesk.triage.routes import triage_of
@@ -38,6 +47,14 @@ STATUS_LABELS = {
     "resolu": "Résolue",
     "clos": "Close",
     "spam": "Close",
+}
+
+
+ACKNOWLEDGMENT_EVENT = {
+    "kind": "courriel",
+    "author": "systeme",
+    "public": False,
+    "body": "Accusé de réception mis en file d'envoi.",
 }
 
 
@@ -82,28 +99,62 @@ def search_text(reference: str, request: CleanRequest) -> str:
     return fold(" ".join(p for p in parts if p))[:6000]
 
 
-async def next_reference(academie: str, prefix: str, year: int) -> str:
-    """OT-2026-000123: one row per académie and year, incremented atomically (upsert)."""
-    rows = await TicketSequence.raw(
-        "INSERT INTO ticket_sequence (academie, year, last_number) VALUES ({}, {}, 1) "
-        "ON CONFLICT (academie, year) DO UPDATE SET last_number = ticket_sequence.last_number + 1 "
-        "RETURNING last_number",
-        academie,
-        year,
-    )
-    return f"{prefix}-{year}-{rows[0]['last_number']:06d}"
+# The académie's next number: one row per académie and year, incremented atomically (upsert).
+NEXT_NUMBER = (
+    "INSERT INTO ticket_sequence (academie, year, last_number) {values} "
+    "ON CONFLICT (academie, year) DO UPDATE SET last_number = ticket_sequence.last_number + 1 "
+    "RETURNING last_number"
+)
+NEXT_NUMBER_SQLITE = NEXT_NUMBER.format(values="VALUES (?, ?, 1)")
+# PostgreSQL: the number is taken in a statement of its own, so that the académie's row stays
+# locked for that statement only, not for the ticket's; concurrent submissions don't queue
+# behind it. Its commit does not wait for the disk (synchronous_commit off, for this one
+# transaction): the ticket's commit, which does, comes later in the same log and makes it
+# durable with it. A crash can lose a number no ticket has; it cannot give a number twice.
+NEXT_NUMBER_PG = NEXT_NUMBER.format(
+    values="SELECT $1::varchar, $2::integer, 1 "
+    "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS quick_commit"
+)
+
+
+def reference_of(prefix: str, year: int, number: int) -> str:
+    """OT-2026-000123"""
+    return f"{prefix}-{year}-{number:06d}"
+
+
+async def insert_numbered(
+    engine: Engine, academie: str, prefix: str, year: int, rows_for: Callable[[str], list[Row]]
+) -> tuple[int, str]:
+    """Takes the académie's next number, then writes rows_for(reference): (first row's id,
+    reference). On SQLite (one writer anyway) the number and the rows are one transaction: a
+    failure leaves no gap. On PostgreSQL, two statements on one connection (see
+    NEXT_NUMBER_PG): a ticket that fails after its number leaves a gap, never a duplicate."""
+    if is_postgres(engine):
+        async with pg_connection(engine) as connection:
+            number = await connection.fetchval(NEXT_NUMBER_PG, academie, year)
+            reference = reference_of(prefix, year, number)
+            return await insert_rows_pg(connection, rows_for(reference)), reference
+
+    def write(connection) -> tuple[int, str]:
+        number = connection.execute(NEXT_NUMBER_SQLITE, (academie, year)).fetchone()[0]
+        reference = reference_of(prefix, year, number)
+        return insert_rows_sqlite(connection, rows_for(reference)), reference
+
+    return await sqlite_write(engine, write)
+
+
+def attachment_row(upload: Upload, storage_name: str) -> dict:
+    return {
+        "filename": upload.filename,
+        "content_type": upload.content_type,
+        "size": len(upload.data),
+        "storage_name": storage_name,
+    }
 
 
 async def attach(ticket_id: int, event_id: int, upload: Upload, storage_name: str) -> None:
     await Attachment.insert(
-        Attachment(
-            ticket=ticket_id,
-            event=event_id,
-            filename=upload.filename,
-            content_type=upload.content_type,
-            size=len(upload.data),
-            storage_name=storage_name,
-        )
+        Attachment(ticket=ticket_id, event=event_id, **attachment_row(upload, storage_name))
     )
 
 
@@ -176,72 +227,66 @@ class TicketService:
     ) -> Created:
         academie = self.state.academies.get(request.academie)
         now = utcnow()
-        fields = asdict(request)
-        overrides = await academie_targets(request.academie)
-        first_due, resolution_due = initial_due(now, request.category, overrides)
+        first_due, resolution_due = initial_due(
+            now, request.category, await cached_targets(request.academie)
+        )
         suggested = triage_of(self.state).classify(request.message)
-        # The number is taken in a transaction of its own: the sequence row stays locked for one
-        # statement, not for the whole ticket, so concurrent submissions don't queue behind it.
-        # A ticket that then fails leaves a gap in the numbers, never a duplicate.
-        async with write_transaction(self.engine):
-            reference = await next_reference(academie.slug, academie.prefix, now.year)
-        async with write_transaction(self.engine):
-            ticket = Ticket(
-                reference=reference,
-                channel=channel,
-                parent_ticket=parent_id,
-                created_at=now,
-                updated_at=now,
-                **fields,
-                first_response_due_at=first_due,
-                resolution_due_at=resolution_due,
-                sla_due_at=first_due,
-                search_text=search_text(reference, request),
-                suggested_category=suggested[0],
-                suggested_confidence=suggested[1],
-            )
-            await ticket.save()
-            event = TicketEvent(
-                ticket=ticket.id,
-                kind="message",
-                author="demandeur",
-                body=request.message,
-                created_at=now,
-            )
-            await event.save()
-            if upload:
-                await attach(ticket.id, event.id, upload, storage_name)
-            if idempotency_key:
-                await IdempotencyKey.insert(
-                    IdempotencyKey(
-                        key_hash=hash_token(idempotency_key),
-                        body_hash=fingerprint,
-                        ticket=ticket.id,
-                    )
-                )
-            token = await new_follow_token(ticket.id)
-            await self._acknowledge(ticket, token, academie)
-        return Created(ticket.id, reference, token)
+        token = secrets.token_urlsafe(24)  # 192 bits
+        fields = asdict(request)
 
-    async def _acknowledge(self, ticket: Ticket, token: str, academie) -> None:
-        await queue_mail(
+        def rows(reference: str) -> list[Row]:
+            """The ticket and what comes with it, once its reference is known (row 0: the
+            ticket, row 1: its first message)."""
+            ticket = {
+                **fields,
+                "reference": reference,
+                "channel": channel,
+                "parent_ticket": parent_id,
+                "created_at": now,
+                "updated_at": now,
+                "first_response_due_at": first_due,
+                "resolution_due_at": resolution_due,
+                "sla_due_at": first_due,
+                "search_text": search_text(reference, request),
+                "suggested_category": suggested[0],
+                "suggested_confidence": suggested[1],
+            }
+            of_ticket = {"ticket": 0}
+            message = {"kind": "message", "author": "demandeur", "body": request.message}
+            written = [
+                Row(Ticket, ticket),
+                Row(TicketEvent, {**message, "created_at": now}, of_ticket),
+            ]
+            if upload:
+                written.append(
+                    Row(Attachment, attachment_row(upload, storage_name), of_ticket | {"event": 1})
+                )
+            if idempotency_key:
+                key = {"key_hash": hash_token(idempotency_key), "body_hash": fingerprint}
+                written.append(Row(IdempotencyKey, key, of_ticket))
+            written += [
+                Row(FollowToken, {"token_hash": hash_token(token)}, of_ticket),
+                Row(OutboxMail, self._acknowledgment(ticket, token, academie)),
+                Row(TicketEvent, ACKNOWLEDGMENT_EVENT, of_ticket),
+            ]
+            return written
+
+        ticket_id, reference = await insert_numbered(
+            self.engine, academie.slug, academie.prefix, now.year, rows
+        )
+        return Created(ticket_id, reference, token)
+
+    def _acknowledgment(self, ticket: dict, token: str, academie) -> dict:
+        """The acknowledgment mail, as an outbox row."""
+        return compose_mail(
             self.state.jinja,
             self.settings,
-            to=ticket.requester_email,
-            subject=f"Votre demande {ticket.reference} est enregistrée",
+            to=ticket["requester_email"],
+            subject=f"Votre demande {ticket['reference']} est enregistrée",
             template="accuse_reception",
             context={"ticket": ticket, "academie": academie, "follow_url": self.follow_url(token)},
             kind="accuse_reception",
-            ticket_reference=ticket.reference,
-        )
-        await TicketEvent.insert(
-            TicketEvent(
-                ticket=ticket.id,
-                kind="courriel",
-                author="systeme",
-                public=False,
-                body="Accusé de réception mis en file d'envoi.",
-            )
+            ticket_reference=ticket["reference"],
         )
 
     # --- following a ticket -------------------------------------------------------------
