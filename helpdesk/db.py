@@ -131,38 +131,47 @@ class Row:
     links: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Layout:
+    columns: list[tuple[str, Column, bool]]  # (name, column, is JSON): those given values
+    names: frozenset[str]  # their names
+    sql_names: list[str]  # the INSERT's columns: those, then the linked ones
+
+
 @functools.cache
-def _layout(table: type[Table], linked: tuple[str, ...]) -> tuple[list[Column], list[str]]:
-    """The columns given values (all but the primary key and the linked ones), and the names
-    of the columns of the INSERT: those, then the linked ones."""
+def _layout(table: type[Table], linked: tuple[str, ...]) -> _Layout:
+    """Every column is given a value but the primary key and the linked ones (last in SQL)."""
     meta = table._meta
     columns = [c for c in meta.columns if c is not meta.primary_key and c._meta.name not in linked]
-    names = [c._meta.db_column_name for c in columns]
-    names += [meta.get_column_by_name(name)._meta.db_column_name for name in linked]
-    return columns, names
+    sql_names = [c._meta.db_column_name for c in columns]
+    sql_names += [meta.get_column_by_name(name)._meta.db_column_name for name in linked]
+    return _Layout(
+        [(c._meta.name, c, isinstance(c, JSON)) for c in columns],
+        frozenset(c._meta.name for c in columns),
+        sql_names,
+    )
 
 
 def _row_values(row: Row) -> list[Any]:
     """The values of the row's columns, as Piccolo would send them: defaults filled in."""
-    columns, _ = _layout(row.table, tuple(row.links))
-    if unknown := set(row.values) - {c._meta.name for c in columns}:
-        raise ValueError(f"{row.table.__name__} : colonnes inconnues {sorted(unknown)}")
+    layout = _layout(row.table, tuple(row.links))
+    if not layout.names.issuperset(row.values):
+        unknown = sorted(set(row.values) - layout.names)
+        raise ValueError(f"{row.table.__name__} : colonnes inconnues {unknown}")
     values = []
-    for column in columns:
-        name = column._meta.name
+    for name, column, is_json in layout.columns:
         if name in row.values:
             value = row.values[name]
         elif isinstance(value := column.get_default_value(), Default):
             value = value.python()  # e.g. the time now
-        if isinstance(column, JSON) and value is not None and not isinstance(value, str):
+        if is_json and value is not None and not isinstance(value, str):
             value = dump_json(value)
         values.append(value)
     return values
 
 
 def _insert_sql(row: Row, slots: list[str], source: str = "") -> str:
-    _, names = _layout(row.table, tuple(row.links))
-    columns = ", ".join(f'"{name}"' for name in names)
+    columns = ", ".join(f'"{name}"' for name in _layout(row.table, tuple(row.links)).sql_names)
     values = (
         f"SELECT {', '.join(slots)} FROM {source}" if source else f"VALUES ({', '.join(slots)})"
     )
@@ -182,7 +191,7 @@ def _pg_statement(rows: list[Row]) -> str:
         return sql
     parts, n = [], 0
     for i, row in enumerate(rows):
-        count = len(_layout(row.table, tuple(row.links))[0])
+        count = len(_layout(row.table, tuple(row.links)).columns)
         slots = [f"${n + k}" for k in range(1, count + 1)]
         slots += [f"(SELECT id FROM r{target})" for target in row.links.values()]
         n += count

@@ -9,7 +9,7 @@ import json
 import secrets
 import sqlite3
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import asyncpg
 from piccolo.engine.base import Engine
@@ -230,9 +230,10 @@ class TicketService:
         first_due, resolution_due = initial_due(
             now, request.category, await cached_targets(request.academie)
         )
-        suggested = triage_of(self.state).classify(request.message)
+        # What the text says (the FAQ answers, which the triage API adds, are not kept here).
+        suggested, confidence, _ = triage_of(self.state).category(request.message)
         token = secrets.token_urlsafe(24)  # 192 bits
-        fields = asdict(request)
+        fields = dict(vars(request))  # not asdict(), which deep-copies every value
 
         def rows(reference: str) -> list[Row]:
             """The ticket and what comes with it, once its reference is known (row 0: the
@@ -248,8 +249,8 @@ class TicketService:
                 "resolution_due_at": resolution_due,
                 "sla_due_at": first_due,
                 "search_text": search_text(reference, request),
-                "suggested_category": suggested[0],
-                "suggested_confidence": suggested[1],
+                "suggested_category": suggested,
+                "suggested_confidence": round(confidence, 3),
             }
             of_ticket = {"ticket": 0}
             message = {"kind": "message", "author": "demandeur", "body": request.message}
