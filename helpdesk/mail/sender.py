@@ -3,8 +3,12 @@
 Several senders may run at once (one per `helpdesk worker`): on PostgreSQL rows are claimed
 with FOR UPDATE SKIP LOCKED, on SQLite inside an IMMEDIATE transaction. A claimed row carries
 a lease: if its sender dies, the row becomes due again when the lease ends. A row is marked
-sent right after the server accepted it, in its own transaction, and a sent row is never
-claimed again.
+sent right after the server accepted it, before the next mail of its connection, and a sent
+row is never claimed again.
+
+A claimed batch goes out over a few SMTP connections at once (CONNECTIONS), each opened once
+for its share of the batch, not once per mail; after an error the next mail opens a new one.
+Marks that come at the same time are written by one UPDATE.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -31,6 +36,12 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def close(smtp: aiosmtplib.SMTP | None) -> None:
+    """Drop a connection at once (None: nothing to drop)."""
+    if smtp is not None:
+        smtp.close()
+
+
 def build_message(settings: Settings, row: dict) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.mail_from
@@ -45,11 +56,47 @@ def build_message(settings: Settings, row: dict) -> EmailMessage:
     return message
 
 
+SMTP_ERRORS = (aiosmtplib.SMTPException, OSError, TimeoutError)
+CONNECTIONS = 4  # SMTP connections used at once by a sender
+
+
+class SentMarks:
+    """Marks accepted mails sent. Each caller waits until its own mail is marked; the mails
+    accepted while an UPDATE runs are marked together by the next one. After a failed UPDATE
+    every caller fails: a mail is counted sent only once its row says so."""
+
+    def __init__(self, mark: Callable[[list[dict]], Awaitable[None]]):
+        self.mark = mark
+        self.waiting: dict[int, dict] = {}
+        self.lock = asyncio.Lock()
+        self.error: BaseException | None = None
+
+    async def add(self, row: dict) -> None:
+        self.waiting[row["id"]] = row
+        async with self.lock:
+            if self.error is not None:
+                raise self.error
+            if row["id"] in self.waiting:  # not marked by the UPDATE that just ran
+                rows, self.waiting = list(self.waiting.values()), {}
+                try:
+                    await self.mark(rows)
+                except BaseException as error:
+                    self.error = error
+                    raise
+
+
 class MailSender:
-    def __init__(self, settings: Settings, engine: Engine, batch_size: int = 50):
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        batch_size: int = 100,
+        connections: int = CONNECTIONS,
+    ):
         self.settings = settings
         self.engine = engine
         self.batch_size = batch_size
+        self.connections = connections
 
     async def claim(self) -> list[dict]:
         now = utcnow()
@@ -67,10 +114,9 @@ class MailSender:
                 ).where(OutboxMail.id.is_in([row["id"] for row in rows]))
         return rows
 
-    async def deliver(self, row: dict) -> None:
+    async def connect(self) -> aiosmtplib.SMTP:
         settings = self.settings
-        await aiosmtplib.send(
-            build_message(settings, row),
+        smtp = aiosmtplib.SMTP(
             hostname=settings.smtp_host,
             port=settings.smtp_port,
             username=settings.smtp_user or None,
@@ -79,17 +125,19 @@ class MailSender:
             start_tls=True if settings.smtp_tls == "starttls" else False,
             timeout=settings.smtp_timeout_seconds,
         )
+        await smtp.connect()  # and STARTTLS, and the login, as configured
+        return smtp
 
-    async def mark_sent(self, row: dict) -> None:
+    async def mark_sent(self, rows: list[dict]) -> None:
         await OutboxMail.update(
             {
                 OutboxMail.status: "sent",
                 OutboxMail.sent_at: utcnow(),
                 OutboxMail.lease_until: None,
-                OutboxMail.attempts: row["attempts"] + 1,
+                OutboxMail.attempts: OutboxMail.attempts + 1,
                 OutboxMail.last_error: "",
             }
-        ).where(OutboxMail.id == row["id"])
+        ).where(OutboxMail.id.is_in([row["id"] for row in rows]))
 
     async def mark_failed(self, row: dict, error: Exception) -> None:
         attempts = row["attempts"] + 1
@@ -110,16 +158,38 @@ class MailSender:
 
     async def run_once(self) -> int:
         """Send what is due; the number of mails sent."""
-        sent = 0
-        for row in await self.claim():
+        rows = await self.claim()
+        if not rows:
+            return 0
+        marks = SentMarks(self.mark_sent)
+        shares = [rows[i :: self.connections] for i in range(min(self.connections, len(rows)))]
+        async with asyncio.TaskGroup() as group:  # a failure stops the other connections
+            tasks = [group.create_task(self.send_share(share, marks)) for share in shares]
+        return sum(task.result() for task in tasks)
+
+    async def send_share(self, rows: list[dict], marks: SentMarks) -> int:
+        """Send these mails one after the other on one SMTP connection; how many were sent."""
+        sent, smtp = 0, None
+        try:
+            for row in rows:
+                try:
+                    smtp = smtp or await self.connect()
+                    await smtp.send_message(build_message(self.settings, row))
+                except SMTP_ERRORS as error:
+                    log.warning("Courriel %s non envoyé : %s", row["id"], error)
+                    smtp = close(smtp)  # the next mail gets a new connection
+                    await self.mark_failed(row, error)
+                    continue
+                await marks.add(row)
+                sent += 1
+        except BaseException:
+            close(smtp)  # cancelled or failed: no QUIT, which could wait for a stuck server
+            raise
+        if smtp is not None:
             try:
-                await self.deliver(row)
-            except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-                log.warning("Courriel %s non envoyé : %s", row["id"], error)
-                await self.mark_failed(row, error)
-                continue
-            await self.mark_sent(row)
-            sent += 1
+                await smtp.quit()
+            except SMTP_ERRORS:
+                close(smtp)
         return sent
 
     async def run_forever(self, stop: asyncio.Event, interval: float = 1.0) -> None:
