@@ -14,11 +14,14 @@ Marks that come at the same time are written by one UPDATE.
 from __future__ import annotations
 
 import asyncio
+import binascii
 import datetime as dt
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr, parseaddr
 
 import aiosmtplib
 from piccolo.engine.base import Engine
@@ -30,6 +33,7 @@ from helpdesk.settings import Settings
 log = logging.getLogger("helpdesk.mail")
 LEASE = dt.timedelta(minutes=5)
 MAX_BACKOFF = dt.timedelta(hours=1)
+CRLF = "\r\n"
 
 
 def utcnow() -> dt.datetime:
@@ -54,6 +58,46 @@ def build_message(settings: Settings, row: dict) -> EmailMessage:
     if row["html_body"]:
         message.add_alternative(row["html_body"], subtype="html")
     return message
+
+
+def message_bytes(settings: Settings, row: dict) -> bytes | None:
+    """The message of build_message, written out directly: the email package's header objects
+    cost ≈ 1 ms of CPU a mail, more than everything else the sender does. Same headers, same
+    parts, quoted-printable; None for a non-ASCII address (build_message and SMTPUTF8 then)."""
+    name, address = parseaddr(settings.mail_from)
+    if not (row["recipient"].isascii() and address.isascii()):
+        return None
+    subject = row["subject"]
+    plain = subject.isascii() and subject.isprintable()
+    lines = [
+        f"From: {formataddr((name, address), charset='utf-8')}",
+        f"To: {row['recipient']}",
+        f"Subject: {Header(subject, 'us-ascii' if plain else 'utf-8').encode(linesep=CRLF)}",
+        f"Message-ID: {row['message_id']}",
+        f"Date: {format_datetime(row['created_at'])}",
+        "Auto-Submitted: auto-generated",
+        "MIME-Version: 1.0",
+    ]
+    if not row["html_body"]:
+        lines += text_part("plain", row["text_body"])
+    else:
+        boundary = f"==============={secrets.token_hex(8)}=="  # QP writes "=" as =3D
+        lines += [f'Content-Type: multipart/alternative; boundary="{boundary}"', ""]
+        lines += [f"--{boundary}", *text_part("plain", row["text_body"])]
+        lines += [f"--{boundary}", *text_part("html", row["html_body"])]
+        lines += [f"--{boundary}--", ""]
+    return CRLF.join(lines).encode("ascii")
+
+
+def text_part(subtype: str, body: str) -> list[str]:
+    data = b"\n".join(body.encode().splitlines()) + b"\n"  # as set_content(): ends a line
+    encoded = binascii.b2a_qp(data, istext=True).decode("ascii")
+    return [
+        f'Content-Type: text/{subtype}; charset="utf-8"',
+        "Content-Transfer-Encoding: quoted-printable",
+        "",
+        encoded.replace("\n", CRLF),
+    ]
 
 
 SMTP_ERRORS = (aiosmtplib.SMTPException, OSError, TimeoutError)
@@ -128,6 +172,14 @@ class MailSender:
         await smtp.connect()  # and STARTTLS, and the login, as configured
         return smtp
 
+    async def send(self, smtp: aiosmtplib.SMTP, row: dict) -> None:
+        data = message_bytes(self.settings, row)
+        if data is None:
+            await smtp.send_message(build_message(self.settings, row))
+        else:
+            sender = parseaddr(self.settings.mail_from)[1]
+            await smtp.sendmail(sender, [row["recipient"]], data)
+
     async def mark_sent(self, rows: list[dict]) -> None:
         await OutboxMail.update(
             {
@@ -174,7 +226,7 @@ class MailSender:
             for row in rows:
                 try:
                     smtp = smtp or await self.connect()
-                    await smtp.send_message(build_message(self.settings, row))
+                    await self.send(smtp, row)
                 except SMTP_ERRORS as error:
                     log.warning("Courriel %s non envoyé : %s", row["id"], error)
                     smtp = close(smtp)  # the next mail gets a new connection

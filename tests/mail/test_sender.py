@@ -1,13 +1,18 @@
 """The sender: one SMTP connection per share of a claimed batch, marks written together."""
 
 import asyncio
+import datetime as dt
+import email
+import email.policy
 
 import pytest
+from aiosmtplib.email import flatten_message
 from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
-from helpdesk.mail.sender import SentMarks
+from helpdesk.mail.sender import SentMarks, build_message, message_bytes
 from helpdesk.mail.tables import OutboxMail
+from helpdesk.settings import Settings
 from tests.helpers import VALID_API
 from tests.mail.test_outbox import mail_settings, sender_for
 
@@ -70,3 +75,46 @@ async def test_marks_arriving_together_share_an_update_and_a_failure_reaches_eac
         *(marks.add({"id": n}) for n in range(1, 4)), return_exceptions=True
     )
     assert all(isinstance(result, ConnectionError) for result in results)
+
+
+def parsed(raw: bytes):
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"subject": "Demande OT-2026-000001 : plain ASCII"},
+        {"subject": "Réponse à votre demande " + "très longue " * 20},
+        {"html_body": ""},
+        {"text_body": "Ligne avec espaces   \n.\nUne ligne = avec égal\n" + "mot " * 60 + "\n"},
+        {"text_body": "Pas de fin de ligne", "html_body": "<p>Unicode : ✓ — « guillemets »</p>"},
+    ],
+)
+def test_the_message_written_directly_reads_as_the_email_package_builds_it(changes):
+    settings = Settings(mail_from="Assistance ÉduConnect <ne-pas-repondre@assistance.localhost>")
+    row = {
+        "recipient": "claire.martin@example.fr",
+        "subject": "Votre demande OT-2026-000123 est enregistrée",
+        "message_id": "<0123456789abcdef@assistance.localhost>",
+        "created_at": dt.datetime(2026, 11, 25, 19, 30, tzinfo=dt.UTC),
+        "text_body": "Bonjour Claire,\n\nVotre demande est enregistrée.\n",
+        "html_body": "<p>Bonjour Claire,</p>\n<p>Votre demande est enregistrée&nbsp;!</p>\n",
+        **changes,
+    }
+    ours = parsed(message_bytes(settings, row))
+    theirs = parsed(flatten_message(build_message(settings, row)))
+    for name in ("From", "To", "Subject", "Message-ID", "Date", "Auto-Submitted"):
+        assert str(ours[name]) == str(theirs[name])
+    assert ours.get_content_type() == theirs.get_content_type()
+    for kind in ("plain", "html"):
+        mine, reference = (m.get_body(preferencelist=(kind,)) for m in (ours, theirs))
+        assert (mine is None) == (reference is None)
+        if mine is not None:
+            assert mine.get_content() == reference.get_content()
+
+
+def test_a_non_ascii_address_is_left_to_the_email_package():
+    row = {"recipient": "élise@exemple.fr", "subject": "s", "message_id": "<a@b>"}
+    assert message_bytes(Settings(), row) is None
