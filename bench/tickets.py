@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -42,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchlib import (  # noqa: E402
     BENCH_DIR,
+    CLOCK_TICKS,
     HELPDESK,
     PYTHON,
     RESULTS_DIR,
@@ -378,6 +380,47 @@ class Db:
         return await self.scalar("SELECT COUNT(*) FROM outbox_mail WHERE status = 'sent'")
 
 
+def postgres_ticks() -> dict[int, int]:
+    """CPU ticks so far of each PostgreSQL process of the machine."""
+    ticks = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            raw = (entry / "stat").read_text()
+        except (OSError, NotADirectoryError):
+            continue
+        if raw[raw.index("(") + 1 : raw.rindex(")")].startswith("postgres"):
+            fields = raw.rsplit(")", 1)[1].split()
+            ticks[int(entry.name)] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+class PgCpu:
+    """PostgreSQL's CPU for our database only: its backends and the shared background processes
+    (WAL writer, checkpointer…), not the backends of other databases (others may run their
+    tests on the same server meanwhile; CpuWatch counts every postgres process)."""
+
+    def __init__(self, db: Db) -> None:
+        self.db = db
+
+    async def start(self) -> None:
+        self.before = postgres_ticks()
+
+    async def stop(self, cpu: dict[str, float]) -> None:
+        after = postgres_ticks()
+        rows = await self.db.pg.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "OR (datname IS NULL AND backend_type <> 'client backend')"
+        )
+        backend = await self.db.pg.fetchval("SELECT pg_backend_pid()")
+        postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        ours = {row["pid"] for row in rows} | {postmaster}
+        used = sum(after[pid] - self.before.get(pid, 0) for pid in ours if pid in after)
+        foreign = max(0.0, cpu["postgres"] - used / CLOCK_TICKS)
+        cpu["postgres"] = used / CLOCK_TICKS
+        # What other databases' backends took goes to the other processes' share.
+        cpu["autres (part)"] += foreign / (cpu["durée"] * len(os.sched_getaffinity(0)))
+
+
 def sink_count(path: Path) -> int:
     try:
         return int(path.read_text() or 0)
@@ -556,9 +599,13 @@ async def measure_backend(backend, base, url, args, procs, groups, count_file) -
             received_before = sink_count(count_file)
             failed_before = await db.failed()
             bodies = Bodies(mode, args.seed)
-            watch = CpuWatch(groups)
+            watch, pg_cpu = CpuWatch(groups), PgCpu(db) if db.pg is not None else None
+            if pg_cpu:
+                await pg_cpu.start()
             phase = await load(mode, base, args.clients, args.duration, db, bodies)
             cpu = watch.stop()
+            if pg_cpu:
+                await pg_cpu.stop(cpu)
             backlog_end = await db.backlog()
             await asyncio.sleep(args.backlog_wait)
             backlog_later = await db.backlog()
