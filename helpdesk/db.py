@@ -6,8 +6,9 @@ import asyncio
 import functools
 import importlib
 import sqlite3
+import time
+import weakref
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -237,37 +238,97 @@ async def pg_connection(engine: PostgresEngine) -> AsyncIterator[asyncpg.Connect
             await connection.close()
 
 
-# SQLite has one writer at a time. Piccolo opens a connection (and a thread) per transaction and
-# takes the write lock for every statement's trip through the event loop; the hot writes go
-# through this one thread instead: within a process they queue here, not in SQLite's busy
-# handler (which sleeps by steps), and the lock is held only while the statements run.
-_sqlite_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
-_sqlite_connection: list = [None, None]  # (connection kwargs, connection): the writer's own
+# SQLite has one writer at a time. Piccolo runs each statement in a thread of its connection: a
+# thread holding the write lock may wait for the GIL after every statement (up to 5 ms each while
+# the event loop runs Python code), and SQLite's busy handler sleeps by growing steps, so that a
+# busy writer starves the others (the mail sender among them). The hot writes go instead through
+# one writer per process, in the event loop, never awaiting while the lock is held: it takes the
+# lock (retrying every millisecond or so, no busy handler), writes every write waiting by then,
+# each in a savepoint of its own (one that fails is rolled back alone), and commits them
+# together: one lock and one flush to disk for all of them.
 T = TypeVar("T")
+Work = Callable[[sqlite3.Connection], Any]
 
 
-def _sqlite_transaction(kwargs: dict, work: Callable[[sqlite3.Connection], T]) -> T:
-    if _sqlite_connection[0] != kwargs:  # another database (tests): the old one is closed
-        if _sqlite_connection[1] is not None:
-            _sqlite_connection[1].close()
-        connection = sqlite3.connect(**kwargs)
-        connection.execute("PRAGMA foreign_keys = 1")
-        _sqlite_connection[:] = [dict(kwargs), connection]
-    connection = _sqlite_connection[1]
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        result = work(connection)
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
-    connection.execute("COMMIT")
-    return result
+class _Writer:
+    """The writer of one database in one event loop."""
+
+    def __init__(self, kwargs: dict):
+        self.patience = kwargs.get("timeout", 5.0)
+        self.connection = sqlite3.connect(**{**kwargs, "timeout": 0})  # no busy handler
+        self.connection.execute("PRAGMA foreign_keys = 1")
+        self.waiting: list[tuple[Work, asyncio.Future]] = []
+        self.task: asyncio.Task | None = None
+
+    async def run(self) -> None:
+        while self.waiting:
+            try:
+                await self.begin()
+            except Exception as error:  # the lock could not be had: nothing is written
+                batch, self.waiting = self.waiting, []
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+                continue
+            batch, self.waiting = self.waiting, []  # all that came while the lock was awaited
+            self.write(batch)
+
+    async def begin(self) -> None:
+        deadline, pause = time.monotonic() + self.patience, 0.0005
+        while True:
+            try:
+                self.connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.004)
+
+    def write(self, batch: list[tuple[Work, asyncio.Future]]) -> None:
+        """Each write in a savepoint, then one commit; the callers learn their outcome after it
+        (or the error that prevented it, for all of them)."""
+        connection, outcomes = self.connection, []
+        try:
+            for work, done in batch:
+                if done.cancelled():  # its request went away before: nothing to write
+                    continue
+                connection.execute("SAVEPOINT one_write")
+                try:
+                    outcomes.append((done, work(connection), None))
+                except Exception as error:
+                    connection.execute("ROLLBACK TO one_write")
+                    outcomes.append((done, None, error))
+                connection.execute("RELEASE one_write")
+            connection.execute("COMMIT")
+        except Exception as error:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            outcomes = [(done, None, error) for _, done in batch]
+        for done, result, error in outcomes:
+            if done.done():
+                continue
+            if error is None:
+                done.set_result(result)
+            else:
+                done.set_exception(error)
+
+
+# event loop → database → its writer (tests run an event loop and a database per test)
+_writers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 async def sqlite_write(engine: SQLiteEngine, work: Callable[[sqlite3.Connection], T]) -> T:
-    """Runs work(connection) in one IMMEDIATE transaction in the writer thread; its result."""
+    """Runs work(connection) in an IMMEDIATE transaction (see _Writer); its result. `work` must
+    be quick: it runs in the event loop, with the database's write lock held."""
     _not_in_transaction(engine)
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(
-        _sqlite_writer, _sqlite_transaction, engine.connection_kwargs, work
-    )
+    writers = _writers.setdefault(loop, {})
+    path = engine.connection_kwargs["database"]
+    if (writer := writers.get(path)) is None:
+        writer = writers[path] = _Writer(engine.connection_kwargs)
+    done = loop.create_future()
+    writer.waiting.append((work, done))
+    if writer.task is None or writer.task.done():
+        writer.task = loop.create_task(writer.run())
+    return await done

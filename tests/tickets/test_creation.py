@@ -86,6 +86,22 @@ async def test_a_failed_ticket_leaves_no_gap_on_sqlite_and_no_duplicate_anywhere
     assert number == (2 if is_postgres(Ticket._meta.db) else 1)
 
 
+async def test_a_failure_among_concurrent_submissions_touches_no_other(client):
+    service = TicketService(client.app.state)
+    outcomes = await asyncio.gather(
+        *(service.create(request()) for _ in range(3)),
+        service.create(request(), parent_ticket_id=424242),  # fails: no such ticket
+        *(service.create(request()) for _ in range(3)),
+        return_exceptions=True,
+    )
+    failed = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(failed) == 1 and "foreign key" in str(failed[0]).lower()
+    references = [o.reference for o in outcomes if not isinstance(o, Exception)]
+    assert len(set(references)) == 6 and await Ticket.count() == 6
+    if not is_postgres(Ticket._meta.db):  # written together, the failed one rolled back alone
+        assert numbers(references, "OT-") == list(range(1, 7))
+
+
 async def test_a_supervisor_change_of_targets_applies_to_the_next_ticket(client):
     service = TicketService(client.app.state)
     first = await service.create(request())
