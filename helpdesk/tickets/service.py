@@ -20,6 +20,7 @@ from helpdesk.db import (
     insert_rows_sqlite,
     is_postgres,
     pg_connection,
+    run_read,
     sqlite_write,
     write_transaction,
 )
@@ -208,11 +209,12 @@ class TicketService:
     async def _replay(self, key: str, fingerprint: str) -> Created | None:
         # Every form submission asks (its form_id is its key): raw SQL, Piccolo's join through
         # the foreign key took more time to build than the whole query to run.
-        rows = await IdempotencyKey.raw(
+        query = IdempotencyKey.raw(
             "SELECT k.body_hash, t.id, t.reference FROM idempotency_key k "
             "JOIN ticket t ON t.id = k.ticket WHERE k.key_hash = {}",
             hash_token(key),
         )
+        rows = await run_read(self.engine, query)
         if not rows:
             return None
         row = rows[0]

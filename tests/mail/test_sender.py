@@ -118,3 +118,17 @@ def test_the_message_written_directly_reads_as_the_email_package_builds_it(chang
 def test_a_non_ascii_address_is_left_to_the_email_package():
     row = {"recipient": "élise@exemple.fr", "subject": "s", "message_id": "<a@b>"}
     assert message_bytes(Settings(), row) is None
+
+
+async def test_claimed_rows_read_as_piccolo_reads_them(settings, smtp_server):
+    settings = mail_settings(settings, smtp_server)
+    await create_tickets_for(settings, ["parent1@example.fr", "parent2@example.fr"])
+    sender = sender_for(settings)
+    claimed = await sender.claim()
+    stored = await OutboxMail.select().order_by(OutboxMail.id)
+    assert [row["status"] for row in stored] == ["sending", "sending"]
+    leased = ("status", "lease_until")
+    assert [{k: v for k, v in row.items() if k not in leased} for row in claimed] == [
+        {k: v for k, v in row.items() if k not in leased} for row in stored
+    ]
+    assert all(isinstance(row["created_at"], dt.datetime) for row in claimed)
