@@ -8,7 +8,7 @@ import importlib
 import sqlite3
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,12 +183,12 @@ def _insert_sql(row: Row, slots: list[str], source: str = "") -> str:
 _pg_statements: dict[tuple, str] = {}
 
 
-def _pg_statement(rows: list[Row]) -> str:
+def _pg_statement(rows: list[Row], returned: tuple[int, ...]) -> str:
     """WITH r0 AS (INSERT … VALUES (…) RETURNING id), r1 AS (INSERT … SELECT …, (SELECT id FROM
-    r0) FROM r0 RETURNING id), r2 AS (… FROM r1 …) … SELECT (SELECT id FROM r0) FROM rN: one
+    r0) FROM r0 RETURNING id), r2 AS (… FROM r1 …) … SELECT (SELECT id FROM r0), … FROM rN: one
     implicit transaction. Each row is selected "from" the one before, so that the rows are
     inserted in their order (ids in the order of the list, as separate INSERTs would give)."""
-    shape = tuple((row.table, tuple(row.links.items())) for row in rows)
+    shape = (tuple((row.table, tuple(row.links.items())) for row in rows), returned)
     if (sql := _pg_statements.get(shape)) is not None:
         return sql
     parts, n = [], 0
@@ -198,15 +198,38 @@ def _pg_statement(rows: list[Row]) -> str:
         slots += [f"(SELECT id FROM r{target})" for target in row.links.values()]
         n += count
         parts.append(f"r{i} AS ({_insert_sql(row, slots, f'r{i - 1}' if i else '')} RETURNING id)")
-    sql = f"WITH {', '.join(parts)} SELECT (SELECT id FROM r0) FROM r{len(rows) - 1}"
-    _pg_statements[shape] = sql
+    ids = ", ".join(f"(SELECT id FROM r{i})" for i in returned)
+    sql = f"WITH {', '.join(parts)} SELECT {ids} FROM r{len(rows) - 1}"
+    if len(_pg_statements) < 1000:
+        _pg_statements[shape] = sql
     return sql
+
+
+def _shape(rows: list[Row]) -> tuple:
+    return tuple((row.table.__name__, tuple(row.links.items())) for row in rows)
+
+
+async def insert_many_pg(connection: asyncpg.Connection, groups: list[list[Row]]) -> list[int]:
+    """Writes groups of rows (a row's links point inside its group) in one statement, one
+    implicit transaction; the id of each group's first row. Groups go in an order of their
+    shapes, so that a few statements serve every mix (each is prepared once per connection)."""
+    order = sorted(range(len(groups)), key=lambda i: _shape(groups[i]))
+    rows: list[Row] = []
+    firsts: dict[int, int] = {}
+    for i in order:
+        firsts[i] = offset = len(rows)
+        rows += [
+            Row(r.table, r.values, {c: t + offset for c, t in r.links.items()}) for r in groups[i]
+        ]
+    values = [value for row in rows for value in _row_values(row)]
+    sql = _pg_statement(rows, tuple(firsts[i] for i in order))
+    ids = dict(zip(order, await connection.fetchrow(sql, *values), strict=True))
+    return [ids[i] for i in range(len(groups))]
 
 
 async def insert_rows_pg(connection: asyncpg.Connection, rows: list[Row]) -> int:
     """Writes the rows in one round trip (one implicit transaction); the first row's id."""
-    values = [value for row in rows for value in _row_values(row)]
-    return await connection.fetchval(_pg_statement(rows), *values)
+    return (await insert_many_pg(connection, [rows]))[0]
 
 
 def insert_rows_sqlite(connection: sqlite3.Connection, rows: list[Row]) -> int:
@@ -239,12 +262,53 @@ async def pg_connection(engine: PostgresEngine) -> AsyncIterator[asyncpg.Connect
             await connection.close()
 
 
+class Batches:
+    """Writes that come together are written together. A caller hands its item and waits for
+    its outcome; up to `parallel` flushes run at once, each taking the items waiting when it
+    starts (at most `size`). `flush(batch)` settles the future of each (item, future); those it
+    leaves unsettled when it fails get its error."""
+
+    def __init__(self, flush: Callable[[list], Awaitable[None]], size: int, parallel: int = 1):
+        self.flush, self.size, self.parallel = flush, size, parallel
+        self.waiting: list[tuple[Any, asyncio.Future]] = []
+        self.running: set[asyncio.Task] = set()
+
+    async def submit(self, item: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self.waiting.append((item, done))
+        if len(self.running) < self.parallel:
+            task = loop.create_task(self._run())
+            self.running.add(task)
+            task.add_done_callback(self.running.discard)
+        return await done
+
+    async def _run(self) -> None:
+        while self.waiting:
+            batch, self.waiting = self.waiting[: self.size], self.waiting[self.size :]
+            batch = [(item, done) for item, done in batch if not done.cancelled()]
+            try:
+                await self.flush(batch)
+            except Exception as error:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+
+
+def settle(done: asyncio.Future, result: Any = None, error: BaseException | None = None) -> None:
+    if not done.done():
+        if error is None:
+            done.set_result(result)
+        else:
+            done.set_exception(error)
+
+
 # SQLite has one writer at a time. Piccolo runs each statement in a thread of its connection: a
 # thread holding the write lock may wait for the GIL after every statement (up to 5 ms each while
 # the event loop runs Python code), and SQLite's busy handler sleeps by growing steps, so that a
 # busy writer starves the others (the mail sender among them). The hot writes go instead through
 # one writer per process, in the event loop, never awaiting while the lock is held: it takes the
-# lock (retrying every millisecond or so, no busy handler), writes every write waiting by then,
+# lock (retrying every millisecond or so, no busy handler), writes the writes waiting by then,
 # each in a savepoint of its own (one that fails is rolled back alone), and commits them
 # together: one lock and one flush to disk for all of them.
 T = TypeVar("T")
@@ -258,21 +322,7 @@ class _Writer:
         self.patience = kwargs.get("timeout", 5.0)
         self.connection = sqlite3.connect(**{**kwargs, "timeout": 0})  # no busy handler
         self.connection.execute("PRAGMA foreign_keys = 1")
-        self.waiting: list[tuple[Work, asyncio.Future]] = []
-        self.task: asyncio.Task | None = None
-
-    async def run(self) -> None:
-        while self.waiting:
-            try:
-                await self.begin()
-            except Exception as error:  # the lock could not be had: nothing is written
-                batch, self.waiting = self.waiting, []
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(error)
-                continue
-            batch, self.waiting = self.waiting, []  # all that came while the lock was awaited
-            self.write(batch)
+        self.batches = Batches(self.write, size=200)
 
     async def begin(self) -> None:
         deadline, pause = time.monotonic() + self.patience, 0.0005
@@ -286,14 +336,13 @@ class _Writer:
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.004)
 
-    def write(self, batch: list[tuple[Work, asyncio.Future]]) -> None:
+    async def write(self, batch: list[tuple[Work, asyncio.Future]]) -> None:
         """Each write in a savepoint, then one commit; the callers learn their outcome after it
         (or the error that prevented it, for all of them)."""
+        await self.begin()
         connection, outcomes = self.connection, []
         try:
             for work, done in batch:
-                if done.cancelled():  # its request went away before: nothing to write
-                    continue
                 connection.execute("SAVEPOINT one_write")
                 try:
                     outcomes.append((done, work(connection), None))
@@ -302,17 +351,12 @@ class _Writer:
                     outcomes.append((done, None, error))
                 connection.execute("RELEASE one_write")
             connection.execute("COMMIT")
-        except Exception as error:
+        except BaseException:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
-            outcomes = [(done, None, error) for _, done in batch]
+            raise
         for done, result, error in outcomes:
-            if done.done():
-                continue
-            if error is None:
-                done.set_result(result)
-            else:
-                done.set_exception(error)
+            settle(done, result, error)
 
 
 # event loop → database → its writer (tests run an event loop and a database per test)
@@ -331,13 +375,7 @@ async def sqlite_write(engine: SQLiteEngine, work: Callable[[sqlite3.Connection]
     """Runs work(connection) in an IMMEDIATE transaction (see _Writer); its result. `work` must
     be quick: it runs in the event loop, with the database's write lock held."""
     _not_in_transaction(engine)
-    loop = asyncio.get_running_loop()
-    writer = _writer(engine)
-    done = loop.create_future()
-    writer.waiting.append((work, done))
-    if writer.task is None or writer.task.done():
-        writer.task = loop.create_task(writer.run())
-    return await done
+    return await _writer(engine).batches.submit(work)
 
 
 def sqlite_run(connection: sqlite3.Connection, query: Query) -> list[dict]:

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
 import json
 import secrets
 import sqlite3
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import groupby
+from typing import NamedTuple
 
 import asyncpg
 from piccolo.engine.base import Engine
 
 from helpdesk.db import (
+    Batches,
     Row,
+    insert_many_pg,
     insert_rows_pg,
     insert_rows_sqlite,
     is_postgres,
     pg_connection,
     run_read,
+    settle,
     sqlite_write,
     write_transaction,
 )
@@ -100,22 +107,35 @@ def search_text(reference: str, request: CleanRequest) -> str:
     return fold(" ".join(p for p in parts if p))[:6000]
 
 
-# The académie's next number: one row per académie and year, incremented atomically (upsert).
-NEXT_NUMBER = (
-    "INSERT INTO ticket_sequence (academie, year, last_number) {values} "
+# The académie's next numbers: one row per académie and year, incremented atomically (upsert).
+NEXT_NUMBER_SQLITE = (
+    "INSERT INTO ticket_sequence (academie, year, last_number) VALUES (?, ?, 1) "
     "ON CONFLICT (academie, year) DO UPDATE SET last_number = ticket_sequence.last_number + 1 "
     "RETURNING last_number"
 )
-NEXT_NUMBER_SQLITE = NEXT_NUMBER.format(values="VALUES (?, ?, 1)")
-# PostgreSQL: the number is taken in a statement of its own, so that the académie's row stays
-# locked for that statement only, not for the ticket's; concurrent submissions don't queue
-# behind it. Its commit does not wait for the disk (synchronous_commit off, for this one
-# transaction): the ticket's commit, which does, comes later in the same log and makes it
-# durable with it. A crash can lose a number no ticket has; it cannot give a number twice.
-NEXT_NUMBER_PG = NEXT_NUMBER.format(
-    values="SELECT $1::varchar, $2::integer, 1 "
-    "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS quick_commit"
+# PostgreSQL: $3 numbers at once (the tickets written together), in a statement of their own, so
+# that the académie's row stays locked for that statement only, not for the tickets'; concurrent
+# submissions don't queue behind it. Its commit does not wait for the disk (synchronous_commit
+# off, for this one transaction): the tickets' commit, which does, comes later in the same log
+# and makes it durable with it. A crash can lose numbers no ticket has; never give one twice.
+NEXT_NUMBERS_PG = (
+    "INSERT INTO ticket_sequence (academie, year, last_number) "
+    "SELECT $1::varchar, $2::integer, $3::integer "
+    "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS quick_commit "
+    "ON CONFLICT (academie, year) DO UPDATE SET last_number = ticket_sequence.last_number + $3 "
+    "RETURNING last_number"
 )
+PG_BATCH = 8  # tickets written by one statement at most (bigger ones cost more to plan)
+PG_PARALLEL = 4  # such statements at once, per process
+
+
+class Numbered(NamedTuple):
+    """A ticket to write: its académie's numbering, and its rows once its reference is known."""
+
+    academie: str
+    prefix: str
+    year: int
+    rows_for: Callable[[str], list[Row]]
 
 
 def reference_of(prefix: str, year: int, number: int) -> str:
@@ -123,25 +143,65 @@ def reference_of(prefix: str, year: int, number: int) -> str:
     return f"{prefix}-{year}-{number:06d}"
 
 
-async def insert_numbered(
-    engine: Engine, academie: str, prefix: str, year: int, rows_for: Callable[[str], list[Row]]
-) -> tuple[int, str]:
+async def insert_numbered(engine: Engine, ticket: Numbered) -> tuple[int, str]:
     """Takes the académie's next number, then writes rows_for(reference): (first row's id,
-    reference). On SQLite (one writer anyway) the number and the rows are one transaction: a
-    failure leaves no gap. On PostgreSQL, two statements on one connection (see
-    NEXT_NUMBER_PG): a ticket that fails after its number leaves a gap, never a duplicate."""
+    reference). The tickets submitted at the same time in this process are written together:
+    on SQLite (one writer anyway) each with its number in a savepoint of one transaction, so that
+    a failure leaves no gap; on PostgreSQL their numbers in one statement (see NEXT_NUMBERS_PG),
+    then their rows in another: a ticket that fails after its number leaves a gap, never a
+    duplicate."""
     if is_postgres(engine):
-        async with pg_connection(engine) as connection:
-            number = await connection.fetchval(NEXT_NUMBER_PG, academie, year)
-            reference = reference_of(prefix, year, number)
-            return await insert_rows_pg(connection, rows_for(reference)), reference
+        return await _pg_batches(engine).submit(ticket)
 
     def write(connection) -> tuple[int, str]:
-        number = connection.execute(NEXT_NUMBER_SQLITE, (academie, year)).fetchone()[0]
-        reference = reference_of(prefix, year, number)
-        return insert_rows_sqlite(connection, rows_for(reference)), reference
+        number = connection.execute(NEXT_NUMBER_SQLITE, (ticket.academie, ticket.year)).fetchone()
+        reference = reference_of(ticket.prefix, ticket.year, number[0])
+        return insert_rows_sqlite(connection, ticket.rows_for(reference)), reference
 
     return await sqlite_write(engine, write)
+
+
+_pg_writers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loop → engine → Batches
+
+
+def _pg_batches(engine: Engine) -> Batches:
+    if engine.current_transaction.get() is not None:
+        raise RuntimeError("Une demande s'écrit dans ses propres transactions.")
+    writers = _pg_writers.setdefault(asyncio.get_running_loop(), {})
+    if (batches := writers.get(engine)) is None:
+        batches = writers[engine] = Batches(
+            lambda batch: write_tickets_pg(engine, batch), size=PG_BATCH, parallel=PG_PARALLEL
+        )
+    return batches
+
+
+async def write_tickets_pg(engine: Engine, batch: list[tuple[Numbered, asyncio.Future]]) -> None:
+    """Numbers, then rows, of the tickets of a batch: two statements. If the rows' statement is
+    refused (say, an idempotency key taken meanwhile), each ticket is written alone, so that
+    only the wrong one fails."""
+    tickets = [ticket for ticket, _ in batch]
+    async with pg_connection(engine) as connection:
+        references = []
+        for (academie, prefix, year), same in groupby(tickets, key=lambda t: t[:3]):
+            count = len(list(same))
+            last = await connection.fetchval(NEXT_NUMBERS_PG, academie, year, count)
+            references += [reference_of(prefix, year, n) for n in range(last - count + 1, last + 1)]
+        try:
+            rows = [ticket.rows_for(ref) for ticket, ref in zip(tickets, references, strict=True)]
+            ids = await insert_many_pg(connection, rows)
+        except asyncpg.PostgresError:
+            if len(batch) == 1:
+                raise
+            for (ticket, done), reference in zip(batch, references, strict=True):
+                try:
+                    ticket_id = await insert_rows_pg(connection, ticket.rows_for(reference))
+                except asyncpg.PostgresError as error:
+                    settle(done, error=error)
+                else:
+                    settle(done, (ticket_id, reference))
+            return
+    for (_, done), ticket_id, reference in zip(batch, ids, references, strict=True):
+        settle(done, (ticket_id, reference))
 
 
 def attachment_row(upload: Upload, storage_name: str) -> dict:
@@ -275,7 +335,7 @@ class TicketService:
             return written
 
         ticket_id, reference = await insert_numbered(
-            self.engine, academie.slug, academie.prefix, now.year, rows
+            self.engine, Numbered(academie.slug, academie.prefix, now.year, rows)
         )
         return Created(ticket_id, reference, token)
 

@@ -17,7 +17,7 @@ from helpdesk.db import (
 )
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets import sla
-from helpdesk.tickets.service import NEXT_NUMBER_PG, TicketService
+from helpdesk.tickets.service import NEXT_NUMBERS_PG, TicketService
 from helpdesk.tickets.tables import FollowToken, Ticket, TicketEvent
 from helpdesk.tickets.validation import CleanRequest
 from tests.helpers import VALID_API
@@ -163,7 +163,8 @@ async def test_postgres_number_commits_without_waiting_for_the_disk(client):
         pytest.skip("PostgreSQL seulement")
     async with pg_connection(engine) as connection:
         async with connection.transaction():
-            assert await connection.fetchval(NEXT_NUMBER_PG, "orleans-tours", 2026) == 1
+            assert await connection.fetchval(NEXT_NUMBERS_PG, "orleans-tours", 2026, 1) == 1
             assert await connection.fetchval("SHOW synchronous_commit") == "off"
         assert await connection.fetchval("SHOW synchronous_commit") == "on"
-        assert await connection.fetchval(NEXT_NUMBER_PG, "orleans-tours", 2026) == 2
+        # Three tickets written together take three numbers: the last one comes back.
+        assert await connection.fetchval(NEXT_NUMBERS_PG, "orleans-tours", 2026, 3) == 4
