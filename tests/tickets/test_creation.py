@@ -17,8 +17,13 @@ from helpdesk.db import (
 )
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets import sla
-from helpdesk.tickets.service import NEXT_NUMBERS_PG, TicketService
-from helpdesk.tickets.tables import FollowToken, Ticket, TicketEvent
+from helpdesk.tickets.service import (
+    NEXT_NUMBERS_PG,
+    Numbered,
+    TicketService,
+    write_tickets_pg,
+)
+from helpdesk.tickets.tables import FollowToken, IdempotencyKey, Ticket, TicketEvent
 from helpdesk.tickets.validation import CleanRequest
 from tests.helpers import VALID_API
 
@@ -58,6 +63,18 @@ async def test_concurrent_submissions_get_distinct_numbers_without_gaps(open_cli
         assert [m["subject"] for m in mails] == [
             f"Votre demande {ticket['reference']} est enregistrée"
         ]
+
+
+async def test_twins_sent_together_make_one_ticket(open_client):
+    """Two submissions with one Idempotency-Key, written in the same batch: one ticket."""
+    twin = {"Idempotency-Key": "double-envoi"}
+    posts = [open_client.post("/api/v1/tickets", json=VALID_API, headers=twin) for _ in range(2)]
+    posts += [open_client.post("/api/v1/tickets", json=VALID_API) for _ in range(4)]
+    responses = await asyncio.gather(*posts)
+    assert [r.status_code for r in responses] == [201] * 6
+    assert responses[0].json()["reference"] == responses[1].json()["reference"]
+    assert len({r.json()["reference"] for r in responses}) == 5
+    assert await Ticket.count() == 5
 
 
 def request(**changes) -> CleanRequest:
@@ -168,3 +185,49 @@ async def test_postgres_number_commits_without_waiting_for_the_disk(client):
         assert await connection.fetchval("SHOW synchronous_commit") == "on"
         # Three tickets written together take three numbers: the last one comes back.
         assert await connection.fetchval(NEXT_NUMBERS_PG, "orleans-tours", 2026, 3) == 4
+
+
+async def test_postgres_batch_with_a_refused_ticket_writes_the_others_alone(client):
+    engine = Ticket._meta.db
+    if not is_postgres(engine):
+        pytest.skip("PostgreSQL seulement")
+    now = dt.datetime.now(dt.UTC)
+
+    def rows_for(key: str):
+        def rows(reference: str) -> list[Row]:
+            ticket = {
+                "reference": reference,
+                "academie": "orleans-tours",
+                "category": "autre",
+                "requester_first_name": "Claire",
+                "requester_last_name": "Martin",
+                "requester_email": "claire.martin@example.fr",
+                "message": "Un message assez long.",
+            }
+            return [
+                Row(Ticket, ticket),
+                Row(TicketEvent, {"kind": "message", "created_at": now}, {"ticket": 0}),
+                Row(IdempotencyKey, {"key_hash": key, "body_hash": "x"}, {"ticket": 0}),
+            ]
+
+        return rows
+
+    loop = asyncio.get_running_loop()
+    batch = [
+        (Numbered("orleans-tours", "OT", 2026, rows_for(key)), loop.create_future())
+        for key in ("a", "b", "a", "c")  # the second "a" is refused
+    ]
+    await write_tickets_pg(engine, batch)
+    outcomes = [done.exception() or done.result() for _, done in batch]
+    assert [type(o).__name__ for o in outcomes] == [
+        "tuple",
+        "tuple",
+        "UniqueViolationError",
+        "tuple",
+    ]
+    assert [o[1] for o in outcomes if isinstance(o, tuple)] == [
+        "OT-2026-000001",
+        "OT-2026-000002",
+        "OT-2026-000004",  # the refused one's number is not given again
+    ]
+    assert await Ticket.count() == 3
