@@ -4,8 +4,9 @@
 For each database (SQLite, then a fresh PostgreSQL base `helpdesk_bench_<random>`), starts on
 127.0.0.1: a mail sink (bench/smtp_sink.py), `helpdesk worker` (the outbox sender) and
 `helpdesk serve --workers 2` (rate limits off, HELPDESK_MAIL_SENDER=worker, temporary data dir).
-Then N concurrent clients (httpx.AsyncClient, one per client: its own connection and cookies)
-create tickets for a bounded time, one way after the other:
+Then N concurrent clients (one keep-alive HTTP/1.1 connection each, and its own CSRF cookie;
+a minimal client on asyncio streams, see Connection) create tickets for a bounded time, one way
+after the other; the bodies (BODIES varied people and messages) are prepared before the load:
 
 - api:  POST /api/v1/tickets with valid JSON bodies (names, categories, messages vary), 201;
 - form: GET /assistance?academie=orleans-tours&categorie=date_naissance (CSRF cookie and token,
@@ -25,6 +26,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
+import os
 import re
 import shutil
 import sqlite3
@@ -34,12 +37,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import httpx  # noqa: E402
 from benchlib import (  # noqa: E402
     BENCH_DIR,
+    CLOCK_TICKS,
     HELPDESK,
     PYTHON,
     RESULTS_DIR,
@@ -74,8 +78,12 @@ _FORM_ID = re.compile(r'name="form_id" value="([^"]+)"')
 
 # --------------------------------------------------------------------------- bodies
 
+UNIQUE = "__N__"  # stands for the running number that makes each e-mail address unique
+BODIES = 2000  # different bodies prepared before the load, numbered while it runs
+BOUNDARY = "----helpdeskbench7d93a1"
 
-def api_body(people: People, n: int) -> dict:
+
+def api_body(people: People, n: int | str) -> dict:
     who = people.person(n)
     category = people.rng.choice(API_CATEGORIES)
     return {
@@ -101,7 +109,7 @@ def api_body(people: People, n: int) -> dict:
     }
 
 
-def form_fields(people: People, n: int) -> dict:
+def form_fields(people: People, n: int | str) -> dict:
     who = people.person(n)
     return {  # the fields of tests/helpers.py VALID_FORM, varied
         "academie": "orleans-tours",
@@ -123,6 +131,110 @@ def form_fields(people: People, n: int) -> dict:
     }
 
 
+def multipart_field(name: str, value: str) -> bytes:
+    return (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+    ).encode()
+
+
+EMPTY_FILE = (  # what a browser sends for a file input left empty
+    f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="piece_jointe"; filename=""\r\n'
+    f"Content-Type: application/octet-stream\r\n\r\n\r\n--{BOUNDARY}--\r\n"
+).encode()
+
+
+class Bodies:
+    """Request bodies prepared before the load (the client must not spend the machine making
+    them): BODIES varied people and messages, each e-mail address made unique by a running
+    number put in at sending time."""
+
+    def __init__(self, mode: str, seed: int) -> None:
+        people = People(seed)
+        self.n = 0
+        self.templates: list[list[bytes]] = []
+        for _ in range(BODIES):
+            if mode == "api":
+                raw = json.dumps(api_body(people, UNIQUE), ensure_ascii=False).encode()
+            else:
+                fields = {"js": "1", **form_fields(people, UNIQUE)}
+                raw = b"".join(multipart_field(k, v) for k, v in fields.items()) + EMPTY_FILE
+            self.templates.append(raw.split(UNIQUE.encode()))
+
+    def next(self) -> bytes:
+        self.n += 1
+        parts = self.templates[self.n % BODIES]
+        return str(self.n).encode().join(parts)
+
+
+# --------------------------------------------------------------------------- HTTP client
+
+
+class HttpError(Exception):
+    pass
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]  # lower-case names; set-cookie values joined by "\n"
+    body: bytes
+
+
+class Connection:
+    """A minimal HTTP/1.1 keep-alive client on one connection (asyncio streams, uvloop): a few
+    tens of microseconds per request where httpx took about half a millisecond. Enough for
+    this app: Content-Length or chunked bodies, reconnection when the server closes."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.reader = self.writer = None
+
+    async def request(self, head: bytes, body: bytes = b"") -> Reply:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        try:
+            reply = await self._read()
+        except (asyncio.IncompleteReadError, ConnectionError) as error:
+            await self.close()
+            raise HttpError(type(error).__name__) from error
+        if reply.headers.get("connection", "").lower() == "close":
+            await self.close()
+        return reply
+
+    async def _read(self) -> Reply:
+        assert self.reader is not None
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        lines = raw.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            if line:
+                name, _, value = line.partition(":")
+                name, value = name.lower(), value.strip()
+                headers[name] = f"{headers[name]}\n{value}" if name in headers else value
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            chunks = []
+            while size := int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                chunks.append(await self.reader.readexactly(size + 2))
+            await self.reader.readuntil(b"\r\n")
+            body = b"".join(c[:-2] for c in chunks)
+        else:
+            body = await self.reader.readexactly(int(headers.get("content-length", "0")))
+        return Reply(status, headers, body)
+
+
+def request_head(method: str, target: str, host: str, *headers: str) -> bytes:
+    lines = [f"{method} {target} HTTP/1.1", f"Host: {host}", *headers]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
 # --------------------------------------------------------------------------- load
 
 
@@ -139,74 +251,81 @@ class Phase:
     backlog_samples: list[tuple[float, int]] = field(default_factory=list)
 
 
-class Counter_:
-    """A shared sequence for unique e-mail addresses across clients."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def next(self) -> int:
-        self.n += 1
-        return self.n
+_REFERENCE = re.compile(rb'"reference":\s*"([^"]+)"')
+_COOKIE = re.compile(r"csrftoken=([^;]+)")
+FORM_PATH = "/assistance?academie=orleans-tours&categorie=date_naissance"
 
 
-async def api_client(base: str, deadline: float, phase: Phase, people: People, seq) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+async def api_client(address, deadline: float, phase: Phase, bodies: Bodies) -> None:
+    conn = Connection(*address)
+    head = request_head(
+        "POST", "/api/v1/tickets", f"{address[0]}:{address[1]}", "Content-Type: application/json"
+    )
+    try:
         while time.monotonic() < deadline:
-            body = api_body(people, seq.next())
+            body = bodies.next()
             start = time.perf_counter()
             try:
-                response = await client.post("/api/v1/tickets", json=body)
-            except httpx.HTTPError as error:
-                phase.errors[type(error).__name__] += 1
+                reply = await conn.request(head, body)
+            except (HttpError, OSError) as error:
+                phase.errors[str(error) or type(error).__name__] += 1
                 continue
             phase.latencies.append(time.perf_counter() - start)
-            phase.statuses[response.status_code] += 1
-            if response.status_code == 201:
+            phase.statuses[reply.status] += 1
+            if reply.status == 201:
                 phase.created += 1
-                phase.references.add(response.json()["reference"])
+                phase.references.add(_REFERENCE.search(reply.body).group(1).decode())
             else:
-                phase.errors[str(response.status_code)] += 1
+                phase.errors[str(reply.status)] += 1
+    finally:
+        await conn.close()
 
 
-async def form_client(base: str, deadline: float, phase: Phase, people: People, seq) -> None:
-    params = {"academie": "orleans-tours", "categorie": "date_naissance"}
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+async def form_client(address, deadline: float, phase: Phase, bodies: Bodies) -> None:
+    """GET the form (CSRF cookie and token, form_id), then POST it: a browser's two requests."""
+    conn = Connection(*address)
+    host = f"{address[0]}:{address[1]}"
+    cookie = ""  # the CSRF cookie, kept by the client as a browser does
+    post_head = f"Content-Type: multipart/form-data; boundary={BOUNDARY}"
+    try:
         while time.monotonic() < deadline:
             start = time.perf_counter()
             try:
-                page = await client.get("/assistance", params=params)
-            except httpx.HTTPError as error:
-                phase.errors[f"GET {type(error).__name__}"] += 1
+                extra = (f"Cookie: csrftoken={cookie}",) if cookie else ()
+                page = await conn.request(request_head("GET", FORM_PATH, host, *extra))
+            except (HttpError, OSError) as error:
+                phase.errors[f"GET {error or type(error).__name__}"] += 1
                 continue
             phase.get_latencies.append(time.perf_counter() - start)
-            token, form_id = _CSRF.search(page.text), _FORM_ID.search(page.text)
-            if page.status_code != 200 or not token or not form_id:
-                phase.errors[f"GET {page.status_code}"] += 1
+            if set_cookie := _COOKIE.search(page.headers.get("set-cookie", "")):
+                cookie = set_cookie.group(1)
+            text = page.body.decode()
+            token, form_id = _CSRF.search(text), _FORM_ID.search(text)
+            if page.status != 200 or not token or not form_id or not cookie:
+                phase.errors[f"GET {page.status}"] += 1
                 continue
-            data = {
-                "_csrf_token": token.group(1),
-                "form_id": form_id.group(1),
-                "js": "1",
-                **form_fields(people, seq.next()),
-            }
+            body = (
+                multipart_field("_csrf_token", token.group(1))
+                + multipart_field("form_id", form_id.group(1))
+                + bodies.next()
+            )
+            head = request_head(
+                "POST", "/assistance", host, post_head, f"Cookie: csrftoken={cookie}"
+            )
             start = time.perf_counter()
             try:
-                response = await client.post(
-                    "/assistance",
-                    data=data,
-                    files={"piece_jointe": ("", b"", "application/octet-stream")},
-                    follow_redirects=False,
-                )
-            except httpx.HTTPError as error:
-                phase.errors[type(error).__name__] += 1
+                reply = await conn.request(head, body)
+            except (HttpError, OSError) as error:
+                phase.errors[str(error) or type(error).__name__] += 1
                 continue
             phase.latencies.append(time.perf_counter() - start)
-            phase.statuses[response.status_code] += 1
-            if response.status_code == 303 and "/suivi/" in response.headers.get("location", ""):
+            phase.statuses[reply.status] += 1
+            if reply.status == 303 and "/suivi/" in reply.headers.get("location", ""):
                 phase.created += 1
             else:
-                phase.errors[str(response.status_code)] += 1
+                phase.errors[str(reply.status)] += 1
+    finally:
+        await conn.close()
 
 
 # --------------------------------------------------------------------------- database
@@ -261,6 +380,47 @@ class Db:
         return await self.scalar("SELECT COUNT(*) FROM outbox_mail WHERE status = 'sent'")
 
 
+def postgres_ticks() -> dict[int, int]:
+    """CPU ticks so far of each PostgreSQL process of the machine."""
+    ticks = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            raw = (entry / "stat").read_text()
+        except (OSError, NotADirectoryError):
+            continue
+        if raw[raw.index("(") + 1 : raw.rindex(")")].startswith("postgres"):
+            fields = raw.rsplit(")", 1)[1].split()
+            ticks[int(entry.name)] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+class PgCpu:
+    """PostgreSQL's CPU for our database only: its backends and the shared background processes
+    (WAL writer, checkpointer…), not the backends of other databases (others may run their
+    tests on the same server meanwhile; CpuWatch counts every postgres process)."""
+
+    def __init__(self, db: Db) -> None:
+        self.db = db
+
+    async def start(self) -> None:
+        self.before = postgres_ticks()
+
+    async def stop(self, cpu: dict[str, float]) -> None:
+        after = postgres_ticks()
+        rows = await self.db.pg.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "OR (datname IS NULL AND backend_type <> 'client backend')"
+        )
+        backend = await self.db.pg.fetchval("SELECT pg_backend_pid()")
+        postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        ours = {row["pid"] for row in rows} | {postmaster}
+        used = sum(after[pid] - self.before.get(pid, 0) for pid in ours if pid in after)
+        foreign = max(0.0, cpu["postgres"] - used / CLOCK_TICKS)
+        cpu["postgres"] = used / CLOCK_TICKS
+        # What other databases' backends took goes to the other processes' share.
+        cpu["autres (part)"] += foreign / (cpu["durée"] * len(os.sched_getaffinity(0)))
+
+
 def sink_count(path: Path) -> int:
     try:
         return int(path.read_text() or 0)
@@ -281,17 +441,16 @@ async def sample_backlog(db: Db, phase: Phase, stop: asyncio.Event, t0: float) -
 
 
 async def load(
-    mode: str, base: str, clients: int, seconds: float, db: Db | None, seed: int
+    mode: str, base: str, clients: int, seconds: float, db: Db | None, bodies: Bodies
 ) -> Phase:
     phase = Phase(mode)
-    people = People(seed)
-    seq = Counter_()
+    address = (urlsplit(base).hostname, urlsplit(base).port)
     run = api_client if mode == "api" else form_client
     t0 = time.monotonic()
     deadline = t0 + seconds
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_backlog(db, phase, stop, t0)) if db else None
-    tasks = [asyncio.create_task(run(base, deadline, phase, people, seq)) for _ in range(clients)]
+    tasks = [asyncio.create_task(run(address, deadline, phase, bodies)) for _ in range(clients)]
     try:
         # Bounded: the last requests get their own 30 s timeout, then everything is cancelled.
         done, pending = await asyncio.wait(tasks, timeout=seconds + 45)
@@ -429,7 +588,7 @@ async def measure_backend(backend, base, url, args, procs, groups, count_file) -
             if others > 0.10:
                 print(f"  ! la machine reste occupée par d'autres processus ({others:.0%})")
             if args.warmup:
-                await load(mode, base, args.clients, args.warmup, None, seed=7)
+                await load(mode, base, args.clients, args.warmup, None, Bodies(mode, seed=7))
                 drained, left = await wait_drained(db, args.drain_timeout)
                 if drained is None:
                     print(f"  ! la file d'envoi garde {left} courriels après la chauffe")
@@ -439,9 +598,14 @@ async def measure_backend(backend, base, url, args, procs, groups, count_file) -
             acks_before = await db.acknowledgements()
             received_before = sink_count(count_file)
             failed_before = await db.failed()
-            watch = CpuWatch(groups)
-            phase = await load(mode, base, args.clients, args.duration, db, seed=args.seed)
+            bodies = Bodies(mode, args.seed)
+            watch, pg_cpu = CpuWatch(groups), PgCpu(db) if db.pg is not None else None
+            if pg_cpu:
+                await pg_cpu.start()
+            phase = await load(mode, base, args.clients, args.duration, db, bodies)
             cpu = watch.stop()
+            if pg_cpu:
+                await pg_cpu.stop(cpu)
             backlog_end = await db.backlog()
             await asyncio.sleep(args.backlog_wait)
             backlog_later = await db.backlog()
@@ -591,7 +755,8 @@ def render(rows: list[Row], args, info: dict, when: dt.datetime) -> str:
             if args.variants
             else []
         ),
-        f"{args.clients} clients simultanés (httpx.AsyncClient, un par client), {args.duration:g} s "
+        f"{args.clients} clients simultanés (une connexion HTTP/1.1 chacun, client minimal sur "
+        f"asyncio et uvloop), {args.duration:g} s "
         f"mesurées par voie après {args.warmup:g} s de chauffe ; 2 processus uvicorn, limites de "
         "débit coupées ; `helpdesk worker` envoie la file vers un capteur SMTP local "
         "(bench/smtp_sink.py). Latence : la requête qui crée la demande (POST). Client, serveurs "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from email.utils import make_msgid
+import secrets
 
 from jinja2 import Environment
 
@@ -17,7 +17,7 @@ def render_mail(jinja: Environment, template: str, context: dict) -> tuple[str, 
     return text, html
 
 
-async def queue_mail(
+def compose_mail(
     jinja: Environment,
     settings: Settings,
     *,
@@ -27,20 +27,27 @@ async def queue_mail(
     context: dict,
     kind: str,
     ticket_reference: str = "",
-) -> OutboxMail:
+) -> dict:
+    """The outbox row of a mail (OutboxMail's values): its templates rendered, its Message-ID."""
     text, html = render_mail(jinja, template, {"settings": settings, "subject": subject, **context})
     domain = settings.mail_from.rsplit("@", 1)[-1].strip(">") or "assistance.localhost"
-    mail = OutboxMail(
-        recipient=to,
-        subject=subject,
-        text_body=text,
-        html_body=html,
-        message_id=make_msgid(domain=domain),
-        kind=kind,
-        ticket_reference=ticket_reference,
-    )
-    await mail.save()
-    return mail
+    return {
+        "recipient": to,
+        "subject": subject,
+        "text_body": text,
+        "html_body": html,
+        # Not email.utils.make_msgid: its random part comes from `random`, which tests seed.
+        "message_id": f"<{secrets.token_hex(16)}@{domain}>",
+        "kind": kind,
+        "ticket_reference": ticket_reference,
+    }
+
+
+async def queue_mail(jinja: Environment, settings: Settings, **mail) -> OutboxMail:
+    """Stores the mail in the outbox, in the caller's transaction (see compose_mail)."""
+    row = OutboxMail(**compose_mail(jinja, settings, **mail))
+    await row.save()
+    return row
 
 
 async def outbox_counts() -> dict[str, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from helpdesk.db import run_read
 from helpdesk.faq.content import Question
 from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.tables import DeflectionEvent
@@ -49,9 +50,15 @@ async def record(
 
 
 async def was_shown(form_id: str) -> bool:
-    return bool(form_id) and await DeflectionEvent.exists().where(
-        (DeflectionEvent.form_id == form_id) & (DeflectionEvent.event == "montre")
+    """Asked after every form sent: a quick read (run_read), not a connection of its own."""
+    if not form_id:
+        return False
+    query = (
+        DeflectionEvent.select(DeflectionEvent.id)
+        .where((DeflectionEvent.form_id == form_id) & (DeflectionEvent.event == "montre"))
+        .limit(1)
     )
+    return bool(await run_read(DeflectionEvent._meta.db, query))
 
 
 async def statistics(academie: str) -> dict[str, int]:

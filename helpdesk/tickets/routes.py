@@ -455,7 +455,7 @@ async def create_ticket_api(request: Request) -> Response:
             clean,
             channel="api",
             idempotency_key=f"api:{key}" if key else "",
-            fingerprint=body_fingerprint(body),
+            fingerprint=body_fingerprint(body) if key else "",
         )
     except IdempotencyConflict:
         return api_errors(

@@ -20,8 +20,16 @@ def free_port() -> int:
 class Recorder:
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.peers: list[tuple] = []  # the client's address and port: one per connection
+        self.refused: set[str] = set()  # recipients refused at RCPT (550)
         self.hang_after: int | None = None  # accept this many, then hang (a stuck server)
         self.release = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
+        if address in self.refused:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         if self.hang_after is not None and len(self.messages) >= self.hang_after:
@@ -33,6 +41,7 @@ class Recorder:
         self.messages.append(
             email.message_from_bytes(envelope.content, policy=email.policy.default)
         )
+        self.peers.append(session.peer)
         return "250 OK"
 
 
@@ -55,6 +64,10 @@ class SmtpServer:
     @property
     def messages(self):
         return self.recorder.messages
+
+    @property
+    def peers(self):
+        return self.recorder.peers
 
 
 @pytest.fixture
