@@ -244,7 +244,9 @@ def insert_rows_sqlite(connection: sqlite3.Connection, rows: list[Row]) -> int:
 
 def _not_in_transaction(engine: Engine) -> None:
     if engine.current_transaction.get() is not None:
-        raise RuntimeError("Cette écriture ouvre ses propres transactions : pas dans une autre.")
+        raise RuntimeError(
+            "Cette écriture ouvre ses propres transactions\u00a0: pas dans une autre."
+        )
 
 
 @asynccontextmanager

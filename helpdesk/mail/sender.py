@@ -254,7 +254,7 @@ class MailSender:
                     smtp = smtp or await self.connect()
                     await self.send(smtp, row)
                 except SMTP_ERRORS as error:
-                    log.warning("Courriel %s non envoyé : %s", row["id"], error)
+                    log.warning("Courriel %s non envoyé\u00a0: %s", row["id"], error)
                     smtp = close(smtp)  # the next mail gets a new connection
                     await self.mark_failed(row, error)
                     continue
