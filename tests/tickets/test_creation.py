@@ -8,11 +8,13 @@ from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
 from helpdesk.db import (
+    Batches,
     Row,
     insert_rows_pg,
     insert_rows_sqlite,
     is_postgres,
     pg_connection,
+    settle,
     sqlite_write,
 )
 from helpdesk.mail.tables import OutboxMail
@@ -231,3 +233,18 @@ async def test_postgres_batch_with_a_refused_ticket_writes_the_others_alone(clie
         "OT-2026-000004",  # the refused one's number is not given again
     ]
     assert await Ticket.count() == 3
+
+
+async def test_a_write_submitted_right_after_the_last_one_is_not_forgotten():
+    async def flush(batch):
+        for item, done in batch:
+            settle(done, item * 2)
+
+    batches = Batches(flush, size=8, parallel=1)
+
+    async def one_after_another():  # submits again as soon as it is woken: no flush is left
+        return [await batches.submit(n) for n in range(5)]
+
+    assert await asyncio.wait_for(one_after_another(), 1) == [0, 2, 4, 6, 8]
+    results = await asyncio.wait_for(asyncio.gather(*(batches.submit(n) for n in range(20))), 1)
+    assert results == [n * 2 for n in range(20)]
