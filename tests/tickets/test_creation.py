@@ -19,6 +19,7 @@ from helpdesk.db import (
 )
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets import sla
+from helpdesk.tickets.attachments import Upload
 from helpdesk.tickets.service import (
     NEXT_NUMBERS_PG,
     Numbered,
@@ -77,6 +78,20 @@ async def test_twins_sent_together_make_one_ticket(open_client):
     assert responses[0].json()["reference"] == responses[1].json()["reference"]
     assert len({r.json()["reference"] for r in responses}) == 5
     assert await Ticket.count() == 5
+
+
+async def test_a_repeated_submission_takes_no_number_and_keeps_no_file(client):
+    service = TicketService(client.app.state)
+    screenshot = Upload("capture.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"0" * 100)
+    sent = {"idempotency_key": "form:abc", "fingerprint": "f1", "upload": screenshot}
+    first = await service.create(request(), **sent)
+    again = await service.create(request(), **sent)
+    assert again.replayed and again.reference == first.reference
+    assert again.token != first.token  # a link of its own, to the same ticket
+    folder = client.app.state.settings.data_dir / "attachments"
+    assert len(list(folder.iterdir())) == 1  # the second copy of the file is gone
+    other = await service.create(request())
+    assert numbers([first.reference, other.reference], "OT-") == [1, 2]
 
 
 def request(**changes) -> CleanRequest:
