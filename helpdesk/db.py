@@ -280,21 +280,23 @@ class Batches:
         done = loop.create_future()
         self.waiting.append((item, done))
         if len(self.running) < self.parallel:
-            task = loop.create_task(self._run())
-            self.running.add(task)
-            task.add_done_callback(self.running.discard)
+            self.running.add(loop.create_task(self._run()))
         return await done
 
     async def _run(self) -> None:
-        while self.waiting:
-            batch, self.waiting = self.waiting[: self.size], self.waiting[self.size :]
-            batch = [(item, done) for item, done in batch if not done.cancelled()]
-            try:
-                await self.flush(batch)
-            except Exception as error:
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(error)
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting[: self.size], self.waiting[self.size :]
+                batch = [(item, done) for item, done in batch if not done.cancelled()]
+                try:
+                    await self.flush(batch)
+                except Exception as error:
+                    for _, done in batch:
+                        settle(done, error=error)
+        finally:
+            # At once, not in a done callback: a caller woken by the last flush may submit
+            # before such a callback runs, and would find no flush running for it.
+            self.running.discard(asyncio.current_task())
 
 
 def settle(done: asyncio.Future, result: Any = None, error: BaseException | None = None) -> None:

@@ -130,12 +130,22 @@ PG_PARALLEL = 4  # such statements at once, per process
 
 
 class Numbered(NamedTuple):
-    """A ticket to write: its académie's numbering, and its rows once its reference is known."""
+    """A ticket to write: its académie's numbering, its rows once its reference is known, and
+    the hash of its idempotency key if it has one."""
 
     academie: str
     prefix: str
     year: int
     rows_for: Callable[[str], list[Row]]
+    key_hash: str = ""
+
+
+class AlreadySubmitted(Exception):
+    """The idempotency key is known already: nothing was written, no number taken."""
+
+
+KNOWN_KEY_SQLITE = "SELECT 1 FROM idempotency_key WHERE key_hash = ?"
+KNOWN_KEYS_PG = "SELECT key_hash FROM idempotency_key WHERE key_hash = ANY($1::varchar[])"
 
 
 def reference_of(prefix: str, year: int, number: int) -> str:
@@ -154,6 +164,8 @@ async def insert_numbered(engine: Engine, ticket: Numbered) -> tuple[int, str]:
         return await _pg_batches(engine).submit(ticket)
 
     def write(connection) -> tuple[int, str]:
+        if ticket.key_hash and connection.execute(KNOWN_KEY_SQLITE, (ticket.key_hash,)).fetchone():
+            raise AlreadySubmitted
         number = connection.execute(NEXT_NUMBER_SQLITE, (ticket.academie, ticket.year)).fetchone()
         reference = reference_of(ticket.prefix, ticket.year, number[0])
         return insert_rows_sqlite(connection, ticket.rows_for(reference)), reference
@@ -176,11 +188,19 @@ def _pg_batches(engine: Engine) -> Batches:
 
 
 async def write_tickets_pg(engine: Engine, batch: list[tuple[Numbered, asyncio.Future]]) -> None:
-    """Numbers, then rows, of the tickets of a batch: two statements. If the rows' statement is
-    refused (say, an idempotency key taken meanwhile), each ticket is written alone, so that
-    only the wrong one fails."""
-    tickets = [ticket for ticket, _ in batch]
+    """Numbers, then rows, of the tickets of a batch: two statements (three with idempotency
+    keys, looked for first). If the rows' statement is refused (say, twins in one batch), each
+    ticket is written alone, so that only the wrong one fails."""
     async with pg_connection(engine) as connection:
+        if keys := [ticket.key_hash for ticket, _ in batch if ticket.key_hash]:
+            known = {row[0] for row in await connection.fetch(KNOWN_KEYS_PG, keys)}
+            for ticket, done in batch:
+                if ticket.key_hash in known:
+                    settle(done, error=AlreadySubmitted())
+            batch = [(ticket, done) for ticket, done in batch if not done.done()]
+            if not batch:
+                return
+        tickets = [ticket for ticket, _ in batch]
         references = []
         for (academie, prefix, year), same in groupby(tickets, key=lambda t: t[:3]):
             count = len(list(same))
@@ -244,10 +264,6 @@ class TicketService:
         upload: Upload | None = None,
         parent_ticket_id: int | None = None,
     ) -> Created:
-        if idempotency_key:
-            replay = await self._replay(idempotency_key, fingerprint)
-            if replay:
-                return replay
         storage_name = store(self.settings.data_dir / "attachments", upload) if upload else ""
         try:
             return await self._insert(
@@ -259,8 +275,12 @@ class TicketService:
                 storage_name,
                 parent_ticket_id,
             )
-        except UNIQUE_VIOLATIONS:
-            if idempotency_key:  # a concurrent twin won the race: answer with its ticket
+        except (AlreadySubmitted, *UNIQUE_VIOLATIONS):
+            # The key came before (a retry, a double click), or with a twin at the same time:
+            # the answer is that ticket. The writers look for the key before taking a number.
+            if idempotency_key:
+                if storage_name:
+                    (self.settings.data_dir / "attachments" / storage_name).unlink(missing_ok=True)
                 replay = await self._replay(idempotency_key, fingerprint)
                 if replay:
                     return replay
@@ -295,6 +315,7 @@ class TicketService:
         # What the text says (the FAQ answers, which the triage API adds, are not kept here).
         suggested, confidence, _ = triage_of(self.state).category(request.message)
         token = secrets.token_urlsafe(24)  # 192 bits
+        key_hash = hash_token(idempotency_key) if idempotency_key else ""
         fields = dict(vars(request))  # not asdict(), which deep-copies every value
 
         def rows(reference: str) -> list[Row]:
@@ -324,8 +345,8 @@ class TicketService:
                 written.append(
                     Row(Attachment, attachment_row(upload, storage_name), of_ticket | {"event": 1})
                 )
-            if idempotency_key:
-                key = {"key_hash": hash_token(idempotency_key), "body_hash": fingerprint}
+            if key_hash:
+                key = {"key_hash": key_hash, "body_hash": fingerprint}
                 written.append(Row(IdempotencyKey, key, of_ticket))
             written.append(Row(FollowToken, {"token_hash": hash_token(token)}, of_ticket))
             if request.requester_email:  # a ticket from the directory may have no address
@@ -336,7 +357,7 @@ class TicketService:
             return written
 
         ticket_id, reference = await insert_numbered(
-            self.engine, Numbered(academie.slug, academie.prefix, now.year, rows)
+            self.engine, Numbered(academie.slug, academie.prefix, now.year, rows, key_hash)
         )
         return Created(ticket_id, reference, token)
 

@@ -8,15 +8,18 @@ from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
 from helpdesk.db import (
+    Batches,
     Row,
     insert_rows_pg,
     insert_rows_sqlite,
     is_postgres,
     pg_connection,
+    settle,
     sqlite_write,
 )
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets import sla
+from helpdesk.tickets.attachments import Upload
 from helpdesk.tickets.service import (
     NEXT_NUMBERS_PG,
     Numbered,
@@ -75,6 +78,20 @@ async def test_twins_sent_together_make_one_ticket(open_client):
     assert responses[0].json()["reference"] == responses[1].json()["reference"]
     assert len({r.json()["reference"] for r in responses}) == 5
     assert await Ticket.count() == 5
+
+
+async def test_a_repeated_submission_takes_no_number_and_keeps_no_file(client):
+    service = TicketService(client.app.state)
+    screenshot = Upload("capture.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"0" * 100)
+    sent = {"idempotency_key": "form:abc", "fingerprint": "f1", "upload": screenshot}
+    first = await service.create(request(), **sent)
+    again = await service.create(request(), **sent)
+    assert again.replayed and again.reference == first.reference
+    assert again.token != first.token  # a link of its own, to the same ticket
+    folder = client.app.state.settings.data_dir / "attachments"
+    assert len(list(folder.iterdir())) == 1  # the second copy of the file is gone
+    other = await service.create(request())
+    assert numbers([first.reference, other.reference], "OT-") == [1, 2]
 
 
 def request(**changes) -> CleanRequest:
@@ -231,3 +248,18 @@ async def test_postgres_batch_with_a_refused_ticket_writes_the_others_alone(clie
         "OT-2026-000004",  # the refused one's number is not given again
     ]
     assert await Ticket.count() == 3
+
+
+async def test_a_write_submitted_right_after_the_last_one_is_not_forgotten():
+    async def flush(batch):
+        for item, done in batch:
+            settle(done, item * 2)
+
+    batches = Batches(flush, size=8, parallel=1)
+
+    async def one_after_another():  # submits again as soon as it is woken: no flush is left
+        return [await batches.submit(n) for n in range(5)]
+
+    assert await asyncio.wait_for(one_after_another(), 1) == [0, 2, 4, 6, 8]
+    results = await asyncio.wait_for(asyncio.gather(*(batches.submit(n) for n in range(20))), 1)
+    assert results == [n * 2 for n in range(20)]
