@@ -840,6 +840,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(md)
         out = args.output or RESULTS_DIR / f"tickets-{when:%Y-%m-%d-%H%M}.md"
+        if not args.output and out.exists():  # two runs started in the same minute
+            out = RESULTS_DIR / f"tickets-{when:%Y-%m-%d-%H%M%S}.md"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(md)
         print(f"· résultats : {out}")
