@@ -9,6 +9,7 @@ open ticket per account and flag: a flag still raised after its ticket closed op
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from helpdesk.accounts.port import Account, AccountQuery, Scope
@@ -94,7 +95,11 @@ def _request(academie: str, anomaly: Anomaly) -> CleanRequest:
     account, child = anomaly.account, anomaly.child
     child_name = " ".join(p for p in (child.get("first_name"), child.get("last_name")) if p)
     born = child.get("birth_date") or ""
-    in_base = f", né(e) le {date_fr(_date(born))} dans la base de l'établissement" if born else ""
+    in_base = (
+        f", né(e) le {date_fr(dt.date.fromisoformat(born))} dans la base de l'établissement"
+        if born
+        else ""
+    )
     message = (
         f"Signalement fait dans ÉduConnect par {account.first_name} {account.last_name} "
         f"(compte {account.identifier})\u00a0: {FLAG_SENTENCES[anomaly.flag]}"
@@ -118,12 +123,6 @@ def _request(academie: str, anomaly: Anomaly) -> CleanRequest:
         child_last_name=child.get("last_name", ""),
         details={"anomalie": {"signalement": anomaly.flag, "compte": account.identifier}},
     )
-
-
-def _date(iso: str):
-    import datetime as dt
-
-    return dt.date.fromisoformat(iso)
 
 
 async def open_ticket(state, academie: str, anomaly: Anomaly) -> str:

@@ -11,7 +11,15 @@ from helpdesk.app import create_app
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets.account_panel import accounts_of
 from helpdesk.tickets.tables import Attachment, Ticket, TicketEvent
-from tests.helpers import VALID_API, api_ticket, csrf_token, login, make_staff, text_of
+from tests.helpers import (
+    VALID_API,
+    account_action,
+    api_ticket,
+    csrf_token,
+    login,
+    make_staff,
+    text_of,
+)
 
 
 @pytest.fixture
@@ -219,19 +227,7 @@ async def test_the_letter_is_offered_to_the_accounts_school_to_hand_over(desk):
 
     nadia = desk.ids["nadia"]
     reference = await api_ticket(desk, category="mot_de_passe")
-    ticket = await Ticket.select().first()
-    done = await step(
-        desk,
-        reference,
-        {
-            "action": "compte_executer",
-            "version": ticket["version"],
-            "compte": nadia,
-            "compte_action": "inform",
-            "p_mode": "courrier",
-            "cle": "k-lettre",
-        },
-    )
+    done = await account_action(desk, reference, nadia, "inform", "k-lettre", mode="courrier")
     assert done.status_code == 303, text_of(done)
     [delivery] = await LetterDelivery.select()
     assert delivery["uai"] == "0450782F" and delivery["account"] == nadia
