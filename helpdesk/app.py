@@ -76,6 +76,7 @@ def build_state(settings: Settings) -> State:
         }
     )
     state.page_cache = PageCache()
+    state.blank_forms = {}  # the assistance form's first page, see tickets.routes.blank_form
     return state
 
 

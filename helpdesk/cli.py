@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
+
+import uvloop
 
 from helpdesk.db import is_postgres, make_engine, migrate
 from helpdesk.settings import load_settings
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from helpdesk.server import serve
 
     settings = load_settings()
-    uvicorn.run(
-        "helpdesk.app:create_app",
-        factory=True,
+    serve(
         host=args.host or settings.host,
         port=args.port or settings.port,
         workers=args.workers,
-        log_level="info",
-        proxy_headers=True,
         access_log=not args.no_access_log,
     )
     return 0
@@ -63,6 +62,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         sender = MailSender(settings, engine)
+        gc.freeze()  # what startup made lives as long as the process: no need to walk it again
         if args.once:
             print(f"{await sender.run_once()} courriel(s) envoyé(s)")
         else:
@@ -75,7 +75,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         if is_postgres(engine):
             await engine.close_connection_pool()
 
-    asyncio.run(run())
+    uvloop.run(run())  # as the app under uvicorn: its sockets cost half as much CPU
     return 0
 
 

@@ -6,12 +6,15 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+from html import escape
 from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.enums import MediaType
 from litestar.params import FromPath
 from litestar.response import File, Redirect, Template
+from litestar.utils.scope.state import ScopeState
 
 from helpdesk.contacts.hours import PARIS, PHONE
 from helpdesk.ratelimit import Limit
@@ -39,42 +42,66 @@ def form_limit(request: Request) -> Limit:
     return Limit("form", request.app.state.settings.rate_limit_form_per_minute, 60)
 
 
-def render_form(
-    request: Request, values: dict, errors: dict, status_code: int = 200, **extra
-) -> Template:
-    state = request.app.state
+def form_context(state, values: dict, errors: dict, **extra) -> tuple[str, dict]:
+    """The page of the form's step: choosing (académie, problem), or the category's fields."""
     academie = state.academies.get(values.get("academie", ""))
     category = CATEGORIES.get(values.get("category", ""))
     if academie is None or category is None:
-        return page(
-            "tickets/choose.html",
-            status_code=status_code,
-            values=values,
-            errors=errors,
-            categories=CATEGORIES.values(),
-            current="/assistance",
-        )
-    return page(
-        "tickets/form.html",
-        status_code=status_code,
-        values=values,
-        errors=errors,
-        academie=academie,
-        category=category,
-        fields=fields_of(category),
-        form_id=values.get("form_id") or secrets.token_urlsafe(16),
-        message_min=MESSAGE_MIN,
-        message_max=MESSAGE_MAX,
-        max_attachment_mb=state.settings.max_attachment_bytes // (1024 * 1024),
-        platform_phone=PHONE,
-        current="/assistance",
-        category_labels={c: CATEGORIES[c].label for c in CATEGORIES},
+        return "tickets/choose.html", {
+            "values": values,
+            "errors": errors,
+            "categories": CATEGORIES.values(),
+            "current": "/assistance",
+        }
+    return "tickets/form.html", {
+        "values": values,
+        "errors": errors,
+        "academie": academie,
+        "category": category,
+        "fields": fields_of(category),
+        "form_id": values.get("form_id") or secrets.token_urlsafe(16),
+        "message_min": MESSAGE_MIN,
+        "message_max": MESSAGE_MAX,
+        "max_attachment_mb": state.settings.max_attachment_bytes // (1024 * 1024),
+        "platform_phone": PHONE,
+        "current": "/assistance",
+        "category_labels": {c: CATEGORIES[c].label for c in CATEGORIES},
         **extra,
-    )
+    }
+
+
+def render_form(
+    request: Request, values: dict, errors: dict, status_code: int = 200, **extra
+) -> Template:
+    name, context = form_context(request.app.state, values, errors, **extra)
+    return page(name, status_code=status_code, **context)
+
+
+# The form as a parent first opens it (académie and problem chosen, nothing typed yet) is the
+# same page for everyone but its CSRF token and its form_id: it is rendered once per académie,
+# category and state of the incident banner, with these marks where the two go.
+CSRF_MARK = "jeton-csrf-a-remplacer"
+FORM_ID_MARK = "formulaire-a-numeroter"
+
+
+def blank_form(request: Request, values: dict) -> Response:
+    state = request.app.state
+    key = (values["academie"], values["category"], state.incidents.signature)
+    html = state.blank_forms.get(key)
+    if html is None:
+        if len(state.blank_forms) > 1000:  # old banner states are not needed any more
+            state.blank_forms.clear()
+        name, context = form_context(state, {**values, "form_id": FORM_ID_MARK}, {})
+        csrf_input = f'<input type="hidden" name="_csrf_token" value="{CSRF_MARK}" />'
+        html = state.jinja.get_template(name).render(context, csrf_input=csrf_input)
+        state.blank_forms[key] = html
+    token = escape(ScopeState.from_scope(request.scope).csrf_token or "")
+    html = html.replace(CSRF_MARK, token).replace(FORM_ID_MARK, secrets.token_urlsafe(16))
+    return Response(html, media_type=MediaType.HTML)
 
 
 @get("/assistance", include_in_schema=False)
-async def assistance_form(request: Request) -> Template:
+async def assistance_form(request: Request) -> Response | Template:
     params = request.query_params
     values = {
         "academie": params.get("academie", ""),
@@ -90,6 +117,8 @@ async def assistance_form(request: Request) -> Template:
         errors["category"] = "Choisissez ce qui ne va pas dans la liste."
     if "etape" in params and not values["academie"]:
         errors["academie"] = "Choisissez votre académie dans la liste."
+    if not errors and values["academie"] and values["category"]:
+        return blank_form(request, values)
     return render_form(request, values, errors)
 
 
@@ -102,7 +131,7 @@ async def read_upload(form: Any, name: str, max_bytes: int) -> Upload | None:
 
 
 def form_values(form) -> dict[str, str]:
-    names = (*FIELDS, "form_id", "email_confirme", "js", "verifie")
+    names = (*FIELDS, "form_id", "email_confirme", "js", "verifie", "aide_montree")
     return {name: v if isinstance(v := form.get(name, ""), str) else "" for name in names}
 
 
@@ -133,7 +162,8 @@ async def assistance_submit(request: Request) -> Response | Template:
     if errors:
         values["email_confirme"] = values["requester_email"] if "requester_email" in errors else ""
         return render_form(request, values, errors, status_code=422)
-    upload = upload or pending_upload(state, values["form_id"])
+    verified = values["verifie"] == "1"  # a "Vérifier" step came first: it may keep a file
+    upload = upload or (pending_upload(state, values["form_id"]) if verified else None)
     if values["js"] != "1" and values["verifie"] != "1":
         # Without JavaScript, the answers that may help are shown on a "Vérifier" step.
         found = deflection.suggest(state, values["message"], values["category"])
@@ -165,8 +195,9 @@ async def assistance_submit(request: Request) -> Response | Template:
             },
             422,
         )
-    discard_pending_upload(state, values["form_id"])
-    if not created.replayed and await deflection.was_shown(values["form_id"]):
+    if verified:
+        discard_pending_upload(state, values["form_id"])
+    if not created.replayed and deflection.shown_on(values):
         await deflection.record(values["form_id"], "envoye", values["academie"], values["category"])
     return Redirect(f"/suivi/{created.token}?nouvelle=1", status_code=303)
 

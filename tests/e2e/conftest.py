@@ -135,9 +135,10 @@ def _wait_for_health(server: LiveServer) -> None:
 
 @contextmanager
 def start_live_server(
-    folder: Path, extra_env: dict[str, str] | None = None
+    folder: Path, extra_env: dict[str, str] | None = None, workers: int = 1
 ) -> Iterator[LiveServer]:
-    """`helpdesk serve` in a subprocess, with its data and SQLite database under folder."""
+    """`helpdesk serve` in a subprocess (`workers` processes), with its data and SQLite
+    database under folder."""
     data_dir = folder / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -160,7 +161,8 @@ def start_live_server(
     log_path = folder / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "helpdesk.cli", "serve", "--no-access-log"],
+            [sys.executable, "-m", "helpdesk.cli", "serve", "--no-access-log"]
+            + ["--workers", str(workers)],
             cwd=PROJECT_DIR,
             env=env,
             stdin=subprocess.DEVNULL,

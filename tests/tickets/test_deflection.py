@@ -20,6 +20,7 @@ async def test_without_javascript_a_verify_step_shows_answers_then_sends(client)
     assert "Ces réponses peuvent régler votre difficulté" in html
     assert 'id="suggestion-date-naissance-incorrecte"' in check.text
     assert 'name="verifie" value="1"' in check.text
+    assert 'name="aide_montree" value="1"' in check.text
     assert "capture.png" in html  # the screenshot is kept for the sending
     assert await Ticket.count() == 0
     sent = await client.post(
@@ -40,6 +41,28 @@ async def test_without_javascript_a_verify_step_shows_answers_then_sends(client)
     assert (await Attachment.select().first())["filename"] == "capture.png"
     stats = await statistics("orleans-tours")
     assert stats == {"montre": 1, "resolu": 0, "envoye": 1}
+
+
+async def test_a_form_sent_after_answers_shown_while_typing_counts_as_sent_anyway(client):
+    """The script sets "aide_montree" when it showed answers; a form without them is not
+    counted among the forms the FAQ failed to settle."""
+    page = await form_page(client)
+    await client.post(
+        "/assistance/suggestions",
+        data={
+            "_csrf_token": csrf_token(page.text),
+            "form_id": form_id(page.text),
+            "academie": "orleans-tours",
+            "category": "date_naissance",
+            "message": VALID_FORM["message"],
+        },
+    )
+    assert 'name="aide_montree" value=""' in page.text
+    sent = await submit_form(client, {**VALID_FORM, "aide_montree": "1"}, page=page)
+    assert sent.status_code == 303
+    await submit_form(client, {**VALID_FORM, "requester_email": "autre.parent@example.fr"})
+    assert await Ticket.count() == 2
+    assert await statistics("orleans-tours") == {"montre": 1, "resolu": 0, "envoye": 1}
 
 
 async def test_question_resolved_by_the_faq_sends_nothing(client):

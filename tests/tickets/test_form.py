@@ -2,7 +2,15 @@ import asyncio
 
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets.tables import Attachment, Ticket
-from tests.helpers import VALID_FORM, csrf_token, follow_token, form_page, submit_form, text_of
+from tests.helpers import (
+    VALID_FORM,
+    csrf_token,
+    follow_token,
+    form_id,
+    form_page,
+    submit_form,
+    text_of,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -24,6 +32,24 @@ async def test_each_category_asks_what_an_agent_needs(client):
     assert 'name="activation_email"' in mail and 'name="refused_birth_date"' not in mail
     online = text_of(await form_page(client, categorie="demarche_en_ligne"))
     assert "plateforme nationale d'assistance" in online
+
+
+async def test_the_first_page_of_the_form_is_rendered_once_and_numbered_per_parent(client):
+    """blank_form keeps the page and changes only its CSRF token and form_id: the page is the
+    one the template gives, and each parent's form has an id of its own."""
+    from helpdesk.tickets.routes import form_context
+
+    first, second = await form_page(client), await form_page(client)
+    assert form_id(first.text) != form_id(second.text)
+    assert csrf_token(first.text) == csrf_token(second.text)  # the cookie's token
+    assert first.headers["content-type"].startswith("text/html")
+    state = client.app.state
+    values = {"academie": "orleans-tours", "category": "date_naissance", "requester_kind": "parent"}
+    name, context = form_context(state, {**values, "form_id": form_id(first.text)}, {})
+    csrf_input = f'<input type="hidden" name="_csrf_token" value="{csrf_token(first.text)}" />'
+    assert first.text == state.jinja.get_template(name).render(context, csrf_input=csrf_input)
+    sent = await submit_form(client, VALID_FORM, page=second)
+    assert sent.status_code == 303
 
 
 async def test_a_valid_request_becomes_a_ticket_with_a_follow_link(client):

@@ -1,0 +1,127 @@
+"""`helpdesk serve`: uvicorn, in one process or several sharing the port.
+
+With several processes, each listens on a socket of its own bound with SO_REUSEPORT, and the
+kernel spreads new connections between them by a hash of their addresses. uvicorn's own
+`--workers` shares one listening socket: the process that wakes first accepts a whole burst of
+connections and keeps them for as long as they live, so under keep-alive load (a reverse proxy's
+pool, 32 clients at once) one process did all the work while the others idled.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import multiprocessing
+import signal
+import socket
+from multiprocessing.connection import wait
+
+import uvicorn
+
+APP = "helpdesk.server:served_app"
+BACKLOG = 2048
+log = logging.getLogger("helpdesk.server")
+
+
+def served_app():
+    """The app of a served process, its startup objects (templates, FAQ, triage model,
+    académies…) frozen out of the cyclic collector's sight: they live as long as the process,
+    and full collections walking them paused a process up to 180 ms under load."""
+    from helpdesk.app import create_app
+
+    app = create_app()
+    gc.collect()
+    gc.freeze()
+    return app
+
+
+def uvicorn_config(access_log: bool, **where) -> uvicorn.Config:
+    return uvicorn.Config(
+        APP,
+        factory=True,
+        log_level="info",
+        proxy_headers=True,
+        access_log=access_log,
+        **where,
+    )
+
+
+def serve(host: str, port: int, workers: int, access_log: bool) -> None:
+    if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
+        uvicorn.run(
+            APP,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            proxy_headers=True,
+            access_log=access_log,
+        )
+        return
+    # Bound, never listening: it keeps the port (and gives one when 0 is asked) while the
+    # processes start; a socket that does not listen receives no connection.
+    reserved = reuse_port_socket(host, port)
+    port = reserved.getsockname()[1]
+    Supervisor(host, port, workers, access_log).run()
+    reserved.close()
+
+
+def reuse_port_socket(host: str, port: int) -> socket.socket:
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(address)
+    return sock
+
+
+def run_one(host: str, port: int, access_log: bool) -> None:
+    """One app process: its own listening socket on the shared port."""
+    sock = reuse_port_socket(host, port)
+    sock.listen(BACKLOG)
+    config = uvicorn_config(access_log, host=host, port=port)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+class Supervisor:
+    """Starts the processes, restarts one that dies, stops them all on SIGINT or SIGTERM."""
+
+    def __init__(self, host: str, port: int, workers: int, access_log: bool) -> None:
+        self.args = (host, port, access_log)
+        self.workers = workers
+        self.context = multiprocessing.get_context("spawn")
+        self.processes: list = []
+        self.stopping = False
+
+    def start_one(self):
+        process = self.context.Process(target=run_one, args=self.args, daemon=False)
+        process.start()
+        return process
+
+    def stop(self, *_):
+        self.stopping = True
+
+    def run(self) -> None:
+        signal.signal(signal.SIGINT, self.stop)
+        signal.signal(signal.SIGTERM, self.stop)
+        host, port, _ = self.args
+        print(f"{self.workers} processus sur http://{host}:{port} (SO_REUSEPORT)", flush=True)
+        self.processes = [self.start_one() for _ in range(self.workers)]
+        while not self.stopping:
+            wait([p.sentinel for p in self.processes], timeout=0.5)
+            for i, process in enumerate(self.processes):
+                if not self.stopping and not process.is_alive():
+                    log.warning(
+                        "Processus %s arrêté (code %s)\u00a0: relancé.", process.pid, process.exitcode
+                    )
+                    self.processes[i] = self.start_one()
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()  # SIGTERM: uvicorn finishes the requests under way
+        for process in self.processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
