@@ -463,6 +463,29 @@ def start_helpdesk(
     return app, base
 
 
+def connections_by_process(parent_pid: int, port: int) -> list[int]:
+    """Open TCP connections to `port` held by each child of parent_pid, busiest first (Linux
+    /proc): how the kernel spread the clients between the app's processes."""
+    opened = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                opened.add(f"socket:[{fields[9]}]")
+    children = Path(f"/proc/{parent_pid}/task/{parent_pid}/children").read_text().split()
+    counts = []
+    for child in children:
+        held = 0
+        for fd in Path(f"/proc/{child}/fd").iterdir():
+            try:
+                held += os.readlink(fd) in opened
+            except OSError:
+                pass
+        if held:
+            counts.append(held)
+    return sorted(counts, reverse=True)
+
+
 # --------------------------------------------------------------------------- numbers
 
 

@@ -51,6 +51,7 @@ from benchlib import (  # noqa: E402
     CpuWatch,
     Processes,
     code_fingerprint,
+    connections_by_process,
     create_pg_database,
     drop_pg_database,
     fr,
@@ -249,6 +250,7 @@ class Phase:
     references: set[str] = field(default_factory=set)
     elapsed: float = 0.0
     backlog_samples: list[tuple[float, int]] = field(default_factory=list)
+    split: list[int] = field(default_factory=list)  # clients held by each app process
 
 
 _REFERENCE = re.compile(rb'"reference":\s*"([^"]+)"')
@@ -441,10 +443,15 @@ async def sample_backlog(db: Db, phase: Phase, stop: asyncio.Event, t0: float) -
 
 
 async def load(
-    mode: str, base: str, clients: int, seconds: float, db: Db | None, bodies: Bodies
+    mode: str, base: str, clients: int, seconds: float, db: Db | None, bodies: Bodies, app_pid=0
 ) -> Phase:
     phase = Phase(mode)
     address = (urlsplit(base).hostname, urlsplit(base).port)
+    if app_pid:  # once every client is connected
+        asyncio.get_running_loop().call_later(
+            min(1.0, seconds / 2),
+            lambda: phase.split.extend(connections_by_process(app_pid, address[1])),
+        )
     run = api_client if mode == "api" else form_client
     t0 = time.monotonic()
     deadline = t0 + seconds
@@ -563,10 +570,13 @@ def run_backend(backend: str, args: argparse.Namespace, procs: Processes, tmp: P
             env=env | {"BENCH_VARIANTS": args.variants},
         )
         app, base = start_helpdesk(
-            procs, env, tmp / backend / "helpdesk.log", variants=args.variants
+            procs, env, tmp / backend / "helpdesk.log", args.workers, variants=args.variants
         )
         groups = {"app": app.proc.pid, "worker": worker.proc.pid, "capteur": sink.proc.pid}
-        print(f"· {backend} : {base} (2 processus), worker, capteur SMTP :{sink_port}", flush=True)
+        print(
+            f"· {backend} : {base} ({args.workers} processus), worker, capteur SMTP :{sink_port}",
+            flush=True,
+        )
         with asyncio.Runner(loop_factory=loop_factory()) as runner:
             return runner.run(measure_backend(backend, base, url, args, procs, groups, count_file))
     finally:
@@ -602,7 +612,7 @@ async def measure_backend(backend, base, url, args, procs, groups, count_file) -
             watch, pg_cpu = CpuWatch(groups), PgCpu(db) if db.pg is not None else None
             if pg_cpu:
                 await pg_cpu.start()
-            phase = await load(mode, base, args.clients, args.duration, db, bodies)
+            phase = await load(mode, base, args.clients, args.duration, db, bodies, groups["app"])
             cpu = watch.stop()
             if pg_cpu:
                 await pg_cpu.stop(cpu)
@@ -650,7 +660,8 @@ def print_row(r: Row) -> None:
         f"  p50 {ms(percentile(lat, 50))} ms  p99 {ms(percentile(lat, 99))} ms"
         f"  erreurs {dict(p.errors) or 0}  lignes +{r.rows_added} (perdues {r.lost})"
         f"  file d'envoi fin {r.backlog_end} / plus tard {r.backlog_later} / max {r.backlog_max}"
-        f"  vidée en {'—' if r.drain_seconds is None else f'{r.drain_seconds:.1f} s'}",
+        f"  vidée en {'—' if r.drain_seconds is None else f'{r.drain_seconds:.1f} s'}"
+        f"  clients par processus {' / '.join(map(str, p.split)) or '?'}",
         flush=True,
     )
 
@@ -672,6 +683,7 @@ def render(rows: list[Row], args, info: dict, when: dt.datetime) -> str:
         f"file d'envoi : fin / +{args.backlog_wait:g} s / max",
         "file vidée en",
         "courriels reçus par le capteur",
+        "clients par processus",
     ]
     table = []
     for r in rows:
@@ -699,13 +711,14 @@ def render(rows: list[Row], args, info: dict, when: dt.datetime) -> str:
                 if r.drain_seconds is None
                 else f"{fr(r.drain_seconds, 1)} s",
                 fr(r.mails_received) + (f" ({r.mails_failed} en échec)" if r.mails_failed else ""),
+                " / ".join(map(str, p.split)) or "?",
             ]
         )
     cpu_header = [
         "base",
         "voie",
         "durée (s)",
-        "app (2 processus)",
+        f"app ({args.workers} processus)",
         "worker",
         "PostgreSQL",
         "capteur SMTP",
@@ -757,7 +770,8 @@ def render(rows: list[Row], args, info: dict, when: dt.datetime) -> str:
         ),
         f"{args.clients} clients simultanés (une connexion HTTP/1.1 chacun, client minimal sur "
         f"asyncio et uvloop), {args.duration:g} s "
-        f"mesurées par voie après {args.warmup:g} s de chauffe ; 2 processus uvicorn, limites de "
+        f"mesurées par voie après {args.warmup:g} s de chauffe ; {args.workers} processus uvicorn "
+        "(`helpdesk serve`, une socket d'écoute chacun), limites de "
         "débit coupées ; `helpdesk worker` envoie la file vers un capteur SMTP local "
         "(bench/smtp_sink.py). Latence : la requête qui crée la demande (POST). Client, serveurs "
         "et base sur la même machine, 127.0.0.1 uniquement.",
@@ -786,6 +800,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--clients", type=int, default=32, help="clients simultanés (32)")
     p.add_argument("--duration", type=float, default=20, help="secondes mesurées par voie (20)")
     p.add_argument("--warmup", type=float, default=3, help="secondes de chauffe par voie (3)")
+    p.add_argument("--workers", type=int, default=2, help="processus de l'app (2)")
     p.add_argument("--backends", default="sqlite,postgresql", help="sqlite,postgresql")
     p.add_argument("--modes", default="api,form", help="api,form")
     p.add_argument("--backlog-wait", type=float, default=5, help="file d'envoi relue après (5 s)")

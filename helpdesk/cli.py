@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import sys
 
 import uvloop
@@ -49,6 +50,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if not settings.smtp_host:
         print("HELPDESK_SMTP_HOST n'est pas défini : aucun serveur de messagerie où envoyer.")
         return 2
+
+    # Under a peak, the parents' requests come first and their mails a few seconds later: the
+    # outbox keeps them, and the sender catches up when the peak is over.
+    if settings.worker_nice > 0:
+        os.nice(settings.worker_nice)
 
     async def run() -> None:
         engine = make_engine(settings.database_url)

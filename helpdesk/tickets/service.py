@@ -126,7 +126,7 @@ NEXT_NUMBERS_PG = (
     "RETURNING last_number"
 )
 PG_BATCH = 8  # tickets written by one statement at most (bigger ones cost more to plan)
-PG_PARALLEL = 4  # such statements at once, per process
+PG_PARALLEL = 2  # such statements at once, per process: fewer, fuller batches cost the base less
 
 
 class Numbered(NamedTuple):
