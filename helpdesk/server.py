@@ -115,7 +115,9 @@ class Supervisor:
             for i, process in enumerate(self.processes):
                 if not self.stopping and not process.is_alive():
                     log.warning(
-                        "Processus %s arrêté (code %s)\u00a0: relancé.", process.pid, process.exitcode
+                        "Processus %s arrêté (code %s)\u00a0: relancé.",
+                        process.pid,
+                        process.exitcode,
                     )
                     self.processes[i] = self.start_one()
         for process in self.processes:
