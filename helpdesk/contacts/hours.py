@@ -8,6 +8,7 @@ State is normally closed on those days.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -39,12 +40,13 @@ def easter(year: int) -> dt.date:
     return dt.date(year, month, day)
 
 
-def public_holidays(year: int) -> set[dt.date]:
+@functools.lru_cache(maxsize=16)  # asked for every day counted in every deadline
+def public_holidays(year: int) -> frozenset[dt.date]:
     """The public holidays of metropolitan France."""
     sunday = easter(year)
     fixed = [(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)]
     movable = [sunday + dt.timedelta(days=n) for n in (1, 39, 50)]  # Monday, Ascension, Whit
-    return {dt.date(year, m, d) for m, d in fixed} | set(movable)
+    return frozenset({dt.date(year, m, d) for m, d in fixed} | set(movable))
 
 
 def is_open_day(day: dt.date) -> bool:

@@ -313,7 +313,7 @@ class TicketService:
             now, request.category, await cached_targets(request.academie)
         )
         # What the text says (the FAQ answers, which the triage API adds, are not kept here).
-        suggested, confidence, _ = triage_of(self.state).category(request.message)
+        suggested, confidence = triage_of(self.state).guess(request.message)
         token = secrets.token_urlsafe(24)  # 192 bits
         key_hash = hash_token(idempotency_key) if idempotency_key else ""
         fields = dict(vars(request))  # not asdict(), which deep-copies every value

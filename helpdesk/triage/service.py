@@ -126,13 +126,25 @@ class Triage:
         return cls(LinearModel.load(path), faq)
 
     def category(self, text: str) -> tuple[str, float, list[tuple[str, float]]]:
+        """The likeliest category, its confidence, and the features that weighed most."""
         feats = features(text)
+        best = self._best(feats)
+        if best is None:
+            return FALLBACK, self.blind_guess, []
+        return *best, self.model.explain(feats, best[0])
+
+    def guess(self, text: str) -> tuple[str, float]:
+        """The likeliest category and its confidence, without the explanation: what every new
+        ticket keeps."""
+        return self._best(features(text)) or (FALLBACK, self.blind_guess)
+
+    def _best(self, feats: set[str]) -> tuple[str, float] | None:
+        """(category, probability); None when the model knows none of the features."""
         probs, known = self.model.probabilities(feats)
         if not known:
-            return FALLBACK, self.blind_guess, []
+            return None
         best = max(range(len(probs)), key=probs.__getitem__)
-        category = CATEGORIES[best]
-        return category, probs[best], self.model.explain(feats, category)
+        return CATEGORIES[best], probs[best]
 
     def faq_slugs(self, text: str, category: str, limit: int = FAQ_LIMIT) -> list[str]:
         if self.faq is None or category == "etablissement_console":
