@@ -73,8 +73,9 @@ from benchlib import (  # noqa: E402
 from fakedata import People  # noqa: E402
 
 API_CATEGORIES = ("date_naissance", "mot_de_passe", "identifiant_perdu", "rattachement")
-_CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
-_FORM_ID = re.compile(r'name="form_id" value="([^"]+)"')
+# Searched in the page's bytes, not a decoded copy: the client must cost the machine little.
+_CSRF = re.compile(rb'name="_csrf_token" value="([^"]+)"')
+_FORM_ID = re.compile(rb'name="form_id" value="([^"]+)"')
 
 
 # --------------------------------------------------------------------------- bodies
@@ -301,14 +302,13 @@ async def form_client(address, deadline: float, phase: Phase, bodies: Bodies) ->
             phase.get_latencies.append(time.perf_counter() - start)
             if set_cookie := _COOKIE.search(page.headers.get("set-cookie", "")):
                 cookie = set_cookie.group(1)
-            text = page.body.decode()
-            token, form_id = _CSRF.search(text), _FORM_ID.search(text)
+            token, form_id = _CSRF.search(page.body), _FORM_ID.search(page.body)
             if page.status != 200 or not token or not form_id or not cookie:
                 phase.errors[f"GET {page.status}"] += 1
                 continue
             body = (
-                multipart_field("_csrf_token", token.group(1))
-                + multipart_field("form_id", form_id.group(1))
+                multipart_field("_csrf_token", token.group(1).decode())
+                + multipart_field("form_id", form_id.group(1).decode())
                 + bodies.next()
             )
             head = request_head(
