@@ -8,11 +8,13 @@ and is stopped (SIGTERM, then SIGKILL) by Processes.stop_all.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import fcntl
 import os
 import platform
 import resource
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +23,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -484,6 +487,54 @@ def connections_by_process(parent_pid: int, port: int) -> list[int]:
         if held:
             counts.append(held)
     return sorted(counts, reverse=True)
+
+
+Measure = Callable[[Processes, Path, dict, dt.datetime], tuple[str, int]]
+
+
+def run_measure(prefix: str, measure: Measure, args) -> int:
+    """The frame of a measuring script: waits for the other measures (args.other_wait), notes
+    the machine and the code, runs measure(procs, tmp, info, when) -> (report, exit code), writes the
+    report (args.output), and, whatever happens, stops what was started and removes the
+    temporary folder."""
+    install_signal_handlers()
+    procs = Processes()
+    tmp = Path(tempfile.mkdtemp(prefix=f"helpdesk-bench-{prefix}-"))
+    try:
+        wait_for_other_benches(args.other_wait)
+        info = machine_info()
+        when = dt.datetime.now()
+        code_before = code_fingerprint()
+        info["code (helpdesk/, templates/)"] = code_before
+        md, code = measure(procs, tmp, info, when)
+        if code_fingerprint() != code_before:
+            md += "\n**ATTENTION : helpdesk/ ou templates/ ont changé pendant la mesure.**\n"
+        write_report(md, args.output, prefix, when)
+        return code
+    except BenchError as error:
+        print(f"\n! {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\n! interrompu", file=sys.stderr)
+        return 130
+    finally:
+        ignore_signals()
+        procs.stop_all()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_report(md: str, output: Path | None, prefix: str, when: dt.datetime) -> Path:
+    """Prints the report and writes it to output, or to bench/results/<prefix>-<date>.md (with
+    the seconds when a run started in the same minute wrote that one)."""
+    print()
+    print(md)
+    out = output or RESULTS_DIR / f"{prefix}-{when:%Y-%m-%d-%H%M}.md"
+    if not output and out.exists():
+        out = RESULTS_DIR / f"{prefix}-{when:%Y-%m-%d-%H%M%S}.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(md)
+    print(f"· résultats : {out}")
+    return out
 
 
 # --------------------------------------------------------------------------- numbers

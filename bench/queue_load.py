@@ -29,7 +29,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,21 +40,17 @@ import httpx  # noqa: E402
 from benchlib import (  # noqa: E402
     BENCH_DIR,
     PYTHON,
-    RESULTS_DIR,
     BenchError,
     CpuWatch,
     Processes,
-    code_fingerprint,
     create_pg_database,
     drop_pg_database,
     fr,
     helpdesk_env,
-    ignore_signals,
-    install_signal_handlers,
-    machine_info,
     md_table,
     new_pg_name,
     pg_url,
+    run_measure,
     run_migrate,
     start_helpdesk,
     tail,
@@ -684,18 +679,11 @@ def ensure_wrk(args) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    install_signal_handlers()
-    procs = Processes()
-    tmp = Path(tempfile.mkdtemp(prefix="helpdesk-bench-queue-"))
-    try:
+
+    def measure(procs: Processes, tmp: Path, info: dict, when: dt.datetime) -> tuple[str, int]:
         ensure_wrk(args)
         script = tmp / "statuts.lua"
         script.write_text(LUA)
-        wait_for_other_benches(args.other_wait)
-        when = dt.datetime.now()
-        info = machine_info()
-        code_before = code_fingerprint()
-        info["code (helpdesk/, templates/)"] = code_before
         if args.variants:
             info["variantes (bench/variants.py)"] = args.variants
         info["wrk"] = (
@@ -705,26 +693,9 @@ def main(argv=None) -> int:
             or "?"
         )
         runs = [run_backend(b, args, procs, tmp, script) for b in args.backends]
-        if code_fingerprint() != code_before:
-            info["ATTENTION"] = "helpdesk/ ou templates/ ont changé pendant la mesure"
-        md = render(runs, args, info, when)
-        print()
-        print(md)
-        out = args.output or RESULTS_DIR / f"queue-{when:%Y-%m-%d-%H%M}.md"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(md)
-        print(f"· résultats : {out}")
-        return 0
-    except BenchError as error:
-        print(f"\n! {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\n! interrompu", file=sys.stderr)
-        return 130
-    finally:
-        ignore_signals()
-        procs.stop_all()
-        shutil.rmtree(tmp, ignore_errors=True)
+        return render(runs, args, info, when), 0
+
+    return run_measure("queue", measure, args)
 
 
 if __name__ == "__main__":

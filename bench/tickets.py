@@ -29,10 +29,8 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
 import sqlite3
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -46,24 +44,20 @@ from benchlib import (  # noqa: E402
     CLOCK_TICKS,
     HELPDESK,
     PYTHON,
-    RESULTS_DIR,
     BenchError,
     CpuWatch,
     Processes,
-    code_fingerprint,
     connections_by_process,
     create_pg_database,
     drop_pg_database,
     fr,
     free_port,
     helpdesk_env,
-    ignore_signals,
-    install_signal_handlers,
-    machine_info,
     md_table,
     new_pg_name,
     percentile,
     pg_url,
+    run_measure,
     run_migrate,
     start_helpdesk,
     wait_for_other_benches,
@@ -835,42 +829,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    install_signal_handlers()
-    procs = Processes()
-    tmp = Path(tempfile.mkdtemp(prefix="helpdesk-bench-tickets-"))
-    try:
-        wait_for_other_benches(args.other_wait)
-        when = dt.datetime.now()
-        info = machine_info()
-        code_before = code_fingerprint()
-        info["code (helpdesk/, templates/)"] = code_before
+
+    def measure(procs: Processes, tmp: Path, info: dict, when: dt.datetime) -> tuple[str, int]:
         if args.variants:
             info["variantes (bench/variants.py)"] = args.variants
         rows: list[Row] = []
         for backend in args.backends:
             rows += run_backend(backend, args, procs, tmp)
-        if code_fingerprint() != code_before:
-            info["ATTENTION"] = "helpdesk/ ou templates/ ont changé pendant la mesure"
         md = render(rows, args, info, when)
-        print()
-        print(md)
-        out = args.output or RESULTS_DIR / f"tickets-{when:%Y-%m-%d-%H%M}.md"
-        if not args.output and out.exists():  # two runs started in the same minute
-            out = RESULTS_DIR / f"tickets-{when:%Y-%m-%d-%H%M%S}.md"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(md)
-        print(f"· résultats : {out}")
-        return 0 if all(r.lost == 0 for r in rows) else 1
-    except BenchError as error:
-        print(f"\n! {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\n! interrompu", file=sys.stderr)
-        return 130
-    finally:
-        ignore_signals()
-        procs.stop_all()
-        shutil.rmtree(tmp, ignore_errors=True)
+        return md, 0 if all(r.lost == 0 for r in rows) else 1
+
+    return run_measure("tickets", measure, args)
 
 
 if __name__ == "__main__":

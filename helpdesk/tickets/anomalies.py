@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from helpdesk.accounts.port import Account, AccountQuery, Scope
-from helpdesk.tickets.service import TicketService
+from helpdesk.tickets.service import TicketService, body_fingerprint
 from helpdesk.tickets.tables import OPEN_STATUSES, AnomalyTicket
 from helpdesk.tickets.validation import CleanRequest
 from helpdesk.web import date_fr
@@ -126,18 +126,31 @@ def _request(academie: str, anomaly: Anomaly) -> CleanRequest:
 
 
 async def open_ticket(state, academie: str, anomaly: Anomaly) -> str:
-    """The ticket of this anomaly: the open one if there is one, else a new one."""
+    """The ticket of this anomaly: the open one if there is one, else a new one.
+
+    Two agents clicking at the same instant make one ticket: the request carries an idempotency
+    key named after the account, the flag and how many tickets it already had (all closed), so
+    that the second click gets the first one's ticket."""
     if anomaly.reference:
         return anomaly.reference
-    created = await TicketService(state).create(_request(academie, anomaly), channel="annuaire")
+    account = anomaly.account.identifier
+    before = await AnomalyTicket.count().where(
+        (AnomalyTicket.account == account) & (AnomalyTicket.flag == anomaly.flag)
+    )
+    key = f"annuaire:{account}:{anomaly.flag}:{before}"
+    created = await TicketService(state).create(
+        _request(academie, anomaly),
+        channel="annuaire",
+        idempotency_key=key,
+        fingerprint=body_fingerprint({"cle": key}),
+    )
+    # The second click's replay finds the row written by the first, or writes it if the first
+    # did not live to (one row per ticket: a unique index).
     await AnomalyTicket.insert(
         AnomalyTicket(
-            academie=academie,
-            account=anomaly.account.identifier,
-            flag=anomaly.flag,
-            ticket=created.ticket_id,
+            academie=academie, account=account, flag=anomaly.flag, ticket=created.ticket_id
         )
-    )
+    ).on_conflict(action="DO NOTHING")
     anomaly.reference = created.reference
     return created.reference
 

@@ -220,6 +220,7 @@ TABLES = [
 ]
 INDEXES = [
     "CREATE INDEX IF NOT EXISTS anomaly_ticket_key ON anomaly_ticket (account, flag)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS anomaly_ticket_one_row ON anomaly_ticket (ticket)",
     "CREATE UNIQUE INDEX IF NOT EXISTS sla_target_key ON sla_target (academie, category)",
     "CREATE UNIQUE INDEX IF NOT EXISTS ticket_sequence_key ON ticket_sequence (academie, year)",
     "CREATE INDEX IF NOT EXISTS ticket_queue ON ticket (academie, status, created_at, id)",

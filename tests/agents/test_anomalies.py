@@ -1,5 +1,7 @@
 """The directory's « À traiter » (flags raised by parents in ÉduConnect) as tickets."""
 
+import asyncio
+
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -8,7 +10,8 @@ from helpdesk.app import create_app
 from helpdesk.cli import main
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets.account_panel import accounts_of
-from helpdesk.tickets.tables import Ticket
+from helpdesk.tickets.anomalies import open_ticket, to_treat
+from helpdesk.tickets.tables import AnomalyTicket, Ticket
 from tests.helpers import csrf_token, login, make_staff, text_of
 
 
@@ -84,6 +87,33 @@ async def test_one_click_makes_a_ticket_and_a_second_click_finds_it(desk):
     # once the ticket is closed and the flag still raised, it is to be treated again
     await Ticket.update({Ticket.status: "clos"}).where(Ticket.reference == reference)
     assert "Ouvrir une demande" in text_of(await desk.get("/agent/signalements"))
+
+
+async def test_two_agents_clicking_at_once_make_one_ticket(desk):
+    """Each agent's page listed the report without a ticket; both click at the same instant."""
+    state = desk.app.state
+    first, second = await to_treat(state, "orleans-tours"), await to_treat(state, "orleans-tours")
+    claire = [a for a in first if a.account.identifier == desk.ids["claire"]][0]
+    twin = [a for a in second if a.account.identifier == desk.ids["claire"]][0]
+    made = await asyncio.gather(
+        open_ticket(state, "orleans-tours", claire), open_ticket(state, "orleans-tours", twin)
+    )
+    assert made[0] == made[1]
+    assert await Ticket.count() == 1
+    assert await AnomalyTicket.count() == 1
+    # closed, then clicked again: a new ticket, and only one
+    await Ticket.update({Ticket.status: "clos"}).where(Ticket.reference == made[0])
+    third = [
+        a
+        for a in await to_treat(state, "orleans-tours")
+        if a.account.identifier == desk.ids["claire"]
+    ]
+    again = await asyncio.gather(
+        open_ticket(state, "orleans-tours", third[0]),
+        open_ticket(state, "orleans-tours", third[0]),
+    )
+    assert again[0] == again[1] != made[0]
+    assert await Ticket.count() == 2
 
 
 async def test_all_at_once_and_an_account_without_mail(desk):
