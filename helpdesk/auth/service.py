@@ -133,13 +133,10 @@ async def staff_by_id(user_id: int, epoch: int | None = None) -> Staff | None:
     return staff if epoch is None or epoch == current_epoch else None
 
 
-async def academy_agents(academie: str) -> tuple[dict, ...]:
-    """The académie's active agents and supervisors by name (id, name, email, role),
-    remembered STAFF_CACHE_SECONDS: shown in the queue's lists, not used to check a right."""
-    cached = _agents_cache.get(academie)
-    if cached and cached[0] > time.monotonic():
-        return cached[1]
-    agents = tuple(
+async def current_agents(academie: str) -> list[dict]:
+    """The académie's active agents and supervisors by name (id, name, email, role), read now:
+    what an assignment is checked against."""
+    return (
         await User.select(User.id, User.name, User.email, User.role)
         .where(
             (User.academie == academie)
@@ -148,6 +145,15 @@ async def academy_agents(academie: str) -> tuple[dict, ...]:
         )
         .order_by(User.name)
     )
+
+
+async def academy_agents(academie: str) -> tuple[dict, ...]:
+    """current_agents(academie), remembered STAFF_CACHE_SECONDS: shown in the queue's lists,
+    not used to check a right."""
+    cached = _agents_cache.get(academie)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    agents = tuple(await current_agents(academie))
     _agents_cache[academie] = (time.monotonic() + STAFF_CACHE_SECONDS, agents)
     return agents
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from helpdesk.auth.service import Staff
+from helpdesk.auth.service import Staff, current_agents
 from helpdesk.auth.tables import User
 from helpdesk.db import write_transaction
 from helpdesk.mail.service import queue_mail
@@ -41,18 +41,6 @@ async def ticket_for(staff: Staff, reference: str) -> dict | None:
 async def timeline(ticket_id: int) -> list[dict]:
     return (
         await TicketEvent.select().where(TicketEvent.ticket == ticket_id).order_by(TicketEvent.id)
-    )
-
-
-async def academy_agents(academie: str) -> list[dict]:
-    return (
-        await User.select(User.id, User.name, User.email, User.role)
-        .where(
-            (User.academie == academie)
-            & User.role.is_in(["agent", "supervisor"])
-            & (User.active == True)  # noqa: E712
-        )
-        .order_by(User.name)
     )
 
 
@@ -131,7 +119,7 @@ async def assign(
     staff: Staff, ticket: dict, version: int, assignee_id: int | None, state=None
 ) -> dict:
     if assignee_id is not None:
-        agents = {a["id"]: a for a in await academy_agents(staff.academie)}
+        agents = {a["id"]: a for a in await current_agents(staff.academie)}
         if assignee_id not in agents:
             raise ActionRefused("Cet agent n'appartient pas à votre académie.")
         label = agents[assignee_id]["name"] or agents[assignee_id]["email"]

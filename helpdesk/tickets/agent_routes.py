@@ -12,10 +12,11 @@ from litestar.params import FromPath
 from litestar.response import File, Redirect, Template
 from markupsafe import Markup
 
-from helpdesk.auth.service import Staff, academy_agents, require_staff
+from helpdesk.auth.service import Staff, academy_agents, current_agents, require_staff
 from helpdesk.contacts.service import AUDIENCES
 from helpdesk.french import datetime_fr
 from helpdesk.tickets import account_panel, agent, incidents, sla, stats
+from helpdesk.tickets.attachments import download
 from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.queue import PAGE_SIZE, QueueFilter, list_tickets, status_counts
 from helpdesk.tickets.service import STATUS_LABELS, utcnow
@@ -220,7 +221,7 @@ async def ticket_page_response(
 ) -> Template:
     state = request.app.state
     events = await agent.timeline(ticket["id"])
-    agents = await agent.academy_agents(staff.academie)
+    agents = await current_agents(staff.academie)
     others = (
         await Ticket.select(Ticket.reference, Ticket.status, Ticket.category, Ticket.created_at)
         .where(
@@ -318,12 +319,8 @@ async def staff_attachment(
     )
     if row is None:
         raise PageNotFound("Cette pièce jointe n'existe pas.")
-    return File(
-        path=request.app.state.settings.data_dir / "attachments" / row["storage_name"],
-        filename=row["filename"],
-        media_type=row["content_type"],
-        content_disposition_type="attachment",
-        headers={"x-content-type-options": "nosniff", "cache-control": "private, no-store"},
+    return download(
+        request.app.state.settings, row["storage_name"], row["filename"], row["content_type"]
     )
 
 

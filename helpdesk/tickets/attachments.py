@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from litestar.response import File
+
 SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
     b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
@@ -51,3 +53,15 @@ def store(folder: Path, upload: Upload) -> str:
     name = uuid.uuid4().hex
     (folder / name).write_bytes(upload.data)
     return name
+
+
+def download(settings, storage_name: str, filename: str, content_type: str) -> File:
+    """A stored file as a download: never shown in the page, never cached, its type as stored
+    (not guessed by the browser)."""
+    return File(
+        path=settings.data_dir / "attachments" / storage_name,
+        filename=filename,
+        media_type=content_type,
+        content_disposition_type="attachment",
+        headers={"x-content-type-options": "nosniff", "cache-control": "private, no-store"},
+    )

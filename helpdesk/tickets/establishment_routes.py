@@ -10,7 +10,7 @@ from litestar.response import File, Redirect, Template
 
 from helpdesk.auth.service import Staff, require_staff
 from helpdesk.tickets import establishment
-from helpdesk.tickets.attachments import AttachmentError
+from helpdesk.tickets.attachments import AttachmentError, download
 from helpdesk.tickets.routes import read_upload
 from helpdesk.tickets.service import (
     STATUS_LABELS,
@@ -160,14 +160,11 @@ async def own_letter(request: Request, delivery_id: int) -> tuple[Staff, dict]:
 @get("/etablissement/courriers/{delivery_id:int}", include_in_schema=False)
 async def letter_file(request: Request, delivery_id: FromPath[int]) -> File:
     _staff, delivery = await own_letter(request, delivery_id)
-    return File(
-        path=request.app.state.settings.data_dir
-        / "attachments"
-        / delivery["attachment.storage_name"],
-        filename=delivery["attachment.filename"],
-        media_type="application/pdf",
-        content_disposition_type="attachment",
-        headers={"x-content-type-options": "nosniff", "cache-control": "private, no-store"},
+    return download(
+        request.app.state.settings,
+        delivery["attachment.storage_name"],
+        delivery["attachment.filename"],
+        "application/pdf",
     )
 
 

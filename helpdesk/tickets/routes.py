@@ -19,7 +19,7 @@ from litestar.utils.scope.state import ScopeState
 from helpdesk.contacts.hours import PARIS, PHONE
 from helpdesk.ratelimit import Limit
 from helpdesk.tickets import deflection
-from helpdesk.tickets.attachments import AttachmentError, Upload, check_upload
+from helpdesk.tickets.attachments import AttachmentError, Upload, check_upload, download
 from helpdesk.tickets.categories import CATEGORIES, fields_of
 from helpdesk.tickets.service import (
     STATUS_LABELS,
@@ -356,12 +356,11 @@ async def follow_attachment(
     attachment = await TicketService(request.app.state).attachment(ticket["id"], attachment_id)
     if attachment is None:
         raise PageNotFound("Cette pièce jointe n'existe pas.")
-    return File(
-        path=request.app.state.settings.data_dir / "attachments" / attachment["storage_name"],
-        filename=attachment["filename"],
-        media_type=attachment["content_type"],
-        content_disposition_type="attachment",
-        headers={"x-content-type-options": "nosniff", "cache-control": "private, no-store"},
+    return download(
+        request.app.state.settings,
+        attachment["storage_name"],
+        attachment["filename"],
+        attachment["content_type"],
     )
 
 
