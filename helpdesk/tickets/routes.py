@@ -87,7 +87,8 @@ FORM_ID_MARK = "formulaire-a-numeroter"
 def blank_form(request: Request, values: dict) -> Response:
     state = request.app.state
     key = (values["academie"], values["category"], state.incidents.signature)
-    html = state.blank_forms.get(key)
+    # Demo mode reloads edited templates: the page is rendered anew each time there.
+    html = None if state.jinja.auto_reload else state.blank_forms.get(key)
     if html is None:
         if len(state.blank_forms) > 1000:  # old banner states are not needed any more
             state.blank_forms.clear()
