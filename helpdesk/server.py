@@ -127,7 +127,13 @@ def with_connection_close(send):
 
 
 class Supervisor:
-    """Starts the processes, restarts one that dies, stops them all on SIGINT or SIGTERM."""
+    """Starts the processes, restarts one that dies, stops them all on SIGINT or SIGTERM.
+
+    A process that dies soon after its start (a setting it cannot use, a port taken) is
+    restarted after a growing delay, up to MAX_DELAY seconds, not in a tight loop."""
+
+    SHORT_LIFE = 10.0
+    MAX_DELAY = 30.0
 
     def __init__(self, host: str, port: int, workers: int, access_log: bool) -> None:
         self.args = (host, port, access_log)
@@ -135,14 +141,25 @@ class Supervisor:
         self.context = multiprocessing.get_context("spawn")
         self.counts = self.context.Array("i", workers, lock=False)  # connections of each
         self.processes: list = []
+        self.started = [0.0] * workers
+        self.quick_deaths = [0] * workers
         self.stopping = False
 
     def start_one(self, index: int):
         self.counts[index] = 0
+        self.started[index] = time.monotonic()
         args = (*self.args, self.counts, index)
         process = self.context.Process(target=run_one, args=args, daemon=False)
         process.start()
         return process
+
+    def delay_before_restart(self, index: int, now: float) -> float:
+        if now - self.started[index] < self.SHORT_LIFE:
+            self.quick_deaths[index] += 1
+        else:
+            self.quick_deaths[index] = 0
+        deaths = self.quick_deaths[index]
+        return 0.0 if deaths == 0 else min(self.MAX_DELAY, 2.0 ** (deaths - 1))
 
     def stop(self, *_):
         self.stopping = True
@@ -153,15 +170,23 @@ class Supervisor:
         host, port, _ = self.args
         print(f"{self.workers} processus sur http://{host}:{port} (SO_REUSEPORT)", flush=True)
         self.processes = [self.start_one(i) for i in range(self.workers)]
+        restart_at: dict[int, float] = {}
         while not self.stopping:
-            wait([p.sentinel for p in self.processes], timeout=0.5)
+            wait([p.sentinel for p in self.processes if p.is_alive()], timeout=0.5)
+            now = time.monotonic()
             for i, process in enumerate(self.processes):
-                if not self.stopping and not process.is_alive():
+                if self.stopping or process.is_alive():
+                    continue
+                if i not in restart_at:
+                    restart_at[i] = now + self.delay_before_restart(i, now)
                     log.warning(
-                        "Processus %s arrêté (code %s)\u00a0: relancé.",
+                        "Processus %s arrêté (code %s)\u00a0: relancé dans %.0f s.",
                         process.pid,
                         process.exitcode,
+                        restart_at[i] - now,
                     )
+                elif now >= restart_at[i]:
+                    del restart_at[i]
                     self.processes[i] = self.start_one(i)
         for process in self.processes:
             if process.is_alive():

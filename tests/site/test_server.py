@@ -117,3 +117,13 @@ def status_of(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().split()[2]
     except OSError:
         return "Z"
+
+
+def test_a_process_dying_at_its_start_again_and_again_waits_longer_each_time():
+    from helpdesk.server import Supervisor
+
+    supervisor = Supervisor("127.0.0.1", 0, 1, access_log=False)
+    supervisor.started[0] = 100.0
+    delays = [supervisor.delay_before_restart(0, now=101.0) for _ in range(7)]
+    assert delays == [1, 2, 4, 8, 16, 30, 30]
+    assert supervisor.delay_before_restart(0, now=200.0) == 0  # it had lived: restarted at once
