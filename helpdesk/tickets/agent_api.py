@@ -8,11 +8,12 @@ from operator import itemgetter
 
 from litestar import Request, Response, get, patch, post
 from litestar.params import FromPath
+from piccolo.columns import Timestamptz
 
 from helpdesk.auth.service import require_staff
 from helpdesk.tickets import agent
 from helpdesk.tickets.queue import QueueFilter, list_tickets
-from helpdesk.tickets.tables import TicketEvent
+from helpdesk.tickets.tables import Ticket, TicketEvent
 
 PUBLIC_FIELDS = (
     "reference",
@@ -71,13 +72,9 @@ LIST_FIELDS = (
 )
 
 
-TIMESTAMPS = (
-    "created_at",
-    "updated_at",
-    "first_response_at",
-    "resolved_at",
-    "closed_at",
-    "sla_due_at",
+# The ticket's columns that JSON gets as ISO 8601 text: what the table says is a timestamp.
+TIMESTAMPS = frozenset(
+    column._meta.name for column in Ticket._meta.columns if isinstance(column, Timestamptz)
 )
 
 
