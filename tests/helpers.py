@@ -87,6 +87,14 @@ def follow_token(location: str) -> str:
 STAFF_PASSWORD = "Motdepasse-Agent-2026"
 
 
+async def bearer(client, email: str) -> dict:
+    """The Authorization header of a staff member logged in through the API."""
+    body = (
+        await client.post("/api/v1/auth/login", json={"email": email, "password": STAFF_PASSWORD})
+    ).json()
+    return {"Authorization": f"Bearer {body['token']}"}
+
+
 async def make_staff(email: str, role: str = "agent", academie: str = "orleans-tours", **kw) -> int:
     from helpdesk.auth.service import create_user
 

@@ -9,9 +9,9 @@ from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets.sla import add_working_time, working_minutes_between
 from helpdesk.tickets.tables import Ticket, TicketEvent
 from tests.helpers import (
-    STAFF_PASSWORD,
     VALID_API,
     api_ticket,
+    bearer,
     csrf_token,
     login,
     make_staff,
@@ -30,13 +30,6 @@ async def agent_client(settings):
         await make_staff("agent@lyon.fr", academie="lyon", name="Inès Garnier")
         await login(client, "agent@ot.fr")
         yield client
-
-
-async def bearer(client, email: str) -> dict:
-    body = (
-        await client.post("/api/v1/auth/login", json={"email": email, "password": STAFF_PASSWORD})
-    ).json()
-    return {"Authorization": f"Bearer {body['token']}"}
 
 
 async def test_queue_shows_only_the_agents_academie(agent_client):

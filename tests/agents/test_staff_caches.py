@@ -6,7 +6,7 @@ import asyncio
 
 from helpdesk.auth import service
 from helpdesk.auth.tables import User
-from tests.helpers import STAFF_PASSWORD, csrf_token, login, make_staff, staff_post, text_of
+from tests.helpers import bearer, csrf_token, login, make_staff, staff_post, text_of
 
 
 async def test_logout_everywhere_ends_every_session_at_once(two_browsers):
@@ -18,13 +18,6 @@ async def test_logout_everywhere_ends_every_session_at_once(two_browsers):
     assert (await two.get("/agent")).status_code == 200  # now remembered in this process
     await one.post("/deconnexion/partout", data={"_csrf_token": csrf_token(page.text)})
     assert (await two.get("/agent", follow_redirects=False)).status_code == 303
-
-
-async def bearer(client, email: str) -> dict:
-    body = (
-        await client.post("/api/v1/auth/login", json={"email": email, "password": STAFF_PASSWORD})
-    ).json()
-    return {"Authorization": f"Bearer {body['token']}"}
 
 
 async def test_deactivation_ends_access_at_once_in_this_process(two_browsers):

@@ -12,6 +12,23 @@ from tests.e2e.test_public_pages import serious_violations
 AGENT_PASSWORD = "Agent-Navigateur-2026"
 
 
+def create_agent(live_server, email: str, name: str = "") -> None:
+    """An agent of Orléans-Tours, made by `helpdesk create-user` as an administrator would."""
+    options = ["--name", name] if name else []
+    live_server.cli(
+        "create-user",
+        *("--email", email, "--password", AGENT_PASSWORD),
+        *("--role", "agent", "--academie", "orleans-tours", *options),
+    )
+
+
+def log_in(page, email: str) -> None:
+    """Fills the login page the browser was sent to."""
+    page.fill("#email", email)
+    page.fill("#password", AGENT_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+
+
 def post_ticket(live_server, body: dict) -> str:
     """A request sent through the JSON API, as another system would: its reference."""
     request = urllib.request.Request(
@@ -69,19 +86,7 @@ def test_parent_fixes_a_mistake_submits_and_follows_the_link_from_the_mail(page,
 
 
 def test_agent_filters_takes_and_replies_and_the_parent_sees_it(page, live_server):
-    live_server.cli(
-        "create-user",
-        "--email",
-        "agent.e2e@ot.fr",
-        "--password",
-        AGENT_PASSWORD,
-        "--role",
-        "agent",
-        "--academie",
-        "orleans-tours",
-        "--name",
-        "Agnès Roux",
-    )
+    create_agent(live_server, "agent.e2e@ot.fr", name="Agnès Roux")
     body = {
         "academie": "orleans-tours",
         "category": "mot_de_passe",
@@ -99,9 +104,7 @@ def test_agent_filters_takes_and_replies_and_the_parent_sees_it(page, live_serve
 
     page.goto(live_server.at("/agent"))
     expect(page).to_have_url(re.compile(r"/connexion\?suite=/agent"))
-    page.fill("#email", "agent.e2e@ot.fr")
-    page.fill("#password", AGENT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    log_in(page, "agent.e2e@ot.fr")
     page.fill("#q", "benali")
     page.get_by_role("button", name="Filtrer").click()
     expect(page.locator(f"#ligne-{reference}")).to_be_visible()
@@ -169,19 +172,7 @@ def test_agent_fixes_the_address_resends_and_the_account_is_activated(page, live
         .stdout.strip()
         .splitlines()[-1]
     )
-    live_server.cli(
-        "create-user",
-        "--email",
-        "agent.comptes@ot.fr",
-        "--password",
-        AGENT_PASSWORD,
-        "--role",
-        "agent",
-        "--academie",
-        "orleans-tours",
-        "--name",
-        "Agnès Roux",
-    )
+    create_agent(live_server, "agent.comptes@ot.fr", name="Agnès Roux")
     body = {
         "academie": "orleans-tours",
         "category": "mail_confirmation",
@@ -199,9 +190,7 @@ def test_agent_fixes_the_address_resends_and_the_account_is_activated(page, live
     reference = post_ticket(live_server, body)
 
     page.goto(live_server.at(f"/agent/tickets/{reference}"))
-    page.fill("#email", "agent.comptes@ot.fr")
-    page.fill("#password", AGENT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    log_in(page, "agent.comptes@ot.fr")
     page.get_by_role("link", name="Luc Bernard").first.click()
     expect(page.locator("#compte-etat")).to_have_text("En cours d'activation")
     page.fill("#update_email-email", "luc.bernard@example.fr")
@@ -231,21 +220,9 @@ def test_agent_opens_a_ticket_from_a_parents_report_in_educonnect(page, live_ser
     # The demo directory holds the anomalies parents raise in ÉduConnect itself; it replaces
     # whatever the journeys above put in the directory, so this one comes last.
     live_server.cli("accounts", "demo", "--seed", "2026")
-    live_server.cli(
-        "create-user",
-        "--email",
-        "agent.signalements@ot.fr",
-        "--password",
-        AGENT_PASSWORD,
-        "--role",
-        "agent",
-        "--academie",
-        "orleans-tours",
-    )
+    create_agent(live_server, "agent.signalements@ot.fr")
     page.goto(live_server.at("/agent/signalements"))
-    page.fill("#email", "agent.signalements@ot.fr")
-    page.fill("#password", AGENT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    log_in(page, "agent.signalements@ot.fr")
     expect(page.locator("h1")).to_have_text("Signalements à traiter")
     assert serious_violations(page, "signalements à traiter") == []
     row = page.locator("tbody tr").filter(has_text="Rattachement signalé erroné").first
