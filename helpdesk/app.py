@@ -35,6 +35,7 @@ from helpdesk.faq import routes as faq_routes
 from helpdesk.faq.service import FaqService
 from helpdesk.mail.catcher import MailCatcher
 from helpdesk.mail.sender import MailSender
+from helpdesk.observability.metrics import MetricsController, prometheus_config
 from helpdesk.ratelimit import RateLimiter
 from helpdesk.settings import Settings, load_settings
 from helpdesk.site import routes as site_routes
@@ -220,8 +221,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         middleware=[sessions.middleware, csrf_middleware],
     )
-    return Litestar(
-        route_handlers=[public, forms, staff, *static],
+    app = Litestar(
+        route_handlers=[public, forms, staff, *static, MetricsController],
+        # Requests and durations by route template (/metrics); none for unknown paths.
+        middleware=[prometheus_config().middleware],
         stores={"sessions": session_store(settings)},
         state=state,
         lifespan=[database],
@@ -239,3 +242,4 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=12 * 1024 * 1024,
         debug=False,
     )
+    return app

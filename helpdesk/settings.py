@@ -66,6 +66,7 @@ class Settings:
     accounts_api_key: str = ""  # the key of the account API (X-Api-Key), served or called
     accounts_apply_nightly_at_once: bool = False  # apply "overnight" account changes at once
     extra: dict[str, str] = field(default_factory=dict)
+    metrics_token: str = ""  # when set, /metrics asks for `Authorization: Bearer <jeton>`
 
     @property
     def is_sqlite(self) -> bool:
@@ -135,6 +136,7 @@ def load_settings(**overrides: object) -> Settings:
         accounts_url=env("HELPDESK_ACCOUNTS_URL", "").strip().rstrip("/"),
         accounts_api_key=env("HELPDESK_ACCOUNTS_API_KEY", "").strip(),
         accounts_apply_nightly_at_once=_flag("HELPDESK_ACCOUNTS_APPLY_AT_ONCE"),
+        metrics_token=env("HELPDESK_METRICS_TOKEN", "").strip(),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

@@ -149,6 +149,10 @@ class HttpAccountService(NamedActions):
         body = await self._request("GET", "/pending-changes", params=params, retry=True)
         return [PendingChange.from_dict(item) for item in body.get("items") or []]
 
+    async def ping(self) -> None:
+        """A cheap call that reads no account, for /health: raises AccountServiceUnavailable."""
+        await self._request("GET", "/pending-changes", retry=False)
+
     async def act(
         self,
         action: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Request, Response, get
 from litestar.types import ASGIApp
 
-from helpdesk.db import is_postgres
+from helpdesk.observability.health import report
 
 
 def static_page(request: Request, name: str) -> ASGIApp:
@@ -38,23 +38,12 @@ async def personal_data(request: Request) -> ASGIApp:
     return static_page(request, "donnees-personnelles")
 
 
-@get("/health", tags=["Santé"], summary="État du service")
+@get(
+    "/health", tags=["Santé"], summary="État du service (base, file d'envoi, comptes)", cache=False
+)
 async def health(request: Request) -> Response:
-    engine = request.app.state.engine
-    try:
-        await engine.run_ddl("SELECT 1")
-        database = "ok"
-    except Exception:  # the service answers even when its database does not
-        database = "indisponible"
-    status = 200 if database == "ok" else 503
-    return Response(
-        {
-            "status": "ok" if status == 200 else "degrade",
-            "database": database,
-            "engine": "postgresql" if is_postgres(engine) else "sqlite",
-        },
-        status_code=status,
-    )
+    body, status = await report(request.app.state)
+    return Response(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 
 STATIC_PAGES = {

@@ -19,6 +19,7 @@ from helpdesk.accounts.port import ActionRefused as AccountRefused
 from helpdesk.accounts.service import account_service
 from helpdesk.auth.service import Staff
 from helpdesk.mail.service import queue_mail
+from helpdesk.observability.metrics import ACCOUNT_ACTIONS
 from helpdesk.tickets import agent, night_changes
 from helpdesk.tickets.attachments import Upload, store
 from helpdesk.tickets.letters import letter_pdf
@@ -241,6 +242,7 @@ async def run(
             idempotency_key=idempotency_key,
         )
     except AccountError as error:
+        ACCOUNT_ACTIONS.labels(action, error.code).inc()
         await TicketEvent.insert(
             TicketEvent(
                 ticket=ticket["id"],
@@ -258,6 +260,7 @@ async def run(
             )
         )
         raise agent.ActionRefused(str(error)) from error
+    ACCOUNT_ACTIONS.labels(action, "replayed" if result.replayed else "ok").inc()
     event = TicketEvent(
         ticket=ticket["id"],
         kind="compte",

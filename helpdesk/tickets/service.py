@@ -33,6 +33,7 @@ from helpdesk.db import (
 )
 from helpdesk.mail.service import compose_mail, queue_mail
 from helpdesk.mail.tables import OutboxMail
+from helpdesk.observability.metrics import TICKETS_CREATED
 from helpdesk.text import fold
 from helpdesk.tickets.attachments import Upload, store
 from helpdesk.tickets.sla import cached_targets, initial_due
@@ -266,7 +267,7 @@ class TicketService:
     ) -> Created:
         storage_name = store(self.settings.data_dir / "attachments", upload) if upload else ""
         try:
-            return await self._insert(
+            created = await self._insert(
                 request,
                 channel,
                 idempotency_key,
@@ -285,6 +286,8 @@ class TicketService:
                 if replay:
                     return replay
             raise
+        TICKETS_CREATED.labels(channel).inc()
+        return created
 
     async def _replay(self, key: str, fingerprint: str) -> Created | None:
         # Every form submission asks (its form_id is its key): raw SQL, Piccolo's join through

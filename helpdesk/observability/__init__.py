@@ -1,0 +1,1 @@
+"""What the operators watch: `/health`, `/metrics` (Prometheus) and one JSON log line per request."""
