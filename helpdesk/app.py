@@ -36,6 +36,7 @@ from helpdesk.faq.service import FaqService
 from helpdesk.mail.catcher import MailCatcher
 from helpdesk.mail.sender import MailSender
 from helpdesk.observability.metrics import MetricsController, prometheus_config
+from helpdesk.observability.requests_log import RequestLog, configure_logging
 from helpdesk.ratelimit import RateLimiter
 from helpdesk.settings import Settings, load_settings
 from helpdesk.site import routes as site_routes
@@ -242,4 +243,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=12 * 1024 * 1024,
         debug=False,
     )
+    if not settings.demo:  # production: one JSON line per request, with its X-Request-Id
+        configure_logging()
+        app.asgi_handler = RequestLog(app.asgi_handler)
     return app

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import os
 import socket
 import subprocess
@@ -17,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from helpdesk import PROJECT_DIR
 from helpdesk.app import create_app
 from helpdesk.db import postgres_config
+from helpdesk.observability.requests_log import LOGGER_NAME, JsonFormatter
 from helpdesk.tickets.account_panel import accounts_of
 from tests.helpers import STAFF_PASSWORD, api_ticket, make_staff
 
@@ -235,6 +239,51 @@ def test_multiprocess_metrics_are_summed_across_processes(tmp_path):
     assert sample(text, "helpdesk_requests_total", **route) == 5
     assert sample(text, "helpdesk_tickets_created_total", channel="api") == 2
     assert sample(text, "helpdesk_outbox_pending") == 2  # read from the database, not summed
+
+
+# --- the request log ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def request_lines():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logging.getLogger(LOGGER_NAME).addHandler(handler)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    logging.getLogger(LOGGER_NAME).removeHandler(handler)
+
+
+async def test_one_json_line_per_request_with_its_request_id(client, request_lines):
+    given = await client.get("/health", headers={"X-Request-Id": "proxy-42.a"})
+    assert given.headers["x-request-id"] == "proxy-42.a"
+    made = await client.get("/suivi/jeton-secret?lien=prive")
+    assert made.status_code == 404
+    odd = await client.get("/aide", headers={"X-Request-Id": "pas un identifiant"})
+    missing = await client.get("/nulle-part")
+    lines = request_lines()
+    assert len(lines) == 4
+    first, follow, faq, unknown = lines
+    assert first["request_id"] == "proxy-42.a"
+    assert first["logger"] == LOGGER_NAME and first["level"] == "info"
+    assert (first["method"], first["path"], first["status"]) == ("GET", "/health", 200)
+    assert isinstance(first["duration_ms"], float)
+    assert follow["path"] == "/suivi/{token}" and follow["status"] == 404
+    assert follow["request_id"] == made.headers["x-request-id"]
+    assert len(follow["request_id"]) == 32
+    assert "jeton-secret" not in json.dumps(lines) and "prive" not in json.dumps(lines)
+    assert faq["request_id"] == odd.headers["x-request-id"] != "pas un identifiant"
+    assert unknown["status"] == 404 and unknown["path"] == "(aucune route)"
+    assert unknown["request_id"] == missing.headers["x-request-id"]
+
+
+async def test_demo_mode_has_no_request_log(settings, request_lines):
+    settings.demo, settings.smtp_host = True, "127.0.0.1"  # no local mail catcher
+    async with AsyncTestClient(app=create_app(settings), base_url=BASE) as client:
+        response = await client.get("/health")
+    assert response.status_code == 200
+    assert "x-request-id" not in response.headers
+    assert request_lines() == []
 
 
 # --- a live help desk, for the account API --------------------------------------------------------
