@@ -218,12 +218,3 @@ TABLES = [
     AnomalyTicket,
     LetterDelivery,
 ]
-INDEXES = [
-    "CREATE INDEX IF NOT EXISTS anomaly_ticket_key ON anomaly_ticket (account, flag)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS anomaly_ticket_one_row ON anomaly_ticket (ticket)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS sla_target_key ON sla_target (academie, category)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS ticket_sequence_key ON ticket_sequence (academie, year)",
-    "CREATE INDEX IF NOT EXISTS ticket_queue ON ticket (academie, status, created_at, id)",
-    "CREATE INDEX IF NOT EXISTS ticket_academie_created ON ticket (academie, created_at, id)",
-    "CREATE INDEX IF NOT EXISTS ticket_academie_due ON ticket (academie, sla_due_at, id)",
-]
