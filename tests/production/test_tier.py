@@ -26,7 +26,6 @@ from tests.mail.conftest import SmtpServer, free_port
 from tests.production.conftest import redis_url_or_fail
 
 
-
 class Tier:
     """The processes of one production tier; each stopped at the end."""
 
