@@ -3,6 +3,7 @@
 from piccolo.columns import (
     JSON,
     Boolean,
+    Bytea,
     Date,
     ForeignKey,
     Integer,
@@ -107,6 +108,15 @@ class Attachment(Table, tablename="attachment"):
     content_type = Varchar(length=40)
     size = Integer()
     storage_name = Varchar(length=80)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class StoredFile(Table, tablename="stored_file"):
+    """A file's bytes, when PostgreSQL is the database: any host serves any file. With SQLite
+    they stay in the data folder (helpdesk/tickets/attachments.py)."""
+
+    name = Varchar(length=120, unique=True)  # folder/name, as on disk
+    data = Bytea()
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -217,4 +227,5 @@ TABLES = [
     AccountChange,
     AnomalyTicket,
     LetterDelivery,
+    StoredFile,
 ]
