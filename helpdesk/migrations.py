@@ -56,9 +56,9 @@ async def migrate(engine: Engine) -> None:
     finally:
         sys.path[:] = path
     if "ok!" in output.getvalue() or "adopted" in output.getvalue():
-        log.info("Migrations : %s", output.getvalue().strip())
+        log.info("Migrations\u00a0: %s", output.getvalue().strip())
     if not result.success:
-        raise MigrationError(f"Migration impossible : {result.message}")
+        raise MigrationError(f"Migration impossible\u00a0: {result.message}")
 
 
 async def pending_migrations(engine: Engine) -> list[str]:

@@ -140,7 +140,7 @@ ERROR_TEXTS = {
     429: "Vous avez fait trop de demandes en peu de temps. Patientez quelques minutes, puis "
     "réessayez.",
     500: "Une erreur est survenue de notre côté. Réessayez dans quelques instants.",
-    503: "Le service est momentanément indisponible. Réessayez dans quelques instants : rien "
+    503: "Le service est momentanément indisponible. Réessayez dans quelques instants\u00a0: rien "
     "de ce que vous avez envoyé n'a été enregistré à moitié.",
 }
 # The database is out of reach (restarted, connections cut, network): nothing was written, and
@@ -183,7 +183,7 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     if isinstance(exc, DATABASE_UNAVAILABLE):
-        request.logger.warning("Base de données injoignable : %r", exc)
+        request.logger.warning("Base de données injoignable\u00a0: %r", exc)
         response = error_response(request, 503)
         response.headers["retry-after"] = "1"
         return response
