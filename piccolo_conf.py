@@ -1,6 +1,6 @@
-"""Piccolo's configuration for its own command line: the engine of HELPDESK_DATABASE_URL."""
+"""For Piccolo's own command line (`piccolo migrations new tickets --auto`, `check`…)."""
 
-from helpdesk.db import make_engine
-from helpdesk.settings import load_settings
+from helpdesk import piccolo_conf
 
-DB = make_engine(load_settings().database_url)
+APP_REGISTRY = piccolo_conf.APP_REGISTRY
+DB = piccolo_conf.DB

@@ -11,6 +11,7 @@ import sys
 import uvloop
 
 from helpdesk.db import is_postgres, make_engine, migrate
+from helpdesk.migrations import pending_migrations
 from helpdesk.settings import load_settings
 
 
@@ -27,15 +28,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_migrate(_args: argparse.Namespace) -> int:
-    settings = load_settings()
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Runs the migrations not yet run (helpdesk/migrations.py); --list only names them."""
+    engine = make_engine(load_settings().database_url)
 
-    async def run() -> None:
-        engine = make_engine(settings.database_url)
-        await migrate(engine)
+    async def run() -> list[str]:
+        pending = await pending_migrations(engine)
+        if pending and not args.list:
+            await migrate(engine)
+        return pending
 
-    asyncio.run(run())
-    print(f"Base de données à jour : {settings.database_url}")
+    pending = asyncio.run(run())
+    if args.list:
+        print("\n".join(pending) if pending else "Aucune migration à appliquer.")
+    elif pending:
+        print(f"Base de données à jour\u00a0: {len(pending)} migration(s) appliquée(s).")
+    else:
+        print("Base de données déjà à jour.")
     return 0
 
 
@@ -278,9 +287,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="nombre de processus")
     serve.add_argument("--no-access-log", action="store_true")
     serve.set_defaults(func=cmd_serve)
-    commands.add_parser("migrate", help="crée ou met à jour les tables").set_defaults(
-        func=cmd_migrate
+    migrate_parser = commands.add_parser(
+        "migrate", help="applique les migrations de la base qui ne l'ont pas encore été"
     )
+    migrate_parser.add_argument(
+        "--list", action="store_true", help="liste les migrations à appliquer, sans rien changer"
+    )
+    migrate_parser.set_defaults(func=cmd_migrate)
     user = commands.add_parser(
         "create-user",
         help="crée un compte d'agent, de superviseur, d'établissement ou d'administrateur",

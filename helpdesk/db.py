@@ -22,10 +22,11 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.query.base import Query
-from piccolo.table import Table, create_db_tables
+from piccolo.table import Table
 from piccolo.utils.encoding import dump_json
 
 from helpdesk import PROJECT_DIR
+from helpdesk.migrations import migrate as run_migrations
 
 
 class DatabaseUrlError(ValueError):
@@ -69,7 +70,7 @@ def make_engine(url: str) -> Engine:
     )
 
 
-# Each domain's tables module exposes TABLES (creation order) and INDEXES (DDL statements).
+# Each domain's tables module lists its tables in TABLES (creation order).
 TABLE_MODULES = [
     "helpdesk.faq.tables",
     "helpdesk.contacts.tables",
@@ -94,12 +95,9 @@ def bind(engine: Engine) -> None:
 
 
 async def migrate(engine: Engine) -> None:
-    """Create what is missing: tables and their indexes (idempotent)."""
+    """Brings the schema up to date: the domains' Piccolo migrations (helpdesk/migrations.py)."""
     bind(engine)
-    await create_db_tables(*all_tables(), if_not_exists=True)
-    for module in _table_modules():
-        for statement in getattr(module, "INDEXES", []):
-            await engine.run_ddl(statement)
+    await run_migrations(engine)
 
 
 def is_postgres(engine: Engine) -> bool:

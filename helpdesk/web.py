@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from email.utils import formatdate
 from urllib.parse import quote
 
+import asyncpg
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException
@@ -123,6 +124,7 @@ ERROR_TITLES = {
     413: "Envoi trop volumineux",
     429: "Trop de demandes",
     500: "Erreur du service",
+    503: "Service momentanément indisponible",
 }
 ERROR_TEXTS = {
     401: "Connectez-vous pour accéder à cette page ou à cette ressource.",
@@ -138,7 +140,18 @@ ERROR_TEXTS = {
     429: "Vous avez fait trop de demandes en peu de temps. Patientez quelques minutes, puis "
     "réessayez.",
     500: "Une erreur est survenue de notre côté. Réessayez dans quelques instants.",
+    503: "Le service est momentanément indisponible. Réessayez dans quelques instants\u00a0: rien "
+    "de ce que vous avez envoyé n'a été enregistré à moitié.",
 }
+# The database is out of reach (restarted, connections cut, network): nothing was written, and
+# a retry a moment later works. asyncpg's pool replaces a dead connection on its next use.
+DATABASE_UNAVAILABLE = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # e.g. pg_terminate_backend, a shutdown
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    ConnectionError,
+    TimeoutError,
+)
 
 
 def error_response(request: Request, status_code: int, detail: str = "") -> Response:
@@ -169,5 +182,10 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        request.logger.warning("Base de données injoignable\u00a0: %r", exc)
+        response = error_response(request, 503)
+        response.headers["retry-after"] = "1"
+        return response
     request.logger.exception("Erreur non traitée", exc_info=exc)
     return error_response(request, 500)

@@ -127,11 +127,3 @@ TABLES = [
     DirectoryMailConfirmation,
     DirectoryAction,
 ]
-INDEXES = [
-    "CREATE INDEX IF NOT EXISTS directory_place_academie ON directory_place (academie, account)",
-    "CREATE INDEX IF NOT EXISTS directory_place_uai ON directory_place (uai, account)",
-    "CREATE INDEX IF NOT EXISTS directory_place_account ON directory_place (account)",
-    "CREATE INDEX IF NOT EXISTS directory_account_order "
-    "ON directory_account (last_folded, first_folded, id)",
-    "CREATE INDEX IF NOT EXISTS directory_pending_due ON directory_pending_change (applied_at)",
-]

@@ -56,4 +56,3 @@ class AuditLog(Table, tablename="audit_log"):
 
 
 TABLES = [User, ApiToken, PasswordReset, AuditLog]
-INDEXES: list[str] = []

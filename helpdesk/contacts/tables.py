@@ -14,6 +14,3 @@ class ContactOverride(Table, tablename="contact_override"):
 
 
 TABLES = [ContactOverride]
-INDEXES = [
-    "CREATE UNIQUE INDEX IF NOT EXISTS contact_override_key ON contact_override (academie, audience)",
-]

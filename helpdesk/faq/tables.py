@@ -12,4 +12,3 @@ class FaqVote(Table, tablename="faq_vote"):
 
 
 TABLES = [FaqVote]
-INDEXES: list[str] = []

@@ -33,7 +33,6 @@ from helpdesk.mail.tables import OutboxMail
 from helpdesk.settings import Settings
 
 log = logging.getLogger("helpdesk.mail")
-LEASE = dt.timedelta(minutes=5)
 MAX_BACKOFF = dt.timedelta(hours=1)
 CRLF = "\r\n"
 
@@ -150,6 +149,7 @@ class MailSender:
         self.engine = engine
         self.batch_size = batch_size
         self.connections = connections
+        self.lease = dt.timedelta(seconds=settings.mail_lease_seconds)
 
     async def claim(self) -> list[dict]:
         now = utcnow()
@@ -160,7 +160,7 @@ class MailSender:
 
         def lease(rows: list[dict]) -> Query:
             return OutboxMail.update(
-                {OutboxMail.status: "sending", OutboxMail.lease_until: now + LEASE}
+                {OutboxMail.status: "sending", OutboxMail.lease_until: now + self.lease}
             ).where(OutboxMail.id.is_in([row["id"] for row in rows]))
 
         if is_postgres(self.engine):

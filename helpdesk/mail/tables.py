@@ -23,6 +23,3 @@ class OutboxMail(Table, tablename="outbox_mail"):
 
 
 TABLES = [OutboxMail]
-INDEXES = [
-    "CREATE INDEX IF NOT EXISTS outbox_mail_due ON outbox_mail (status, next_attempt_at)",
-]

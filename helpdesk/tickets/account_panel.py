@@ -58,7 +58,7 @@ PARAMS: dict[str, list[tuple[str, str, str]]] = {
 async def keep_letter(state, ticket: dict, event_id: int, letter) -> None:
     """The PDF on the ticket (staff only), and offered to the account's school to hand over."""
     pdf = Upload(f"courrier-{letter.identifier}.pdf", "application/pdf", letter_pdf(letter))
-    storage_name = store(state.settings.data_dir / "attachments", pdf)
+    storage_name = await store(state.settings, pdf)
     await attach(ticket["id"], event_id, pdf, storage_name)
     stored = await Attachment.select(Attachment.id).where(Attachment.storage_name == storage_name)
     await LetterDelivery.insert(

@@ -9,7 +9,7 @@ from urllib.parse import quote, urlencode
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
-from litestar.response import File, Redirect, Template
+from litestar.response import Redirect, Template
 from markupsafe import Markup
 
 from helpdesk.auth.service import Staff, academy_agents, current_agents, require_staff
@@ -309,7 +309,7 @@ async def ticket_page(request: Request, reference: FromPath[str]) -> Template:
 @get("/agent/tickets/{reference:str}/pieces/{attachment_id:int}", include_in_schema=False)
 async def staff_attachment(
     request: Request, reference: FromPath[str], attachment_id: FromPath[int]
-) -> File:
+) -> Response:
     """Any file of the ticket, for its académie's staff: screenshots, letters to print."""
     _staff, ticket = await staff_ticket(request, reference)
     row = (
@@ -319,7 +319,7 @@ async def staff_attachment(
     )
     if row is None:
         raise PageNotFound("Cette pièce jointe n'existe pas.")
-    return download(
+    return await download(
         request.app.state.settings, row["storage_name"], row["filename"], row["content_type"]
     )
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
-from litestar.response import File
+from litestar import Response
+from litestar.exceptions import NotFoundException
+
+from helpdesk.tickets.tables import StoredFile
 
 SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
@@ -47,21 +52,58 @@ def check_upload(filename: str, data: bytes, max_bytes: int) -> Upload | None:
     return Upload(filename=f"{stem}{extension}", content_type=content_type, data=data)
 
 
-def store(folder: Path, upload: Upload) -> str:
-    """Write the file under a random name; the name to keep in the database."""
-    folder.mkdir(parents=True, exist_ok=True)
+# --- where the bytes are kept ------------------------------------------------------------------
+# With SQLite (one host) in the data folder; with PostgreSQL in the database (table stored_file),
+# so that every app process, on any host, serves every file.
+ATTACHMENTS = "attachments"
+PENDING = "attachments-pending"  # screenshots sent with the « Vérifier » step, until sent
+
+
+async def save_bytes(settings, folder: str, name: str, data: bytes) -> None:
+    if settings.is_sqlite:
+        path = settings.data_dir / folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(path.write_bytes, data)
+    else:
+        await StoredFile.insert(StoredFile(name=f"{folder}/{name}", data=data))
+
+
+async def load_bytes(settings, folder: str, name: str) -> bytes | None:
+    if settings.is_sqlite:
+        path = settings.data_dir / folder / name
+        return await asyncio.to_thread(path.read_bytes) if path.exists() else None
+    row = await StoredFile.select(StoredFile.data).where(StoredFile.name == f"{folder}/{name}")
+    return bytes(row[0]["data"]) if row else None
+
+
+async def delete_bytes(settings, folder: str, name: str) -> None:
+    if settings.is_sqlite:
+        (settings.data_dir / folder / name).unlink(missing_ok=True)
+    else:
+        await StoredFile.delete().where(StoredFile.name == f"{folder}/{name}")
+
+
+async def store(settings, upload: Upload) -> str:
+    """Keeps the file under a random name; the name to keep in the database."""
     name = uuid.uuid4().hex
-    (folder / name).write_bytes(upload.data)
+    await save_bytes(settings, ATTACHMENTS, name, upload.data)
     return name
 
 
-def download(settings, storage_name: str, filename: str, content_type: str) -> File:
+async def download(settings, storage_name: str, filename: str, content_type: str) -> Response:
     """A stored file as a download: never shown in the page, never cached, its type as stored
     (not guessed by the browser)."""
-    return File(
-        path=settings.data_dir / "attachments" / storage_name,
-        filename=filename,
+    data = await load_bytes(settings, ATTACHMENTS, storage_name)
+    if data is None:
+        raise NotFoundException()
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
+    return Response(
+        data,
         media_type=content_type,
-        content_disposition_type="attachment",
-        headers={"x-content-type-options": "nosniff", "cache-control": "private, no-store"},
+        headers={
+            "content-disposition": f'attachment; filename="{ascii_name}"; '
+            f"filename*=UTF-8''{quote(filename)}",
+            "x-content-type-options": "nosniff",
+            "cache-control": "private, no-store",
+        },
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import secrets
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.params import FromPath
-from litestar.response import File, Redirect, Template
+from litestar.response import Redirect, Template
 
 from helpdesk.auth.service import Staff, require_staff
 from helpdesk.tickets import establishment
@@ -158,9 +158,9 @@ async def own_letter(request: Request, delivery_id: int) -> tuple[Staff, dict]:
 
 
 @get("/etablissement/courriers/{delivery_id:int}", include_in_schema=False)
-async def letter_file(request: Request, delivery_id: FromPath[int]) -> File:
+async def letter_file(request: Request, delivery_id: FromPath[int]) -> Response:
     _staff, delivery = await own_letter(request, delivery_id)
-    return download(
+    return await download(
         request.app.state.settings,
         delivery["attachment.storage_name"],
         delivery["attachment.filename"],

@@ -13,13 +13,22 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import MediaType
 from litestar.params import FromPath
-from litestar.response import File, Redirect, Template
+from litestar.response import Redirect, Template
 from litestar.utils.scope.state import ScopeState
 
 from helpdesk.contacts.hours import PARIS, PHONE
 from helpdesk.ratelimit import Limit
 from helpdesk.tickets import deflection
-from helpdesk.tickets.attachments import AttachmentError, Upload, check_upload, download
+from helpdesk.tickets.attachments import (
+    PENDING,
+    AttachmentError,
+    Upload,
+    check_upload,
+    delete_bytes,
+    download,
+    load_bytes,
+    save_bytes,
+)
 from helpdesk.tickets.categories import CATEGORIES, fields_of
 from helpdesk.tickets.service import (
     STATUS_LABELS,
@@ -164,12 +173,12 @@ async def assistance_submit(request: Request) -> Response | Template:
         values["email_confirme"] = values["requester_email"] if "requester_email" in errors else ""
         return render_form(request, values, errors, status_code=422)
     verified = values["verifie"] == "1"  # a "Vérifier" step came first: it may keep a file
-    upload = upload or (pending_upload(state, values["form_id"]) if verified else None)
+    upload = upload or (await pending_upload(state, values["form_id"]) if verified else None)
     if values["js"] != "1" and values["verifie"] != "1":
         # Without JavaScript, the answers that may help are shown on a "Vérifier" step.
         found = deflection.suggest(state, values["message"], values["category"])
         if found.questions or found.proposed_category:
-            keep_pending_upload(state, values["form_id"], upload)
+            await keep_pending_upload(state, values["form_id"], upload)
             await deflection.record(
                 values["form_id"], "montre", values["academie"], values["category"]
             )
@@ -197,42 +206,48 @@ async def assistance_submit(request: Request) -> Response | Template:
             422,
         )
     if verified:
-        discard_pending_upload(state, values["form_id"])
+        await discard_pending_upload(state, values["form_id"])
     if not created.replayed and deflection.shown_on(values):
         await deflection.record(values["form_id"], "envoye", values["academie"], values["category"])
     return Redirect(f"/suivi/{created.token}?nouvelle=1", status_code=303)
 
 
-def pending_path(state, form_id: str):
-    name = hashlib.sha256(form_id.encode()).hexdigest()
-    return state.settings.data_dir / "attachments-pending" / name
+def pending_name(form_id: str) -> str:
+    return hashlib.sha256(form_id.encode()).hexdigest()
 
 
-def keep_pending_upload(state, form_id: str, upload: Upload | None) -> None:
+async def keep_pending_upload(state, form_id: str, upload: Upload | None) -> None:
     """A screenshot sent with the "Vérifier" step is kept for the final sending."""
     if upload is None or not form_id:
         return
-    path = pending_path(state, form_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.with_suffix(".json").write_text(json.dumps([upload.filename, upload.content_type]))
-    path.write_bytes(upload.data)
+    name, settings = pending_name(form_id), state.settings
+    await discard_pending_upload(state, form_id)  # a second « Vérifier » replaces the first
+    await save_bytes(
+        settings,
+        PENDING,
+        f"{name}.json",
+        json.dumps([upload.filename, upload.content_type]).encode(),
+    )
+    await save_bytes(settings, PENDING, name, upload.data)
 
 
-def pending_upload(state, form_id: str) -> Upload | None:
+async def pending_upload(state, form_id: str) -> Upload | None:
     if not form_id:
         return None
-    path = pending_path(state, form_id)
-    if not path.exists():
+    name = pending_name(form_id)
+    data = await load_bytes(state.settings, PENDING, name)
+    about = await load_bytes(state.settings, PENDING, f"{name}.json")
+    if data is None or about is None:
         return None
-    filename, content_type = json.loads(path.with_suffix(".json").read_text())
-    return Upload(filename, content_type, path.read_bytes())
+    filename, content_type = json.loads(about)
+    return Upload(filename, content_type, data)
 
 
-def discard_pending_upload(state, form_id: str) -> None:
+async def discard_pending_upload(state, form_id: str) -> None:
     if form_id:
-        path = pending_path(state, form_id)
-        path.unlink(missing_ok=True)
-        path.with_suffix(".json").unlink(missing_ok=True)
+        name = pending_name(form_id)
+        await delete_bytes(state.settings, PENDING, name)
+        await delete_bytes(state.settings, PENDING, f"{name}.json")
 
 
 @post("/assistance/suggestions", include_in_schema=False, status_code=200)
@@ -352,12 +367,12 @@ async def follow_solved(request: Request, token: FromPath[str]) -> Redirect:
 @get("/suivi/{token:str}/pieces/{attachment_id:int}", include_in_schema=False)
 async def follow_attachment(
     request: Request, token: FromPath[str], attachment_id: FromPath[int]
-) -> File:
+) -> Response:
     ticket = await ticket_or_404(request, token)
     attachment = await TicketService(request.app.state).attachment(ticket["id"], attachment_id)
     if attachment is None:
         raise PageNotFound("Cette pièce jointe n'existe pas.")
-    return download(
+    return await download(
         request.app.state.settings,
         attachment["storage_name"],
         attachment["filename"],

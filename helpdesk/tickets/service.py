@@ -35,7 +35,7 @@ from helpdesk.mail.service import compose_mail, queue_mail
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.observability.metrics import TICKETS_CREATED
 from helpdesk.text import fold
-from helpdesk.tickets.attachments import Upload, store
+from helpdesk.tickets.attachments import ATTACHMENTS, Upload, delete_bytes, store
 from helpdesk.tickets.sla import cached_targets, initial_due
 from helpdesk.tickets.tables import (
     OPEN_STATUSES,
@@ -265,7 +265,7 @@ class TicketService:
         upload: Upload | None = None,
         parent_ticket_id: int | None = None,
     ) -> Created:
-        storage_name = store(self.settings.data_dir / "attachments", upload) if upload else ""
+        storage_name = await store(self.settings, upload) if upload else ""
         try:
             created = await self._insert(
                 request,
@@ -281,7 +281,7 @@ class TicketService:
             # the answer is that ticket. The writers look for the key before taking a number.
             if idempotency_key:
                 if storage_name:
-                    (self.settings.data_dir / "attachments" / storage_name).unlink(missing_ok=True)
+                    await delete_bytes(self.settings, ATTACHMENTS, storage_name)
                 replay = await self._replay(idempotency_key, fingerprint)
                 if replay:
                     return replay
@@ -424,7 +424,7 @@ class TicketService:
         """The requester's reply. After `clos`, a new ticket linked to the old one: its Created."""
         if ticket["status"] in ("clos", "spam"):
             return await self._follow_up_ticket(ticket, message, upload)
-        storage_name = store(self.settings.data_dir / "attachments", upload) if upload else ""
+        storage_name = await store(self.settings, upload) if upload else ""
         now = utcnow()
         async with write_transaction(self.engine):
             event = TicketEvent(

@@ -3,6 +3,7 @@
 from piccolo.columns import (
     JSON,
     Boolean,
+    Bytea,
     Date,
     ForeignKey,
     Integer,
@@ -107,6 +108,15 @@ class Attachment(Table, tablename="attachment"):
     content_type = Varchar(length=40)
     size = Integer()
     storage_name = Varchar(length=80)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class StoredFile(Table, tablename="stored_file"):
+    """A file's bytes, when PostgreSQL is the database: any host serves any file. With SQLite
+    they stay in the data folder (helpdesk/tickets/attachments.py)."""
+
+    name = Varchar(length=120, unique=True)  # folder/name, as on disk
+    data = Bytea()
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -217,13 +227,5 @@ TABLES = [
     AccountChange,
     AnomalyTicket,
     LetterDelivery,
-]
-INDEXES = [
-    "CREATE INDEX IF NOT EXISTS anomaly_ticket_key ON anomaly_ticket (account, flag)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS anomaly_ticket_one_row ON anomaly_ticket (ticket)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS sla_target_key ON sla_target (academie, category)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS ticket_sequence_key ON ticket_sequence (academie, year)",
-    "CREATE INDEX IF NOT EXISTS ticket_queue ON ticket (academie, status, created_at, id)",
-    "CREATE INDEX IF NOT EXISTS ticket_academie_created ON ticket (academie, created_at, id)",
-    "CREATE INDEX IF NOT EXISTS ticket_academie_due ON ticket (academie, sla_due_at, id)",
+    StoredFile,
 ]
