@@ -69,7 +69,9 @@ def build_state(settings: Settings) -> State:
             "jinja": jinja,
             "academies": academies,
             "faq": faq,
-            "rate_limiter": RateLimiter(settings.redis_url, settings.rate_limit_disabled),
+            "rate_limiter": RateLimiter(
+                settings.redis_url, settings.rate_limit_disabled, settings.redis_prefix
+            ),
             "incidents": incidents,
             "contact_overrides": ContactOverrides(),
         }

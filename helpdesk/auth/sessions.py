@@ -51,7 +51,9 @@ def session_files(settings: Settings) -> FileStore:
 def session_store(settings: Settings) -> Store:
     """Sessions shared by every process: Redis when configured, else files on this host."""
     if settings.redis_url:
-        return RedisStore.with_client(url=settings.redis_url, namespace="helpdesk_sessions")
+        return RedisStore.with_client(
+            url=settings.redis_url, namespace=f"{settings.redis_prefix}_sessions"
+        )
     return session_files(settings)
 
 
