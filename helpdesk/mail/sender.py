@@ -85,9 +85,10 @@ def build_message(
     settings: Settings, row: dict, attachments: Sequence[MailAttachment] = ()
 ) -> EmailMessage:
     """The message of an outbox row, built by the email package alone (policy.SMTP): its headers
-    are encoded and folded by the library (the Subject by email.header, see Subject), which
-    refuses a value holding a line break (ValueError), so no text can add a header. The Message-ID and the Date come from the row: a retry sends
-    the same message. Bodies are quoted-printable, readable by any server (no 8BITMIME needed)."""
+    are encoded and folded by the library (a non-ASCII Subject by email.header, see Subject),
+    which refuses a value holding a line break (ValueError), so no text can add a header. The
+    Message-ID and the Date come from the row: a retry sends the same message. Bodies are
+    quoted-printable, readable by any server (no 8BITMIME needed); attachments follow them."""
     message = EmailMessage(policy=SMTP)
     message["From"] = settings.mail_from
     message["To"] = row["recipient"]
