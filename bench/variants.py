@@ -6,8 +6,9 @@
 Each variant is the measurable shape of a patch proposed in bench/README.md for helpdesk/
 (which this file never edits): it lets the gain be measured before anyone writes the patch.
 Monkeypatches follow the code of the day: when helpdesk/ changes, a variant may stop applying.
-A variant that became code is removed from here (noreset, rawlist, sessionskip, staffcache and
-tokencache are now in helpdesk/, see bench/README.md).
+A variant that became code is removed from here (noreset, rawlist, staffcache and
+tokencache are now in helpdesk/, see bench/README.md; sessionskip was, until the sessions
+went back to Litestar's own).
 
 - auth1q:      one query for a bearer token and its user, instead of the app's cached lookup
                (measures a cache miss).

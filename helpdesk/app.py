@@ -16,7 +16,6 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
-from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from piccolo.engine.postgres import PostgresEngine
 
@@ -25,7 +24,7 @@ from helpdesk.accounts import routes as accounts_routes
 from helpdesk.auth import admin_routes
 from helpdesk.auth import routes as auth_routes
 from helpdesk.auth.service import forget_staff
-from helpdesk.auth.sessions import QuietSessionConfig, SessionFiles
+from helpdesk.auth.sessions import SESSION_STORE, session_config, session_store
 from helpdesk.contacts import routes as contacts_routes
 from helpdesk.contacts.academies import load_academies
 from helpdesk.contacts.service import ContactOverrides
@@ -72,7 +71,9 @@ def build_state(settings: Settings) -> State:
             "jinja": jinja,
             "academies": academies,
             "faq": faq,
-            "rate_limiter": RateLimiter(settings.redis_url, settings.rate_limit_disabled),
+            "rate_limiter": RateLimiter(
+                settings.redis_url, settings.rate_limit_disabled, settings.redis_prefix
+            ),
             "incidents": incidents,
             "contact_overrides": ContactOverrides(),
         }
@@ -128,15 +129,6 @@ async def keep_session_state(connection) -> None:
 
 async def start_pool(engine: PostgresEngine, max_size: int) -> None:
     await engine.start_connection_pool(min_size=1, max_size=max_size, reset=keep_session_state)
-
-
-def session_store(settings: Settings):
-    """Sessions shared by every process: Redis when configured, else files on this host."""
-    if settings.redis_url:
-        return RedisStore.with_client(url=settings.redis_url, namespace="helpdesk_sessions")
-    folder = settings.data_dir / "sessions"
-    folder.mkdir(parents=True, exist_ok=True)
-    return SessionFiles(folder)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -201,16 +193,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     csrf_middleware = DefineMiddleware(CSRFMiddleware, config=csrf)
     forms = Router(path="/", route_handlers=ticket_routes.FORM_ROUTES, middleware=[csrf_middleware])
-    # Staff pages: a server-side session (cookie HttpOnly, SameSite) and CSRF on every form.
-    # The session is written only when it changes, or every few minutes to renew it.
-    sessions = QuietSessionConfig(
-        store="sessions",
-        secure=settings.behind_https,
-        httponly=True,
-        samesite="lax",
-        max_age=10 * 3600,
-        key="helpdesk_session",
-    )
+    # Staff pages: a server-side session (cookie HttpOnly, SameSite, see helpdesk.auth.sessions)
+    # and CSRF on every form.
+    sessions = session_config(settings)
     staff = Router(
         path="/",
         route_handlers=[
@@ -226,7 +211,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[public, forms, staff, *static, MetricsController],
         # Requests and durations by route template (/metrics); none for unknown paths.
         middleware=[prometheus_config().middleware],
-        stores={"sessions": session_store(settings)},
+        stores={SESSION_STORE: session_store(settings)},
         state=state,
         lifespan=[database],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(state.jinja)),

@@ -17,8 +17,9 @@ class Limit:
 
 
 class RateLimiter:
-    def __init__(self, redis_url: str = "", disabled: bool = False):
+    def __init__(self, redis_url: str = "", disabled: bool = False, prefix: str = "helpdesk"):
         self.disabled = disabled
+        self.prefix = prefix
         self._redis = None
         if redis_url:
             import redis.asyncio as redis
@@ -31,7 +32,7 @@ class RateLimiter:
         if self.disabled:
             return True
         window = int(time.time() // limit.seconds)
-        name = f"helpdesk:rl:{limit.bucket}:{key}:{window}"
+        name = f"{self.prefix}:rl:{limit.bucket}:{key}:{window}"
         if self._redis is not None:
             count = await self._redis.incr(name)
             if count == 1:

@@ -33,6 +33,7 @@ class Settings:
     secret_key: str = ""
     demo: bool = False
     redis_url: str = ""
+    redis_prefix: str = "helpdesk"  # of the keys: several help desks may share one Redis
     behind_https: bool = False
     # Mail
     smtp_host: str = ""
@@ -104,6 +105,7 @@ def load_settings(**overrides: object) -> Settings:
         database_pool_size=_int("HELPDESK_DATABASE_POOL_SIZE", 20),
         demo=_flag("HELPDESK_DEMO"),
         redis_url=env("HELPDESK_REDIS_URL", ""),
+        redis_prefix=env("HELPDESK_REDIS_PREFIX", "") or "helpdesk",
         behind_https=_flag("HELPDESK_BEHIND_HTTPS"),
         smtp_host=env("HELPDESK_SMTP_HOST", ""),
         smtp_port=_int("HELPDESK_SMTP_PORT", 25),

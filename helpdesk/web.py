@@ -174,6 +174,8 @@ class PageNotFound(NotFoundException):
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 401 and not wants_json(request):
         # A staff page without a session: log in, then come back here.
+        if "session" in request.scope and not request.session:
+            request.clear_session()  # an empty one is not kept (no file, see auth.sessions)
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         return Redirect(f"/connexion?suite={target}", status_code=303)
     # The framework's own details are English and technical: only ours are shown.

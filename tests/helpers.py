@@ -102,12 +102,16 @@ async def make_staff(email: str, role: str = "agent", academie: str = "orleans-t
 
 
 async def login(client, email: str, password: str = STAFF_PASSWORD):
+    """The login form, sent again as a browser does when it came with a session (307: that
+    session ended, the form goes again without it, see helpdesk.auth.sessions)."""
     page = await client.get("/connexion")
-    return await client.post(
-        "/connexion",
-        data={"_csrf_token": csrf_token(page.text), "email": email, "password": password},
-        follow_redirects=False,
-    )
+    data = {"_csrf_token": csrf_token(page.text), "email": email, "password": password}
+    response = await client.post("/connexion", data=data, follow_redirects=False)
+    if response.status_code == 307:
+        response = await client.post(
+            response.headers["location"], data=data, follow_redirects=False
+        )
+    return response
 
 
 async def staff_post(client, url: str, data: dict, page_url: str | None = None):

@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 
 from helpdesk.auth import service
 from helpdesk.auth.passwords import new_totp_secret, password_problem, totp_uri, verify_totp
-from helpdesk.auth.sessions import renew_session_id
+from helpdesk.auth.sessions import came_with_session, restart_without_session
 from helpdesk.auth.tables import User
 from helpdesk.mail.service import queue_mail
 from helpdesk.ratelimit import Limit
@@ -43,11 +43,15 @@ async def text_field(request: Request, name: str) -> str:
 
 
 def open_session(request: Request, user: dict) -> None:
-    request.set_session(renew_session_id({"user_id": user["id"], "epoch": user["session_epoch"]}))
+    """Under an id drawn for this login: the password form comes without a session (see
+    helpdesk.auth.sessions), the code form with the one the password form opened."""
+    request.set_session({"user_id": user["id"], "epoch": user["session_epoch"]})
 
 
 @get("/connexion", include_in_schema=False)
 async def login_form(request: Request) -> Template:
+    if not request.session:  # no file and no cookie for a visit: the form goes without session
+        request.clear_session()
     return page(
         "auth/login.html",
         errors={},
@@ -58,6 +62,8 @@ async def login_form(request: Request) -> Template:
 
 @post("/connexion", include_in_schema=False)
 async def login(request: Request) -> Template | Redirect:
+    if came_with_session(request):  # never log in under an id that existed before (fixation)
+        return restart_without_session(request)
     form = await request.form()
     email = str(form.get("email", "")).strip().lower()
     password = str(form.get("password", ""))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from litestar import Request
 from litestar.exceptions import NotAuthorizedException
 
+from helpdesk.auth import sessions
 from helpdesk.auth.passwords import hash_password, verify_password
 from helpdesk.auth.tables import ApiToken, AuditLog, PasswordReset, User
 
@@ -275,3 +276,8 @@ async def finish_password_reset(reset: dict, password: str) -> None:
     await PasswordReset.update({PasswordReset.used: True}).where(PasswordReset.id == reset["id"])
     await User.update({User.password_hash: hash_password(password)}).where(User.id == reset["user"])
     await logout_everywhere(reset["user"])
+
+
+async def purge_expired_sessions(settings) -> None:
+    """Forget the staff sessions past their end (files on one host; Redis does it itself)."""
+    await sessions.purge_expired_sessions(settings)

@@ -1,97 +1,74 @@
-"""Staff sessions, server side: written back only when they changed (or to renew them).
+"""Staff sessions, server side: Litestar's own ServerSideSessionConfig and stores, used through
+their public API.
 
-Litestar's ServerSideSessionBackend writes the session to its store and re-sends its cookie on
-every response, even when nothing changed: with the FileStore, a mkdir, a temporary file, a
-write and a rename per page, in the thread pool (≈ 30 % of the processor time of /agent, see
-bench/README.md). This backend keeps the bytes it read and writes only when the session
-changed, or when its last write is older than RENEW_AFTER_SECONDS: a session still ends
-max_age after the last page seen, give or take RENEW_AFTER_SECONDS.
-Logout (`request.clear_session()`) still deletes the session and expires the cookie.
+- Store: a RedisStore when HELPDESK_REDIS_URL is set (every process, every host), else a
+  FileStore in HELPDESK_DATA_DIR/sessions (one host). A FileStore forgets an expired session
+  only when it is read again: the housekeeping loop calls purge_expired_sessions().
+- Cookie: HttpOnly, SameSite=lax, Secure behind HTTPS. Every response writes the session again
+  with its expiry pushed back: a session ends SESSION_MAX_AGE after the last page seen.
+- A new id at login (session fixation): Litestar keeps the id the browser sends, and
+  clear_session() then set_session() in one response keeps it too. So the login form is
+  shown without a session (an empty one is cleared: no file, no cookie), and a login form that
+  still comes with a session cookie ends that session (deleted from the store, cookie expired)
+  and is sent again by the browser without it (307, see restart_without_session); the session
+  opened then gets an id Litestar draws for it.
+- Logout: request.clear_session() deletes the session from the store and expires the cookie.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-from typing import Any
-
-from litestar.connection import ASGIConnection
-from litestar.middleware.session.server_side import (
-    ServerSideSessionBackend,
-    ServerSideSessionConfig,
-)
-from litestar.stores.base import StorageObject
+from litestar import Request
+from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.response import Redirect
+from litestar.stores.base import Store
 from litestar.stores.file import FileStore
-from litestar.types import Message, ScopeSession
+from litestar.stores.redis import RedisStore
 
-RENEW_AFTER_SECONDS = 600
-SAVED_AT = "_saved_at"  # when the session was last written (epoch seconds)
-_LOADED = "helpdesk_session_bytes"  # scope key: the session as read from the store
-NEW_ID = "_new_id"  # in a session: give it a new id when it is written (login)
-_NEW_ID = "helpdesk_new_session_id"  # scope key: that new id
+from helpdesk.settings import Settings
 
-
-def renew_session_id(session: dict) -> dict:
-    """Mark a session opened at login: it is written under a new id and the old one is
-    deleted, so an id planted in the browser before login never becomes a logged-in one."""
-    return {**session, NEW_ID: True}
+SESSION_COOKIE = "helpdesk_session"
+SESSION_MAX_AGE = 10 * 3600
+SESSION_STORE = "sessions"  # its name in the app's stores
 
 
-class QuietSessionBackend(ServerSideSessionBackend):
-    async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
-        data = None
-        if session_id := connection.cookies.get(self.config.key):
-            data = await self.get(session_id, store=self.config.get_store_from_app(connection.app))
-        connection.scope[_LOADED] = data  # type: ignore[typeddict-unknown-key]
-        return self.deserialize_data(data) if data is not None else {}
-
-    def unchanged(self, scope_session: ScopeSession, connection: ASGIConnection) -> bool:
-        """Nothing to write: no session at all, or the one read, not yet due for renewal."""
-        loaded = connection.scope.get(_LOADED)
-        if not isinstance(scope_session, dict):
-            return False  # Empty (logout) or another container: Litestar's way
-        if not scope_session:  # nothing came in and nothing goes out: no file, no cookie
-            return loaded is None or not self.deserialize_data(loaded)
-        if loaded is None or time.time() - scope_session.get(SAVED_AT, 0) > RENEW_AFTER_SECONDS:
-            return False
-        return self.serialize_data(scope_session, connection.scope) == loaded
-
-    def get_session_id(self, connection: ASGIConnection) -> str:
-        return connection.scope.get(_NEW_ID) or super().get_session_id(connection)
-
-    async def store_in_message(
-        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
-    ) -> None:
-        renew = isinstance(scope_session, dict) and scope_session.pop(NEW_ID, False)
-        if renew:
-            old = connection.cookies.get(self.config.key)
-            if old and old != "null":
-                await self.delete(old, store=self.config.get_store_from_app(connection.app))
-            connection.scope[_NEW_ID] = self.generate_session_id()  # type: ignore[typeddict-unknown-key]
-        elif self.unchanged(scope_session, connection):
-            return
-        if isinstance(scope_session, dict) and scope_session:
-            scope_session[SAVED_AT] = int(time.time())
-        await super().store_in_message(scope_session, message, connection)
+def session_config(settings: Settings) -> ServerSideSessionConfig:
+    return ServerSideSessionConfig(
+        store=SESSION_STORE,
+        key=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        secure=settings.behind_https,
+        httponly=True,
+        samesite="lax",
+    )
 
 
-@dataclass
-class QuietSessionConfig(ServerSideSessionConfig):
-    _backend_class = QuietSessionBackend
+def session_files(settings: Settings) -> FileStore:
+    folder = settings.data_dir / "sessions"
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileStore(folder)
 
 
-class SessionFiles(FileStore):
-    """Litestar's FileStore, reading its files without the thread pool.
+def session_store(settings: Settings) -> Store:
+    """Sessions shared by every process: Redis when configured, else files on this host."""
+    if settings.redis_url:
+        return RedisStore.with_client(
+            url=settings.redis_url, namespace=f"{settings.redis_prefix}_sessions"
+        )
+    return session_files(settings)
 
-    A session file is a hundred bytes on a local disk, read on every staff page: handing the
-    read to a worker thread and back cost more than the read itself (≈ 5 % of /agent). Writes,
-    now rare, keep FileStore's way (temporary file then rename, in a thread).
-    """
 
-    @staticmethod
-    async def _load_from_path(path) -> StorageObject | None:
-        try:
-            with open(path, "rb") as file:
-                return StorageObject.from_bytes(file.read())
-        except FileNotFoundError:
-            return None
+async def purge_expired_sessions(settings: Settings) -> None:
+    """Delete the files of expired sessions (Redis forgets expired keys by itself)."""
+    if not settings.redis_url:
+        await session_files(settings).delete_expired()
+
+
+def came_with_session(request: Request) -> bool:
+    return request.cookies.get(SESSION_COOKIE, "null") != "null"
+
+
+def restart_without_session(request: Request) -> Redirect:
+    """End the session this request came with and have the browser send the same form again
+    (307 keeps the method and the body), now without a session cookie."""
+    request.clear_session()
+    return Redirect(request.url.path, status_code=307)

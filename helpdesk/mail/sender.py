@@ -14,15 +14,14 @@ Marks that come at the same time are written by one UPDATE.
 from __future__ import annotations
 
 import asyncio
-import binascii
 import datetime as dt
-import functools
 import logging
-import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from email.header import Header
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, parseaddr
+from email.policy import SMTP, Policy
+from email.utils import format_datetime
 
 import aiosmtplib
 from piccolo.engine.base import Engine
@@ -34,7 +33,6 @@ from helpdesk.settings import Settings
 
 log = logging.getLogger("helpdesk.mail")
 MAX_BACKOFF = dt.timedelta(hours=1)
-CRLF = "\r\n"
 
 
 def utcnow() -> dt.datetime:
@@ -47,65 +45,66 @@ def close(smtp: aiosmtplib.SMTP | None) -> None:
         smtp.close()
 
 
-def build_message(settings: Settings, row: dict) -> EmailMessage:
-    message = EmailMessage()
+@dataclass(frozen=True)
+class Subject:
+    """A non-ASCII Subject header, encoded and folded by email.header.Header.
+
+    The policy's own folding of an unstructured header drops the space between two encoded
+    words at a fold on Python 3.11 (CPython gh-144156): a long French subject would reach the
+    recipient with words glued together. The policy takes an object with a `name` and a
+    `fold()` as the header itself (see EmailPolicy.header_store_parse and fold); Header's
+    RFC 2047 encoding keeps every space. A line break is refused as the policy refuses it.
+    """
+
+    name: str
+    value: str
+
+    def __post_init__(self) -> None:
+        if len(self.value.splitlines()) > 1:
+            raise ValueError("Header values may not contain linefeed or carriage return characters")
+
+    def __str__(self) -> str:
+        return self.value
+
+    def fold(self, *, policy: Policy) -> str:
+        encoded = Header(self.value, "utf-8", header_name=self.name).encode(linesep=policy.linesep)
+        return f"{self.name}: {encoded}{policy.linesep}"
+
+
+@dataclass(frozen=True)
+class MailAttachment:
+    """A file sent with a mail, e.g. a letter as PDF."""
+
+    filename: str
+    content_type: str  # "application/pdf"
+    data: bytes
+
+
+def build_message(
+    settings: Settings, row: dict, attachments: Sequence[MailAttachment] = ()
+) -> EmailMessage:
+    """The message of an outbox row, built by the email package alone (policy.SMTP): its headers
+    are encoded and folded by the library (a non-ASCII Subject by email.header, see Subject),
+    which refuses a value holding a line break (ValueError), so no text can add a header. The
+    Message-ID and the Date come from the row: a retry sends the same message. Bodies are
+    quoted-printable, readable by any server (no 8BITMIME needed); attachments follow them."""
+    message = EmailMessage(policy=SMTP)
     message["From"] = settings.mail_from
     message["To"] = row["recipient"]
-    message["Subject"] = row["subject"]
+    subject = row["subject"]
+    message["Subject"] = subject if subject.isascii() else Subject("Subject", subject)
     message["Message-ID"] = row["message_id"]
     message["Date"] = format_datetime(row["created_at"])
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(row["text_body"])
+    message.set_content(row["text_body"], cte="quoted-printable")
     if row["html_body"]:
-        message.add_alternative(row["html_body"], subtype="html")
+        message.add_alternative(row["html_body"], subtype="html", cte="quoted-printable")
+    for attachment in attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
     return message
-
-
-@functools.lru_cache(maxsize=8)
-def sender_of(mail_from: str) -> tuple[str, str]:
-    """The From header (display name encoded) and the address of HELPDESK_MAIL_FROM."""
-    name, address = parseaddr(mail_from)
-    return formataddr((name, address), charset="utf-8"), address
-
-
-def message_bytes(settings: Settings, row: dict) -> bytes | None:
-    """The message of build_message, written out directly: the email package's header objects
-    cost ≈ 1 ms of CPU a mail, more than everything else the sender does. Same headers, same
-    parts, quoted-printable; None for a non-ASCII address (build_message and SMTPUTF8 then)."""
-    from_header, address = sender_of(settings.mail_from)
-    if not (row["recipient"].isascii() and address.isascii()):
-        return None
-    subject = row["subject"]
-    plain = subject.isascii() and subject.isprintable()
-    lines = [
-        f"From: {from_header}",
-        f"To: {row['recipient']}",
-        f"Subject: {Header(subject, 'us-ascii' if plain else 'utf-8').encode(linesep=CRLF)}",
-        f"Message-ID: {row['message_id']}",
-        f"Date: {format_datetime(row['created_at'])}",
-        "Auto-Submitted: auto-generated",
-        "MIME-Version: 1.0",
-    ]
-    if not row["html_body"]:
-        lines += text_part("plain", row["text_body"])
-    else:
-        boundary = f"==============={secrets.token_hex(8)}=="  # QP writes "=" as =3D
-        lines += [f'Content-Type: multipart/alternative; boundary="{boundary}"', ""]
-        lines += [f"--{boundary}", *text_part("plain", row["text_body"])]
-        lines += [f"--{boundary}", *text_part("html", row["html_body"])]
-        lines += [f"--{boundary}--", ""]
-    return CRLF.join(lines).encode("ascii")
-
-
-def text_part(subtype: str, body: str) -> list[str]:
-    data = b"\n".join(body.encode().splitlines()) + b"\n"  # as set_content(): ends a line
-    encoded = binascii.b2a_qp(data, istext=True).decode("ascii")
-    return [
-        f'Content-Type: text/{subtype}; charset="utf-8"',
-        "Content-Transfer-Encoding: quoted-printable",
-        "",
-        encoded.replace("\n", CRLF),
-    ]
 
 
 SMTP_ERRORS = (aiosmtplib.SMTPException, OSError, TimeoutError)
@@ -192,13 +191,8 @@ class MailSender:
         await smtp.connect()  # and STARTTLS, and the login, as configured
         return smtp
 
-    async def send(self, smtp: aiosmtplib.SMTP, row: dict) -> None:
-        data = message_bytes(self.settings, row)
-        if data is None:
-            await smtp.send_message(build_message(self.settings, row))
-        else:
-            sender = sender_of(self.settings.mail_from)[1]
-            await smtp.sendmail(sender, [row["recipient"]], data)
+    async def send(self, smtp: aiosmtplib.SMTP, message: EmailMessage) -> None:
+        await smtp.send_message(message)  # SMTPUTF8 asked for a non-ASCII address
 
     async def mark_sent(self, rows: list[dict]) -> None:
         await run_write(
@@ -251,8 +245,14 @@ class MailSender:
         try:
             for row in rows:
                 try:
+                    message = build_message(self.settings, row)
+                except ValueError as error:  # a header the email package refuses (line break)
+                    log.warning("Courriel %s impossible à écrire\u00a0: %s", row["id"], error)
+                    await self.mark_failed(row, error)
+                    continue
+                try:
                     smtp = smtp or await self.connect()
-                    await self.send(smtp, row)
+                    await self.send(smtp, message)
                 except SMTP_ERRORS as error:
                     log.warning("Courriel %s non envoyé\u00a0: %s", row["id"], error)
                     smtp = close(smtp)  # the next mail gets a new connection

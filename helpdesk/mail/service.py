@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from email.utils import parseaddr
 
 from jinja2 import Environment
 
@@ -29,11 +30,14 @@ def compose_mail(
     ticket_reference: str = "",
 ) -> dict:
     """The outbox row of a mail (OutboxMail's values): its templates rendered, its Message-ID."""
+    # A subject is one line: a line break typed in a form (CR, LF, U+2028…) becomes a space,
+    # where the email package would refuse the header when the mail is sent.
+    subject = " ".join(subject.splitlines())
     text, html = render_mail(jinja, template, {"settings": settings, "subject": subject, **context})
-    domain = settings.mail_from.rsplit("@", 1)[-1].strip(">") or "assistance.localhost"
+    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "assistance.localhost"
     return {
         "recipient": to,
-        "subject": subject,
+        "subject": subject[:300],  # the column's length
         "text_body": text,
         "html_body": html,
         # Not email.utils.make_msgid: its random part comes from `random`, which tests seed.

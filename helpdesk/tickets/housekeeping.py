@@ -1,5 +1,5 @@
 """The worker's periodic chores: close resolved requests past their delay, tell requesters
-that the overnight change they waited for is done."""
+that the overnight change they waited for is done, forget expired staff sessions."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import logging
 from types import SimpleNamespace
 
+from helpdesk.auth.service import purge_expired_sessions
 from helpdesk.tickets.night_changes import tell_applied
 from helpdesk.tickets.service import close_resolved
 
@@ -39,6 +40,10 @@ async def run_chores(state) -> None:
         await tell_applied(state)
     except Exception:
         log.exception("Suivi des changements de nuit impossible")
+    try:
+        await purge_expired_sessions(state.settings)
+    except Exception:
+        log.exception("Nettoyage des sessions expirées impossible")
 
 
 async def housekeeping_loop(state, stop: asyncio.Event, interval: float = 300.0) -> None:

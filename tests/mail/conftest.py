@@ -20,9 +20,12 @@ def free_port() -> int:
 class Recorder:
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []  # MAIL FROM and RCPT TO of each
         self.peers: list[tuple] = []  # the client's address and port: one per connection
         self.refused: set[str] = set()  # recipients refused at RCPT (550)
         self.hang_after: int | None = None  # accept this many, then hang (a stuck server)
+        self.defer = 0  # answer 451 after DATA this many times (the sender must retry)
+        self.deferred: list[email.message.EmailMessage] = []  # what came before each 451
         self.release = threading.Event()
 
     async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
@@ -38,9 +41,13 @@ class Recorder:
             while not self.release.is_set():
                 await asyncio.sleep(0.05)
             return "451 Try again later"
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        if self.defer > 0:
+            self.defer -= 1
+            self.deferred.append(message)
+            return "451 4.3.0 Try again later"
+        self.messages.append(message)
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         self.peers.append(session.peer)
         return "250 OK"
 
@@ -52,7 +59,9 @@ class SmtpServer:
         self.controller: Controller | None = None
 
     def start(self) -> None:
-        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self.recorder, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=True
+        )
         self.controller.start()
 
     def stop(self) -> None:

@@ -1,18 +1,19 @@
-"""The sender: one SMTP connection per share of a claimed batch, marks written together."""
+"""The sender: what the recipient receives (headers, bodies, attachments, the same message on
+a retry); one SMTP connection per share of a claimed batch, marks written together."""
 
 import asyncio
 import datetime as dt
-import email
-import email.policy
+import uuid
 
 import pytest
-from aiosmtplib.email import flatten_message
 from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
-from helpdesk.mail.sender import SentMarks, build_message, message_bytes
+from helpdesk.db import make_engine, migrate
+from helpdesk.mail.sender import MailAttachment, SentMarks, build_message
+from helpdesk.mail.service import compose_mail
 from helpdesk.mail.tables import OutboxMail
-from helpdesk.settings import Settings
+from helpdesk.web import make_environment
 from tests.helpers import VALID_API
 from tests.mail.test_outbox import mail_settings, sender_for
 
@@ -77,47 +78,150 @@ async def test_marks_arriving_together_share_an_update_and_a_failure_reaches_eac
     assert all(isinstance(result, ConnectionError) for result in results)
 
 
-def parsed(raw: bytes):
-    return email.message_from_bytes(raw, policy=email.policy.default)
-
-
-@pytest.mark.parametrize(
-    "changes",
-    [
-        {},
-        {"subject": "Demande OT-2026-000001 : plain ASCII"},
-        {"subject": "Réponse à votre demande " + "très longue " * 20},
-        {"html_body": ""},
-        {"text_body": "Ligne avec espaces   \n.\nUne ligne = avec égal\n" + "mot " * 60 + "\n"},
-        {"text_body": "Pas de fin de ligne", "html_body": "<p>Unicode : ✓ — « guillemets »</p>"},
-    ],
+SUBJECT = (
+    "Réponse à votre demande OT-2026-000123 : « date de naissance » corrigée "
+    + "très " * 20
+    + "fin"
 )
-def test_the_message_written_directly_reads_as_the_email_package_builds_it(changes):
-    settings = Settings(mail_from="Assistance ÉduConnect <ne-pas-repondre@assistance.localhost>")
+TEXT = (
+    "Bonjour Claire,\n\nVotre demande est enregistrée.\n.\nUne ligne = avec égal   \n"
+    + "mot " * 60
+    + "\n"
+)
+HTML = "<p>Bonjour Claire,</p>\n<p>Unicode : ✓ — « guillemets »&nbsp;!</p>\n"
+
+
+def content(part) -> str:
+    """A text part as the recipient reads it (the line ends of the wire made Python's)."""
+    return part.get_content().replace("\r\n", "\n")
+
+
+async def outbox_row(settings, **values) -> dict:
+    """A mail put in the outbox as compose_mail would, with the given values."""
+    await migrate(make_engine(settings.database_url))
     row = {
         "recipient": "claire.martin@example.fr",
-        "subject": "Votre demande OT-2026-000123 est enregistrée",
-        "message_id": "<0123456789abcdef@assistance.localhost>",
+        "subject": SUBJECT,
+        "text_body": TEXT,
+        "html_body": HTML,
+        "message_id": f"<{uuid.uuid4().hex}@assistance.localhost>",
+        "kind": "test",
         "created_at": dt.datetime(2026, 11, 25, 19, 30, tzinfo=dt.UTC),
-        "text_body": "Bonjour Claire,\n\nVotre demande est enregistrée.\n",
-        "html_body": "<p>Bonjour Claire,</p>\n<p>Votre demande est enregistrée&nbsp;!</p>\n",
-        **changes,
+        **values,
     }
-    ours = parsed(message_bytes(settings, row))
-    theirs = parsed(flatten_message(build_message(settings, row)))
-    for name in ("From", "To", "Subject", "Message-ID", "Date", "Auto-Submitted"):
-        assert str(ours[name]) == str(theirs[name])
-    assert ours.get_content_type() == theirs.get_content_type()
-    for kind in ("plain", "html"):
-        mine, reference = (m.get_body(preferencelist=(kind,)) for m in (ours, theirs))
-        assert (mine is None) == (reference is None)
-        if mine is not None:
-            assert mine.get_content() == reference.get_content()
+    await OutboxMail.insert(OutboxMail(**row))
+    return row
 
 
-def test_a_non_ascii_address_is_left_to_the_email_package():
-    row = {"recipient": "élise@exemple.fr", "subject": "s", "message_id": "<a@b>"}
-    assert message_bytes(Settings(), row) is None
+async def test_the_recipient_reads_headers_and_bodies_as_written(settings, smtp_server):
+    settings = mail_settings(settings, smtp_server)
+    settings.mail_from = "Assistance ÉduConnect <ne-pas-repondre@assistance.localhost>"
+    row = await outbox_row(settings)
+    assert await sender_for(settings).run_once() == 1
+    [message] = smtp_server.messages
+    assert message["From"].addresses[0].display_name == "Assistance ÉduConnect"
+    assert message["From"].addresses[0].addr_spec == "ne-pas-repondre@assistance.localhost"
+    assert message["To"] == "claire.martin@example.fr"
+    assert message["Subject"] == SUBJECT  # accents and guillemets decoded, one line again
+    assert message["Message-ID"] == row["message_id"]
+    assert message["Date"].datetime == row["created_at"]
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message.get_content_type() == "multipart/alternative"
+    assert content(message.get_body(preferencelist=("plain",))) == TEXT
+    assert content(message.get_body(preferencelist=("html",))) == HTML
+    assert smtp_server.recorder.envelopes == [
+        ("ne-pas-repondre@assistance.localhost", ["claire.martin@example.fr"])
+    ]
+    raw = message.as_bytes()
+    assert raw.isascii() and max(map(len, raw.splitlines())) <= 78  # 7 bit, folded lines
+
+
+async def test_a_mail_without_html_is_plain_text(settings, smtp_server):
+    settings = mail_settings(settings, smtp_server)
+    await outbox_row(settings, html_body="", text_body="Pas de fin de ligne")
+    assert await sender_for(settings).run_once() == 1
+    [message] = smtp_server.messages
+    assert message.get_content_type() == "text/plain"
+    assert content(message) == "Pas de fin de ligne\n"
+
+
+async def test_a_retry_sends_the_same_message(settings, smtp_server):
+    settings = mail_settings(settings, smtp_server)
+    row = await outbox_row(settings)
+    smtp_server.recorder.defer = 1  # the server takes the mail, then says "try again later"
+    sender = sender_for(settings)
+    assert await sender.run_once() == 0
+    [stored] = await OutboxMail.select().where(OutboxMail.message_id == row["message_id"])
+    assert stored["status"] == "pending" and "451" in stored["last_error"]
+    await asyncio.sleep(0.05)  # past the (tiny) backoff
+    assert await sender.run_once() == 1
+    [first], [retry] = smtp_server.recorder.deferred, smtp_server.messages
+    for name in ("Message-ID", "Date", "Subject", "From", "To"):
+        assert retry[name] == first[name]
+    assert retry["Message-ID"] == row["message_id"]
+    assert content(retry.get_body(("plain",))) == content(first.get_body(("plain",))) == TEXT
+
+
+async def test_a_pdf_letter_arrives_intact(settings, smtp_server):
+    settings = mail_settings(settings, smtp_server)
+    row = await outbox_row(settings)
+    pdf = b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"\r\n.\r\n%%EOF\n"
+    letter = MailAttachment("courrier-élève.pdf", "application/pdf", pdf)
+    message = build_message(settings, {**row, "id": 1}, attachments=[letter])
+    sender = sender_for(settings)
+    smtp = await sender.connect()
+    await sender.send(smtp, message)
+    await smtp.quit()
+    [received] = smtp_server.messages
+    assert received.get_content_type() == "multipart/mixed"
+    assert content(received.get_body(preferencelist=("plain",))) == TEXT
+    assert content(received.get_body(preferencelist=("html",))) == HTML
+    [attachment] = list(received.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_filename() == "courrier-élève.pdf"
+    assert attachment.get_content() == pdf
+
+
+async def test_a_line_break_in_a_subject_never_adds_a_header(settings, smtp_server):
+    """Written in the outbox by hand, such a subject is refused by the email package: the
+    mail is not sent, the others are. Through compose_mail, it becomes one line."""
+    settings = mail_settings(settings, smtp_server)
+    injected = "Votre demande\r\nBcc: espion@example.org\r\nX-Injecte: oui"
+    bad = await outbox_row(settings, subject=injected)
+    await outbox_row(settings, recipient="paul.durand@example.fr")
+    sender = sender_for(settings)
+    sender.connections = 1
+    assert await sender.run_once() == 1
+    [stored] = await OutboxMail.select().where(OutboxMail.message_id == bad["message_id"])
+    assert stored["status"] == "pending" and "ValueError" in stored["last_error"]
+    composed = compose_mail(
+        make_environment(settings=settings),
+        settings,
+        to="claire.martin@example.fr",
+        subject=injected,
+        template="notification_agent",
+        context={"ticket": {"reference": "OT-2026-000123"}, "url": "http://x"},
+        kind="test",
+    )
+    await outbox_row(settings, **composed)
+    await asyncio.sleep(0.05)
+    assert await sender.run_once() == 1
+    received = smtp_server.messages[-1]
+    assert received["Subject"] == "Votre demande Bcc: espion@example.org X-Injecte: oui"
+    assert "Bcc" not in received and "X-Injecte" not in received
+    assert all(
+        rcpt == ["claire.martin@example.fr"] or rcpt == ["paul.durand@example.fr"]
+        for _, rcpt in smtp_server.recorder.envelopes
+    )
+
+
+async def test_a_non_ascii_address_is_sent_with_smtputf8(settings, smtp_server):
+    settings = mail_settings(settings, smtp_server)
+    await outbox_row(settings, recipient="élise.müller@exemple.fr")
+    assert await sender_for(settings).run_once() == 1
+    [message] = smtp_server.messages
+    assert message["To"] == "élise.müller@exemple.fr"
+    assert smtp_server.recorder.envelopes[0][1] == ["élise.müller@exemple.fr"]
 
 
 async def test_claimed_rows_read_as_piccolo_reads_them(settings, smtp_server):
