@@ -18,12 +18,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from helpdesk.server import serve
 
     settings = load_settings()
-    serve(
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        workers=args.workers,
-        access_log=not args.no_access_log,
-    )
+    settings.host = args.host or settings.host
+    settings.port = args.port or settings.port
+    serve(settings, workers=args.workers, access_log=not args.no_access_log)
     return 0
 
 

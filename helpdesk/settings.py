@@ -34,6 +34,7 @@ class Settings:
     demo: bool = False
     redis_url: str = ""
     behind_https: bool = False
+    trusted_proxies: str = "127.0.0.1,::1"  # addresses whose X-Forwarded-* headers count
     # Mail
     smtp_host: str = ""
     smtp_port: int = 25
@@ -103,6 +104,7 @@ def load_settings(**overrides: object) -> Settings:
         demo=_flag("HELPDESK_DEMO"),
         redis_url=env("HELPDESK_REDIS_URL", ""),
         behind_https=_flag("HELPDESK_BEHIND_HTTPS"),
+        trusted_proxies=env("HELPDESK_TRUSTED_PROXIES", Settings.trusted_proxies).strip(),
         smtp_host=env("HELPDESK_SMTP_HOST", ""),
         smtp_port=_int("HELPDESK_SMTP_PORT", 25),
         smtp_user=env("HELPDESK_SMTP_USER", ""),
