@@ -83,9 +83,10 @@ def build_state(settings: Settings) -> State:
 
 @asynccontextmanager
 async def mail_sending(app: Litestar) -> AsyncIterator[None]:
-    """Demo mode catches mails locally; `make run` sends them from the app's own process.
+    """Demo mode catches mails locally; one served process (`make run`) sends them itself.
 
-    With several processes, `helpdesk worker` sends instead (HELPDESK_MAIL_SENDER=worker).
+    With several processes, `helpdesk worker` sends instead (HELPDESK_MAIL_SENDER=worker, the
+    default `helpdesk serve --workers N` gives them).
     """
     settings: Settings = app.state.settings
     catcher = None
@@ -100,8 +101,9 @@ async def mail_sending(app: Litestar) -> AsyncIterator[None]:
     stop = asyncio.Event()
     tasks = []
     if settings.mail_sender_in_process:
-        sender = MailSender(settings, app.state.engine)
-        tasks.append(asyncio.create_task(sender.run_forever(stop, settings.mail_poll_seconds)))
+        if settings.smtp_host:  # without one, the outbox keeps the mails until it is set
+            sender = MailSender(settings, app.state.engine)
+            tasks.append(asyncio.create_task(sender.run_forever(stop, settings.mail_poll_seconds)))
         tasks.append(asyncio.create_task(housekeeping_loop(app.state, stop)))
     try:
         yield

@@ -16,10 +16,20 @@ from helpdesk.settings import load_settings
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from helpdesk.server import serve
+    from helpdesk.settings import serve_problem
 
     settings = load_settings()
-    settings.host = args.host or settings.host
-    settings.port = args.port or settings.port
+    # The app's processes read their settings from the environment: they learn the address
+    # served (links in pages and mails follow its port) and who sends the mails (one process
+    # sends them itself; with several, `helpdesk worker` does).
+    os.environ["HELPDESK_HOST"] = args.host or settings.host
+    os.environ["HELPDESK_PORT"] = str(args.port or settings.port)
+    os.environ.setdefault("HELPDESK_MAIL_SENDER", "app" if args.workers <= 1 else "worker")
+    settings = load_settings()
+    problem = serve_problem(settings)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     serve(settings, workers=args.workers, access_log=not args.no_access_log)
     return 0
 
@@ -176,8 +186,13 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 def cmd_demo(_args: argparse.Namespace) -> int:
     from helpdesk.demo.data import load_demo
+    from helpdesk.settings import demo_problem
 
     settings = load_settings()
+    problem = demo_problem(settings)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     asyncio.run(load_demo(settings))
     return 0
 
