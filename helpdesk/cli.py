@@ -27,6 +27,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ.setdefault("HELPDESK_MAIL_SENDER", "app" if args.workers <= 1 else "worker")
     settings = load_settings()
     problem = serve_problem(settings)
+    if settings.demo and args.workers > 1:
+        problem = problem or (
+            "Le mode démonstration se sert en un seul processus (son capteur de courriels a "
+            "un seul port)\u00a0: retirez --workers ou HELPDESK_DEMO."
+        )
     if problem:
         print(problem, file=sys.stderr)
         return 2

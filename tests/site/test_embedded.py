@@ -182,6 +182,13 @@ def test_demo_with_a_public_address_is_refused(tmp_path):
     assert PRODUCTION_URL in done.stderr
 
 
+def test_demo_is_served_by_one_process_only(tmp_path):
+    env = command_env(tmp_path, HELPDESK_DEMO="1")
+    done = serve("--workers", "2", "--port", str(free_port()), env=env)
+    assert done.returncode != 0
+    assert "un seul processus" in done.stderr
+
+
 def test_demo_data_are_not_loaded_for_a_public_address(tmp_path):
     env = command_env(tmp_path, HELPDESK_DEMO="1", HELPDESK_BASE_URL=PRODUCTION_URL)
     done = subprocess.run(
