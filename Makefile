@@ -26,12 +26,15 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-# Demo mode (local mail catcher, demo accounts) unless a real SMTP server is configured.
+# One process serves, migrates and sends the mails: to HELPDESK_SMTP_HOST when it is set, else
+# demo mode (local mail catcher, demo accounts). Links follow HOST and PORT unless
+# HELPDESK_BASE_URL is set; demo mode is refused on an address that is not local.
 run: deps
 	$(BIN)/helpdesk migrate
-	@export HELPDESK_DEMO=$${HELPDESK_DEMO:-$$( [ -n "$$HELPDESK_SMTP_HOST" ] && echo 0 || echo 1 )}; \
+	@export HELPDESK_HOST=$(HOST) HELPDESK_PORT=$(PORT); \
+	  export HELPDESK_DEMO=$${HELPDESK_DEMO:-$$( [ -n "$$HELPDESK_SMTP_HOST" ] && echo 0 || echo 1 )}; \
 	  export HELPDESK_ACCOUNTS_APPLY_AT_ONCE=$${HELPDESK_ACCOUNTS_APPLY_AT_ONCE:-$$HELPDESK_DEMO}; \
-	  if [ "$$HELPDESK_DEMO" = 1 ]; then $(BIN)/helpdesk demo; fi; \
+	  if [ "$$HELPDESK_DEMO" = 1 ]; then $(BIN)/helpdesk demo || exit 1; fi; \
 	  $(BIN)/helpdesk serve --host $(HOST) --port $(PORT)
 
 test: deps browser

@@ -444,7 +444,9 @@ def run_migrate(env: dict[str, str]) -> None:
 def start_helpdesk(
     procs: Processes, env: dict, log: Path, workers: int = 2, variants: str = ""
 ) -> tuple[Started, str]:
-    """`helpdesk serve`; with variants, the same uvicorn settings on bench/variants.py."""
+    """`helpdesk serve --workers N` (gunicorn's arbiter and its uvicorn workers, each its own
+    socket; one worker: uvicorn alone); with variants, uvicorn on bench/variants.py (its own
+    `--workers`, one shared socket)."""
     port = free_port()
     if variants:
         argv = [
@@ -461,31 +463,57 @@ def start_helpdesk(
     app = procs.start("helpdesk", argv, log, env=env | {"HELPDESK_PORT": str(port)})
     base = f"http://{HOST}:{port}"
     wait_ready(app, f"{base}/health")
-    for _ in range(20):  # both workers up
+    if workers > 1:  # every worker up: each has a listening socket on the port
+        deadline = time.monotonic() + 60
+        while len(listening_processes(app.proc.pid, port)) < workers:
+            if time.monotonic() > deadline:
+                raise BenchError(f"les {workers} processus n'écoutent pas :\n{tail(log)}")
+            time.sleep(0.2)
+    for _ in range(20):
         fetch(f"{base}/health")
     return app, base
+
+
+def _tcp_sockets(port: int, state: str) -> set[str]:
+    """`socket:[inode]` of the TCP sockets on this local port (state 0A: listening, 01: open)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+                found.add(f"socket:[{fields[9]}]")
+    return found
+
+
+def _held(pid: int | str, sockets: set[str]) -> int:
+    held = 0
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return 0
+    for fd in fds:
+        try:
+            held += os.readlink(fd) in sockets
+        except OSError:
+            pass
+    return held
+
+
+def _children(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+
+
+def listening_processes(parent_pid: int, port: int) -> list[str]:
+    """The children of parent_pid that listen on `port` (Linux /proc)."""
+    listening = _tcp_sockets(port, "0A")
+    return [c for c in _children(parent_pid) if _held(c, listening)]
 
 
 def connections_by_process(parent_pid: int, port: int) -> list[int]:
     """Open TCP connections to `port` held by each child of parent_pid, busiest first (Linux
     /proc): how the kernel spread the clients between the app's processes."""
-    opened = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
-                opened.add(f"socket:[{fields[9]}]")
-    children = Path(f"/proc/{parent_pid}/task/{parent_pid}/children").read_text().split()
-    counts = []
-    for child in children:
-        held = 0
-        for fd in Path(f"/proc/{child}/fd").iterdir():
-            try:
-                held += os.readlink(fd) in opened
-            except OSError:
-                pass
-        if held:
-            counts.append(held)
+    opened = _tcp_sockets(port, "01")
+    counts = [held for c in _children(parent_pid) if (held := _held(c, opened))]
     return sorted(counts, reverse=True)
 
 

@@ -17,14 +17,26 @@ from helpdesk.settings import load_settings
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from helpdesk.server import serve
+    from helpdesk.settings import serve_problem
 
     settings = load_settings()
-    serve(
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        workers=args.workers,
-        access_log=not args.no_access_log,
-    )
+    # The app's processes read their settings from the environment: they learn the address
+    # served (links in pages and mails follow its port) and who sends the mails (one process
+    # sends them itself; with several, `helpdesk worker` does).
+    os.environ["HELPDESK_HOST"] = args.host or settings.host
+    os.environ["HELPDESK_PORT"] = str(args.port or settings.port)
+    os.environ.setdefault("HELPDESK_MAIL_SENDER", "app" if args.workers <= 1 else "worker")
+    settings = load_settings()
+    problem = serve_problem(settings)
+    if settings.demo and args.workers > 1:
+        problem = problem or (
+            "Le mode démonstration se sert en un seul processus (son capteur de courriels a "
+            "un seul port)\u00a0: retirez --workers ou HELPDESK_DEMO."
+        )
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    serve(settings, workers=args.workers, access_log=not args.no_access_log)
     return 0
 
 
@@ -188,8 +200,13 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 def cmd_demo(_args: argparse.Namespace) -> int:
     from helpdesk.demo.data import load_demo
+    from helpdesk.settings import demo_problem
 
     settings = load_settings()
+    problem = demo_problem(settings)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     asyncio.run(load_demo(settings))
     return 0
 

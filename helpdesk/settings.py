@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from helpdesk import PROJECT_DIR
 
@@ -31,10 +33,12 @@ class Settings:
     database_pool_size: int = 20  # PostgreSQL connections per process; 0: a connection per query
     base_url: str = ""
     secret_key: str = ""
+    secret_key_generated: bool = False  # not from HELPDESK_SECRET_KEY: from the data folder
     demo: bool = False
     redis_url: str = ""
     redis_prefix: str = "helpdesk"  # of the keys: several help desks may share one Redis
     behind_https: bool = False
+    trusted_proxies: str = "127.0.0.1,::1"  # addresses whose X-Forwarded-* headers count
     # Mail
     smtp_host: str = ""
     smtp_port: int = 25
@@ -78,12 +82,52 @@ class Settings:
     def public_base_url(self) -> str:
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
+    @property
+    def served_locally(self) -> bool:
+        """Whether the links point to this machine only (a loopback address)."""
+        return is_loopback(urlsplit(self.public_base_url).hostname or "")
 
-def _secret_key(data_dir: Path) -> str:
-    """A stable secret: from the environment, else generated once into the data folder."""
-    value = os.environ.get("HELPDESK_SECRET_KEY", "").strip()
-    if value:
-        return value
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def demo_problem(settings: Settings) -> str:
+    """Why demo mode (demo accounts, caught mails) must not run here (empty: it may)."""
+    if settings.served_locally:
+        return ""
+    return (
+        f"Mode démonstration refusé\u00a0: l'adresse publique {settings.public_base_url} n'est "
+        "pas locale, et la démonstration crée des comptes et montre les courriels à qui visite "
+        "le site. Retirez HELPDESK_DEMO (et donnez HELPDESK_SMTP_HOST à `make run`), ou servez "
+        "sur 127.0.0.1 sans HELPDESK_BASE_URL."
+    )
+
+
+def serve_problem(settings: Settings) -> str:
+    """Why `helpdesk serve` must not start with these settings (empty: it may)."""
+    if settings.served_locally:
+        return ""
+    if settings.demo:
+        return demo_problem(settings)
+    if settings.secret_key_generated:
+        return (
+            f"Clé secrète manquante\u00a0: l'adresse publique {settings.public_base_url} n'est "
+            "pas locale (production), et la clé a été tirée dans le dossier de données "
+            f"({settings.data_dir / 'secret_key'}), propre à cette machine. Donnez la même clé "
+            "à tous les serveurs par HELPDESK_SECRET_KEY (par exemple la sortie de "
+            "`python3 -c 'import secrets; print(secrets.token_hex(32))'`)."
+        )
+    return ""
+
+
+def _generated_secret_key(data_dir: Path) -> str:
+    """A stable secret for one machine: generated once into the data folder."""
     data_dir.mkdir(parents=True, exist_ok=True)
     key_file = data_dir / "secret_key"
     if not key_file.exists():
@@ -107,6 +151,7 @@ def load_settings(**overrides: object) -> Settings:
         redis_url=env("HELPDESK_REDIS_URL", ""),
         redis_prefix=env("HELPDESK_REDIS_PREFIX", "") or "helpdesk",
         behind_https=_flag("HELPDESK_BEHIND_HTTPS"),
+        trusted_proxies=env("HELPDESK_TRUSTED_PROXIES", Settings.trusted_proxies).strip(),
         smtp_host=env("HELPDESK_SMTP_HOST", ""),
         smtp_port=_int("HELPDESK_SMTP_PORT", 25),
         smtp_user=env("HELPDESK_SMTP_USER", ""),
@@ -145,5 +190,8 @@ def load_settings(**overrides: object) -> Settings:
     for key, value in overrides.items():
         setattr(settings, key, value)
     if not settings.secret_key:
-        settings.secret_key = _secret_key(settings.data_dir)
+        settings.secret_key = os.environ.get("HELPDESK_SECRET_KEY", "").strip()
+    if not settings.secret_key:
+        settings.secret_key = _generated_secret_key(settings.data_dir)
+        settings.secret_key_generated = True
     return settings
