@@ -517,6 +517,19 @@ def connections_by_process(parent_pid: int, port: int) -> list[int]:
     return sorted(counts, reverse=True)
 
 
+def rss_mib(pid: int | str) -> float:
+    """A process's resident memory (VmRSS), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def rss_by_process(parent_pid: int, port: int) -> list[float]:
+    """The resident memory of each serving process (children of parent_pid on `port`), in MiB."""
+    return sorted((rss_mib(c) for c in listening_processes(parent_pid, port)), reverse=True)
+
+
 Measure = Callable[[Processes, Path, dict, dt.datetime], tuple[str, int]]
 
 

@@ -48,6 +48,7 @@ from benchlib import (  # noqa: E402
     CpuWatch,
     Processes,
     connections_by_process,
+    rss_by_process,
     create_pg_database,
     drop_pg_database,
     fr,
@@ -246,6 +247,7 @@ class Phase:
     elapsed: float = 0.0
     backlog_samples: list[tuple[float, int]] = field(default_factory=list)
     split: list[int] = field(default_factory=list)  # clients held by each app process
+    rss: list[float] = field(default_factory=list)  # MiB of each app process, after the load
 
 
 _REFERENCE = re.compile(rb'"reference":\s*"([^"]+)"')
@@ -466,6 +468,8 @@ async def load(
         if sampler:
             await sampler
     phase.elapsed = time.monotonic() - t0
+    if app_pid:
+        phase.rss = rss_by_process(app_pid, address[1])
     return phase
 
 
@@ -655,7 +659,8 @@ def print_row(r: Row) -> None:
         f"  erreurs {dict(p.errors) or 0}  lignes +{r.rows_added} (perdues {r.lost})"
         f"  file d'envoi fin {r.backlog_end} / plus tard {r.backlog_later} / max {r.backlog_max}"
         f"  vidée en {'—' if r.drain_seconds is None else f'{r.drain_seconds:.1f} s'}"
-        f"  clients par processus {' / '.join(map(str, p.split)) or '?'}",
+        f"  clients par processus {' / '.join(map(str, p.split)) or '?'}"
+        f"  mémoire par processus {' / '.join(f'{m:.0f}' for m in p.rss) or '?'} Mio",
         flush=True,
     )
 
@@ -678,6 +683,7 @@ def render(rows: list[Row], args, info: dict, when: dt.datetime) -> str:
         "file vidée en",
         "courriels reçus par le capteur",
         "clients par processus",
+        "mémoire par processus (Mio, après la charge)",
     ]
     table = []
     for r in rows:
@@ -706,6 +712,7 @@ def render(rows: list[Row], args, info: dict, when: dt.datetime) -> str:
                 else f"{fr(r.drain_seconds, 1)} s",
                 fr(r.mails_received) + (f" ({r.mails_failed} en échec)" if r.mails_failed else ""),
                 " / ".join(map(str, p.split)) or "?",
+                " / ".join(f"{m:.0f}" for m in p.rss) or "?",
             ]
         )
     cpu_header = [
