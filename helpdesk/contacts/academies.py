@@ -71,16 +71,36 @@ class OutsideCollectivity:
     """An overseas collectivity with its own vice-rectorat: outside the académies' help desk."""
 
     nom: str
-    organisme: str
+    sujet: str  # the name at the head of a sentence, with its article: « La Nouvelle-Calédonie »
+    organisme: str  # after « au » / « du » : « vice-rectorat de la Nouvelle-Calédonie »
     prefixe_uai: str
     departement: str
     site: str
 
+    @property
+    def message(self) -> str:
+        return f"{self.sujet} ne relève d'aucune académie\u00a0: adressez-vous au {self.organisme}."
+
+
+@dataclass(frozen=True)
+class Rattachement:
+    """A collectivity that is no département but whose schools belong to an académie."""
+
+    nom: str
+    departement: str
+    academie: str  # slug
+
 
 class Academies:
-    def __init__(self, academies: list[Academie], outside: list[OutsideCollectivity]):
+    def __init__(
+        self,
+        academies: list[Academie],
+        outside: list[OutsideCollectivity],
+        rattachements: list[Rattachement] = (),
+    ):
         self.all = sorted(academies, key=lambda a: a.slug)
         self.outside = outside
+        self.rattachements = {r.departement: r for r in rattachements}
         self._by_slug = {a.slug: a for a in self.all}
         self._by_departement = {d: a for a in self.all for d in a.departements}
 
@@ -90,9 +110,17 @@ class Academies:
     def by_departement(self, code: str) -> Academie | None:
         return self._by_departement.get(normalise_departement(code))
 
-    def outside_by_code(self, code: str) -> OutsideCollectivity | None:
-        code = code.strip()
-        return next((c for c in self.outside if code in (c.prefixe_uai, c.departement)), None)
+    def rattachement(self, departement: str) -> Rattachement | None:
+        """Saint-Barthélemy (977), Saint-Martin (978): their académie is another's."""
+        return self.rattachements.get(departement.strip())
+
+    def outside_by_departement(self, code: str) -> OutsideCollectivity | None:
+        """By INSEE code: 975, 986, 987, 988."""
+        return next((c for c in self.outside if c.departement == code.strip()), None)
+
+    def outside_by_uai_prefix(self, prefix: str) -> OutsideCollectivity | None:
+        """By the first 3 characters of a school's UAI: 975, 983, 984, 987."""
+        return next((c for c in self.outside if c.prefixe_uai == prefix.strip()), None)
 
 
 def normalise_departement(code: str) -> str:
@@ -119,7 +147,8 @@ def parse_academies(data: dict) -> Academies:
         for entry in data["academie"]
     ]
     outside = [OutsideCollectivity(**entry) for entry in data.get("hors_perimetre", [])]
-    return Academies(academies, outside)
+    rattachements = [Rattachement(**entry) for entry in data.get("rattachement", [])]
+    return Academies(academies, outside, rattachements)
 
 
 @lru_cache(maxsize=4)

@@ -11,7 +11,7 @@ from litestar.response import Template
 from helpdesk.contacts.academies import Academies
 from helpdesk.contacts.hours import HOURS_TEXT, PHONE, platform_status
 from helpdesk.contacts.map import ATTRIBUTION, academies_svg, overseas
-from helpdesk.contacts.service import find_academie
+from helpdesk.contacts.service import CHOICES_MESSAGE, Found, find_academie
 from helpdesk.web import PageNotFound, page
 
 
@@ -42,6 +42,7 @@ async def contact(request: Request) -> Template:
         selected=selected,
         found=found,
         typed=typed or "",
+        choices_message=CHOICES_MESSAGE,
         map_svg=academies_svg(academies),
         overseas=overseas(academies),
         attribution=ATTRIBUTION,
@@ -63,20 +64,49 @@ async def academies_api(request: Request) -> dict:
 @get(
     "/api/v1/academies/trouver",
     tags=["Académies"],
-    summary="L'académie d'un département ou d'un code UAI",
+    summary="L'académie d'une commune, d'un code postal, d'un département ou d'un code UAI",
+    description="`code`\u00a0: nom de commune ou de département (sans souci des accents ni des "
+    "majuscules), code postal, numéro de département (45, 2A, 20, 974, 977…) ou code UAI. "
+    "Un nom porté par plusieurs lieux d'académies différentes donne la liste `choix`.",
 )
 async def find_api(request: Request, code: FromQuery[str]) -> Response | dict:
     found = find_academie(request.app.state.academies, code)
+    if found.error:
+        return Response({"errors": {"code": found.error}}, status_code=422)
+    return found_as_api(found)
+
+
+def found_as_api(found: Found) -> dict:
+    answer: dict = {
+        "hors_perimetre": bool(found.outside),
+        "academie": found.academie.as_api() if found.academie else None,
+        "lieu": found.lieu or None,
+        "departements": [{"code": d.code, "nom": d.nom} for d in found.departements],
+        "message": found.note or None,
+    }
     if found.outside:
-        return {
-            "hors_perimetre": True,
-            "message": f"{found.outside.nom} ne relève d'aucune académie : adressez-vous au "
-            f"{found.outside.organisme}.",
+        answer |= {
+            "message": found.outside.message,
+            "organisme": found.outside.organisme,
             "site": found.outside.site,
         }
-    if found.academie:
-        return {"hors_perimetre": False, "academie": found.academie.as_api()}
-    return Response({"errors": {"code": found.error}}, status_code=422)
+    if found.choices:
+        answer |= {
+            "message": CHOICES_MESSAGE,
+            "choix": [
+                {
+                    "lieu": c.lieu,
+                    "recherche": c.recherche,
+                    "hors_perimetre": bool(c.outside),
+                    "academie": {"slug": c.academie.slug, "name": c.academie.nom_complet}
+                    if c.academie
+                    else None,
+                    "destination": c.destination,
+                }
+                for c in found.choices
+            ],
+        }
+    return answer
 
 
 ROUTES = [contact, academies_api, find_api]

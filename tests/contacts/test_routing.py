@@ -81,7 +81,7 @@ def test_overseas_collectivities_are_out_of_scope(academies, uai):
     assert uai_place(uai).departement == uai[:3]
 
 
-@pytest.mark.parametrize("typed", ["", "99", "20", "abc", "0750655F", "123"])
+@pytest.mark.parametrize("typed", ["", "99", "abc", "0750655F", "123", "99999", "984", "+-"])
 def test_find_academie_explains_what_is_wrong(academies, typed):
     found = find_academie(academies, typed)
     assert found.academie is None and found.outside is None
