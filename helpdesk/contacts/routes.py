@@ -43,7 +43,7 @@ async def contact(request: Request) -> Template:
         found=found,
         typed=typed or "",
         choices_message=CHOICES_MESSAGE,
-        map_svg=academies_svg(academies),
+        map_svg=academies_svg(academies, selected.slug if selected else ""),
         overseas=overseas(academies),
         attribution=ATTRIBUTION,
         platform_phone=PHONE,
