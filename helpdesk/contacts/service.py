@@ -94,8 +94,8 @@ def corse(academies: Academies) -> Found:
         academie=academies.by_departement("2A"),
         lieu=" et ".join(d.libelle for d in departements),
         departements=departements,
-        note="La Corse compte deux départements, la Corse-du-Sud (2A) et la Haute-Corse (2B)"
-        f"{NBSP}: tous deux relèvent de l'académie de Corse.",
+        note=f"«{NBSP}20{NBSP}» n'est plus un numéro de département{NBSP}: la Corse en compte "
+        "deux, tous deux dans l'académie de Corse.",
     )
 
 

@@ -75,7 +75,11 @@ def test_20_is_both_corsican_departements(academies):
         ("2A", "Corse-du-Sud"),
         ("2B", "Haute-Corse"),
     ]
-    assert "Corse-du-Sud (2A)" in found.note and "Haute-Corse (2B)" in found.note
+    assert found.lieu == "Corse-du-Sud (2A) et Haute-Corse (2B)"
+    assert found.note == (
+        f"«{NBSP}20{NBSP}» n'est plus un numéro de département{NBSP}: la Corse en compte deux, "
+        "tous deux dans l'académie de Corse."
+    )
 
 
 @pytest.mark.parametrize(
