@@ -9,6 +9,7 @@ and « Sainte », and a leading article may be left out (« sables d olonne »).
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections import defaultdict
@@ -30,6 +31,11 @@ def cle(text: str) -> str:
     return " ".join(_ABBREVIATIONS.get(w, w) for w in words)
 
 
+def accentue(text: str) -> str:
+    """Lower case and spaces only, accents kept: « Loiré » stays apart from « Loire »."""
+    return " ".join(re.sub(r"[\W_]+", " ", text.lower()).split())
+
+
 def sans_article(key: str) -> str:
     for article in _ARTICLES:
         if key.startswith(article):
@@ -37,7 +43,7 @@ def sans_article(key: str) -> str:
     return key
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Departement:
     code: str
     nom: str
@@ -47,7 +53,7 @@ class Departement:
         return f"{self.nom} ({self.code})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Commune:
     nom: str
     departement: Departement
@@ -66,41 +72,70 @@ class Lieux:
 
     def __init__(self, departements: list[Departement], communes: list[Commune]):
         self.departements = {d.code: d for d in departements}
-        self._names: dict[str, list[Departement | Commune]] = defaultdict(list)
-        self._short_names: dict[str, list[Departement | Commune]] = defaultdict(list)
-        self._postcodes: dict[str, list[Commune]] = defaultdict(list)
+        names: dict[str, list[Departement | Commune]] = defaultdict(list)
+        articled: dict[str, list[Departement | Commune]] = defaultdict(list)
+        postcodes: dict[str, list[Commune]] = defaultdict(list)
         for place in [*departements, *communes]:
             key = cle(place.nom)
-            self._names[key].append(place)
-            self._short_names[sans_article(key)].append(place)
+            names[key].append(place)
+            if sans_article(key) != key:
+                articled[sans_article(key)].append(place)
         for commune in communes:
             for postcode in commune.codes_postaux:
-                self._postcodes[postcode].append(commune)
+                postcodes[postcode].append(commune)
+        self._names = {key: tuple(places) for key, places in names.items()}
+        self._articled = {key: tuple(places) for key, places in articled.items()}
+        self._postcodes = {key: tuple(places) for key, places in postcodes.items()}
+        self._sorted_names = sorted(self._names)
 
     def departement(self, code: str) -> Departement | None:
         return self.departements.get(code)
 
     def par_code_postal(self, postcode: str) -> list[Commune]:
         """The communes of a postcode, the most populated first."""
-        return sorted(self._postcodes.get(postcode, []), key=lambda c: (-c.population, c.nom))
+        return sorted(self._postcodes.get(postcode, ()), key=lambda c: (-c.population, c.nom))
 
     def par_nom(self, typed: str) -> list[Departement | Commune]:
-        """The départements and communes with that name: exactly, else without a leading article."""
+        """The départements and communes with that name: exactly, else without a leading article
+        (« sables d olonne », « le mans »)."""
         key = cle(typed)
         if not key:
             return []
-        found = self._names.get(key) or self._short_names.get(sans_article(key), [])
-        departements = {p for p in found if isinstance(p, Departement)}
-        found = [
-            p
-            for p in found
-            if not (
-                isinstance(p, Commune)
-                and p.nom == p.departement.nom
-                and p.departement in departements
-            )
-        ]
-        return sorted(found, key=lambda p: (isinstance(p, Commune), -getattr(p, "population", 0)))
+        short = sans_article(key)
+        found = self._names.get(key) or (self._names.get(short, ()) + self._articled.get(short, ()))
+        # « Loire » typed with its accents as they are: the département, not Loiré (49)
+        same = [p for p in found if accentue(p.nom) == accentue(typed)]
+        return self._ordered(same or found)
+
+    def commencant_par(self, typed: str, limit: int) -> list[Departement | Commune]:
+        """The places whose name begins with what was typed (« clermont fer », « orlea »), the
+        départements first, then the most populated communes."""
+        key = cle(typed)
+        if len(key) < 3:
+            return []
+        start = bisect.bisect_left(self._sorted_names, key)
+        found: list[Departement | Commune] = []
+        for name in self._sorted_names[start:]:
+            if not name.startswith(key):
+                break
+            found.extend(self._names[name])
+        return self._ordered(found)[:limit]
+
+    @staticmethod
+    def _ordered(places) -> list[Departement | Commune]:
+        departements = {p for p in places if isinstance(p, Departement)}
+        return sorted(
+            (
+                p
+                for p in places
+                if not (
+                    isinstance(p, Commune)
+                    and p.nom == p.departement.nom
+                    and p.departement in departements
+                )
+            ),
+            key=lambda p: (isinstance(p, Commune), -getattr(p, "population", 0)),
+        )
 
 
 def read_tsv(path: Path) -> list[list[str]]:

@@ -13,7 +13,9 @@ from helpdesk.contacts.uai import UaiError, uai_place
 NBSP = "\u00a0"
 MAX_LENGTH = 100
 MAX_CHOICES = 12
-CHOICES_MESSAGE = "Plusieurs lieux portent ce nom\u00a0: choisissez le vôtre."
+CHOICES_MESSAGE = "Plusieurs lieux correspondent à votre saisie\u00a0: choisissez le vôtre."
+PREFIX_LIMIT = 200
+BIG_TOWN = 20_000  # inhabitants: a town a parent may name by the start of its name
 _DEPARTEMENT = re.compile(r"^(?:\d{1,3}|2[AB])$")
 _POSTCODE = re.compile(r"^\d{5}$")
 _UAI_LIKE = re.compile(r"^\d{6,8}[A-Z]?$")
@@ -167,24 +169,36 @@ def group_label(communes: list[Commune], limit: int = 3) -> str:
 
 
 def from_name(academies: Academies, text: str) -> Found:
-    """A commune, a département or an académie by its name, maybe followed by where it is."""
+    """A commune, a département or an académie by its name, maybe followed by where it is; else
+    the places whose name begins so (« clermont fer »), to choose from."""
     where = ""
     match = _NAME_AND_PLACE.match(text)
     if match and cle(match.group(1)):
         text, where = match.group(1), match.group(2).upper()
     key = cle(text)
-    places: list[tuple[str, Departement, str]] = []
-    for place in load_lieux().par_nom(text):
-        if isinstance(place, Commune):
-            places.append(
-                (place.libelle, place.departement, f"{place.nom} {place.departement.code}")
-            )
-        else:
-            places.append((place.libelle, place, place.code))
+    lieux = load_lieux()
+    exact = lieux.par_nom(text)
+    places = as_places(exact)
     for academie in academies.all:
         if key in (cle(academie.nom), cle(academie.nom_complet)):
             for code in academie.departements:
-                places.append((academie.nom_complet, load_lieux().departement(code), code))
+                places.append((academie.nom_complet, lieux.departement(code), code))
+    begun = not places
+    if begun:
+        places = as_places(lieux.commencant_par(text, limit=PREFIX_LIMIT))
+    elif all(isinstance(p, Commune) for p in exact) and len(places) == len(exact):
+        # « aix » is a village of Corrèze, but a parent may well mean Aix-en-Provence
+        biggest = max(p.population for p in exact)
+        towns = [
+            p
+            for p in lieux.commencant_par(text, limit=PREFIX_LIMIT)
+            if isinstance(p, Commune)
+            and cle(p.nom) != key
+            and p.population >= BIG_TOWN
+            and p.population > biggest
+        ]
+        places += as_places(towns)
+        begun = bool(towns)
     if where:
         wanted = where.zfill(2) if len(where) < 2 else where
         places = [
@@ -196,19 +210,32 @@ def from_name(academies: Academies, text: str) -> Found:
             "Vérifiez l'orthographe, ou saisissez le code postal de votre commune ou le numéro "
             "de votre département."
         )
-    return resolve(academies, places)
+    return resolve(academies, places, choose=begun and len(places) > 1)
+
+
+def as_places(found: list[Departement | Commune]) -> list[tuple[str, Departement, str]]:
+    """(what to show, the département, what to search for this place alone)."""
+    return [
+        (p.libelle, p.departement, f"{p.nom} {p.departement.code}")
+        if isinstance(p, Commune)
+        else (p.libelle, p, p.code)
+        for p in found
+    ]
 
 
 def at_postcode(place: tuple[str, Departement, str], postcode: str) -> bool:
     return any(cle(c.libelle) == cle(place[0]) for c in load_lieux().par_code_postal(postcode))
 
 
-def resolve(academies: Academies, places: list[tuple[str, Departement, str]]) -> Found:
-    """One answer when every place leads to the same académie (or vice-rectorat), else the
-    choices, one per place: (what to show, its département, what to search for it alone)."""
+def resolve(
+    academies: Academies, places: list[tuple[str, Departement, str]], choose: bool = False
+) -> Found:
+    """One answer when every place leads to the same académie (or vice-rectorat), else (or when
+    asked to choose) the choices, one per place: (what to show, its département, what to search
+    for it alone)."""
     answers = [(at_departement(academies, dep, lieu), recherche) for lieu, dep, recherche in places]
     targets = {destination_key(found) for found, _ in answers}
-    if len(targets) == 1:
+    if len(targets) == 1 and not choose:
         found = answers[0][0]
         departements = tuple(dict.fromkeys(d for f, _ in answers for d in f.departements))
         return replace(found, departements=departements)

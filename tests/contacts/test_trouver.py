@@ -35,6 +35,8 @@ FOUND = [
     ("20200", "corse", "Haute-Corse (2B)"),
     ("2a", "corse", "Corse-du-Sud (2A)"),
     ("Corse", "corse", "Académie de Corse"),
+    ("Loire", "lyon", "Loire (42)"),  # the département, not Loiré (49)
+    ("clermont fer", "clermont-ferrand", "Clermont-Ferrand, Puy-de-Dôme (63)"),
     ("45", "orleans-tours", "Loiret (45)"),
     ("974", "la-reunion", "La Réunion (974)"),
     ("0450782F", "orleans-tours", "Établissement 0450782F, Loiret (45)"),
@@ -130,6 +132,28 @@ def test_vice_rectorats(academies, typed, message):
             },
         ),
         (
+            "aix",  # a village of Corrèze, but maybe Aix-en-Provence or Aix-les-Bains
+            {
+                ("Aix, Corrèze (19)", "académie de Limoges", "Aix 19"),
+                (
+                    "Aix-en-Provence, Bouches-du-Rhône (13)",
+                    "académie d'Aix-Marseille",
+                    "Aix-en-Provence 13",
+                ),
+                ("Aix-les-Bains, Savoie (73)", "académie de Grenoble", "Aix-les-Bains 73"),
+            },
+        ),
+        (
+            "Saint-Étienne-du",  # the start of a name
+            {
+                (
+                    "Saint-Étienne-du-Rouvray, Seine-Maritime (76)",
+                    "académie de Normandie",
+                    "Saint-Étienne-du-Rouvray 76",
+                )
+            },
+        ),
+        (
             "01200",  # one postcode, communes of the Ain and of the Haute-Savoie
             {("Éloise, Haute-Savoie (74)", "académie de Grenoble", "74")},
         ),
@@ -194,7 +218,7 @@ async def test_page_20_977_and_the_vice_rectorats(client):
 
 async def test_page_lists_the_choices_as_links(client):
     html = text_of(await client.get("/aide/contact", params={"recherche": "Saint-Denis"}))
-    assert f"Plusieurs lieux portent ce nom{NBSP}: choisissez le vôtre." in html
+    assert f"Plusieurs lieux correspondent à votre saisie{NBSP}: choisissez le vôtre." in html
     assert (
         f'<a href="/aide/contact?recherche=Saint-Denis%2093">Saint-Denis, Seine-Saint-Denis (93)'
         f"</a>{NBSP}: académie de Créteil" in html
