@@ -67,7 +67,8 @@ async def academies_api(request: Request) -> dict:
     summary="L'académie d'une commune, d'un code postal, d'un département ou d'un code UAI",
     description="`code`\u00a0: nom de commune ou de département (sans souci des accents ni des "
     "majuscules), code postal, numéro de département (45, 2A, 20, 974, 977…) ou code UAI. "
-    "Un nom porté par plusieurs lieux d'académies différentes donne la liste `choix`.",
+    "Un nom porté par des lieux de plusieurs académies, ou le début d'un nom, donne la liste "
+    "`choix`.",
 )
 async def find_api(request: Request, code: FromQuery[str]) -> Response | dict:
     found = find_academie(request.app.state.academies, code)
