@@ -116,8 +116,10 @@ def reference_of(prefix: str, year: int, number: int) -> str:
 
 
 async def next_number(engine: Engine, academie: str, year: int) -> int:
-    """The académie's next number for the year (in the caller's transaction, if any)."""
-    sql = NEXT_NUMBER_PG if is_postgres(engine) else NEXT_NUMBER
+    """The académie's next number for the year (in the caller's transaction, if any: its
+    commit then waits for the disk as usual)."""
+    alone = engine.current_transaction.get() is None
+    sql = NEXT_NUMBER_PG if is_postgres(engine) and alone else NEXT_NUMBER
     rows = await TicketSequence.raw(sql, academie, year)
     return rows[0]["last_number"]
 
