@@ -142,3 +142,13 @@ async def account_action(client, reference: str, account: str, action: str, key:
         **{f"p_{name}": value for name, value in params.items()},
     }
     return await staff_post(client, f"/agent/tickets/{reference}", data)
+
+
+async def stored_files(settings, folder: str = "attachments") -> int:
+    """How many files are kept: in the data folder (SQLite) or the database (PostgreSQL)."""
+    if settings.is_sqlite:
+        path = settings.data_dir / folder
+        return len(list(path.iterdir())) if path.exists() else 0
+    from helpdesk.tickets.tables import StoredFile
+
+    return await StoredFile.count().where(StoredFile.name.like(f"{folder}/%"))

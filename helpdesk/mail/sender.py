@@ -25,9 +25,8 @@ from email.utils import format_datetime
 
 import aiosmtplib
 from piccolo.engine.base import Engine
-from piccolo.query.base import Query
 
-from helpdesk.db import is_postgres, run_write, sqlite_run, sqlite_write, write_transaction
+from helpdesk.db import is_postgres, write_transaction
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.settings import Settings
 
@@ -151,31 +150,23 @@ class MailSender:
         self.lease = dt.timedelta(seconds=settings.mail_lease_seconds)
 
     async def claim(self) -> list[dict]:
+        """Due mails, leased to this sender. PostgreSQL: rows another sender holds locked are
+        skipped (FOR UPDATE SKIP LOCKED), none is taken twice; SQLite: one claimer at a time,
+        in an IMMEDIATE transaction."""
         now = utcnow()
         due = ((OutboxMail.status == "pending") & (OutboxMail.next_attempt_at <= now)) | (
             (OutboxMail.status == "sending") & (OutboxMail.lease_until < now)
         )
         select = OutboxMail.select().where(due).order_by(OutboxMail.id).limit(self.batch_size)
-
-        def lease(rows: list[dict]) -> Query:
-            return OutboxMail.update(
-                {OutboxMail.status: "sending", OutboxMail.lease_until: now + self.lease}
-            ).where(OutboxMail.id.is_in([row["id"] for row in rows]))
-
         if is_postgres(self.engine):
-            async with write_transaction(self.engine):
-                rows = await select.lock_rows("UPDATE", skip_locked=True)
-                if rows:
-                    await lease(rows)
-            return rows
-
-        def claim_sqlite(connection) -> list[dict]:  # one IMMEDIATE transaction
-            rows = sqlite_run(connection, select)
+            select = select.lock_rows("UPDATE", skip_locked=True)
+        async with write_transaction(self.engine):
+            rows = await select
             if rows:
-                sqlite_run(connection, lease(rows))
-            return rows
-
-        return await sqlite_write(self.engine, claim_sqlite)
+                await OutboxMail.update(
+                    {OutboxMail.status: "sending", OutboxMail.lease_until: now + self.lease}
+                ).where(OutboxMail.id.is_in([row["id"] for row in rows]))
+        return rows
 
     async def connect(self) -> aiosmtplib.SMTP:
         settings = self.settings
@@ -195,18 +186,15 @@ class MailSender:
         await smtp.send_message(message)  # SMTPUTF8 asked for a non-ASCII address
 
     async def mark_sent(self, rows: list[dict]) -> None:
-        await run_write(
-            self.engine,
-            OutboxMail.update(
-                {
-                    OutboxMail.status: "sent",
-                    OutboxMail.sent_at: utcnow(),
-                    OutboxMail.lease_until: None,
-                    OutboxMail.attempts: OutboxMail.attempts + 1,
-                    OutboxMail.last_error: "",
-                }
-            ).where(OutboxMail.id.is_in([row["id"] for row in rows])),
-        )
+        await OutboxMail.update(
+            {
+                OutboxMail.status: "sent",
+                OutboxMail.sent_at: utcnow(),
+                OutboxMail.lease_until: None,
+                OutboxMail.attempts: OutboxMail.attempts + 1,
+                OutboxMail.last_error: "",
+            }
+        ).where(OutboxMail.id.is_in([row["id"] for row in rows]))
 
     async def mark_failed(self, row: dict, error: Exception) -> None:
         attempts = row["attempts"] + 1
@@ -215,18 +203,15 @@ class MailSender:
             dt.timedelta(seconds=self.settings.mail_backoff_seconds * 2 ** (attempts - 1)),
             MAX_BACKOFF,
         )
-        await run_write(
-            self.engine,
-            OutboxMail.update(
-                {
-                    OutboxMail.status: "failed" if gave_up else "pending",
-                    OutboxMail.attempts: attempts,
-                    OutboxMail.next_attempt_at: utcnow() + delay,
-                    OutboxMail.lease_until: None,
-                    OutboxMail.last_error: f"{type(error).__name__}: {error}"[:1000],
-                }
-            ).where(OutboxMail.id == row["id"]),
-        )
+        await OutboxMail.update(
+            {
+                OutboxMail.status: "failed" if gave_up else "pending",
+                OutboxMail.attempts: attempts,
+                OutboxMail.next_attempt_at: utcnow() + delay,
+                OutboxMail.lease_until: None,
+                OutboxMail.last_error: f"{type(error).__name__}: {error}"[:1000],
+            }
+        ).where(OutboxMail.id == row["id"])
 
     async def run_once(self) -> int:
         """Send what is due; the number of mails sent."""

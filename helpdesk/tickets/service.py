@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import hmac
 import json
 import secrets
 import sqlite3
-import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import groupby
-from typing import NamedTuple
 
 import asyncpg
 from piccolo.engine.base import Engine
 
-from helpdesk.db import (
-    Batches,
-    Row,
-    insert_many_pg,
-    insert_rows_pg,
-    insert_rows_sqlite,
-    is_postgres,
-    pg_connection,
-    run_read,
-    settle,
-    sqlite_write,
-    write_transaction,
-)
+from helpdesk.db import is_postgres, write_transaction
 from helpdesk.mail.service import compose_mail, queue_mail
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.observability.metrics import TICKETS_CREATED
@@ -44,6 +27,7 @@ from helpdesk.tickets.tables import (
     IdempotencyKey,
     Ticket,
     TicketEvent,
+    TicketSequence,
 )
 from helpdesk.tickets.validation import CleanRequest
 from helpdesk.triage.routes import triage_of
@@ -108,45 +92,23 @@ def search_text(reference: str, request: CleanRequest) -> str:
     return fold(" ".join(p for p in parts if p))[:6000]
 
 
-# The académie's next numbers: one row per académie and year, incremented atomically (upsert).
-NEXT_NUMBER_SQLITE = (
-    "INSERT INTO ticket_sequence (academie, year, last_number) VALUES (?, ?, 1) "
+# The académie's next number: one row per académie and year, incremented atomically (upsert).
+NEXT_NUMBER = (
+    "INSERT INTO ticket_sequence (academie, year, last_number) VALUES ({}, {}, 1) "
     "ON CONFLICT (academie, year) DO UPDATE SET last_number = ticket_sequence.last_number + 1 "
     "RETURNING last_number"
 )
-# PostgreSQL: $3 numbers at once (the tickets written together), in a statement of their own, so
-# that the académie's row stays locked for that statement only, not for the tickets'; concurrent
-# submissions don't queue behind it. Its commit does not wait for the disk (synchronous_commit
-# off, for this one transaction): the tickets' commit, which does, comes later in the same log
-# and makes it durable with it. A crash can lose numbers no ticket has; never give one twice.
-NEXT_NUMBERS_PG = (
+# PostgreSQL takes it in a statement of its own, before the ticket's transaction (see
+# TicketService._insert). Its commit does not wait for the disk (synchronous_commit off, for
+# this one transaction): the ticket's commit, which does, comes later in the same log and makes
+# it durable with it. A crash can lose numbers no ticket has; never give one twice.
+NEXT_NUMBER_PG = (
     "INSERT INTO ticket_sequence (academie, year, last_number) "
-    "SELECT $1::varchar, $2::integer, $3::integer "
+    "SELECT {}::varchar, {}::integer, 1 "
     "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS quick_commit "
-    "ON CONFLICT (academie, year) DO UPDATE SET last_number = ticket_sequence.last_number + $3 "
+    "ON CONFLICT (academie, year) DO UPDATE SET last_number = ticket_sequence.last_number + 1 "
     "RETURNING last_number"
 )
-PG_BATCH = 8  # tickets written by one statement at most (bigger ones cost more to plan)
-PG_PARALLEL = 2  # such statements at once, per process: fewer, fuller batches cost the base less
-
-
-class Numbered(NamedTuple):
-    """A ticket to write: its académie's numbering, its rows once its reference is known, and
-    the hash of its idempotency key if it has one."""
-
-    academie: str
-    prefix: str
-    year: int
-    rows_for: Callable[[str], list[Row]]
-    key_hash: str = ""
-
-
-class AlreadySubmitted(Exception):
-    """The idempotency key is known already: nothing was written, no number taken."""
-
-
-KNOWN_KEY_SQLITE = "SELECT 1 FROM idempotency_key WHERE key_hash = ?"
-KNOWN_KEYS_PG = "SELECT key_hash FROM idempotency_key WHERE key_hash = ANY($1::varchar[])"
 
 
 def reference_of(prefix: str, year: int, number: int) -> str:
@@ -154,75 +116,13 @@ def reference_of(prefix: str, year: int, number: int) -> str:
     return f"{prefix}-{year}-{number:06d}"
 
 
-async def insert_numbered(engine: Engine, ticket: Numbered) -> tuple[int, str]:
-    """Takes the académie's next number, then writes rows_for(reference): (first row's id,
-    reference). The tickets submitted at the same time in this process are written together:
-    on SQLite (one writer anyway) each with its number in a savepoint of one transaction, so that
-    a failure leaves no gap; on PostgreSQL their numbers in one statement (see NEXT_NUMBERS_PG),
-    then their rows in another: a ticket that fails after its number leaves a gap, never a
-    duplicate."""
-    if is_postgres(engine):
-        return await _pg_batches(engine).submit(ticket)
-
-    def write(connection) -> tuple[int, str]:
-        if ticket.key_hash and connection.execute(KNOWN_KEY_SQLITE, (ticket.key_hash,)).fetchone():
-            raise AlreadySubmitted
-        number = connection.execute(NEXT_NUMBER_SQLITE, (ticket.academie, ticket.year)).fetchone()
-        reference = reference_of(ticket.prefix, ticket.year, number[0])
-        return insert_rows_sqlite(connection, ticket.rows_for(reference)), reference
-
-    return await sqlite_write(engine, write)
-
-
-_pg_writers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loop → engine → Batches
-
-
-def _pg_batches(engine: Engine) -> Batches:
-    if engine.current_transaction.get() is not None:
-        raise RuntimeError("Une demande s'écrit dans ses propres transactions.")
-    writers = _pg_writers.setdefault(asyncio.get_running_loop(), {})
-    if (batches := writers.get(engine)) is None:
-        batches = writers[engine] = Batches(
-            lambda batch: write_tickets_pg(engine, batch), size=PG_BATCH, parallel=PG_PARALLEL
-        )
-    return batches
-
-
-async def write_tickets_pg(engine: Engine, batch: list[tuple[Numbered, asyncio.Future]]) -> None:
-    """Numbers, then rows, of the tickets of a batch: two statements (three with idempotency
-    keys, looked for first). If the rows' statement is refused (say, twins in one batch), each
-    ticket is written alone, so that only the wrong one fails."""
-    async with pg_connection(engine) as connection:
-        if keys := [ticket.key_hash for ticket, _ in batch if ticket.key_hash]:
-            known = {row[0] for row in await connection.fetch(KNOWN_KEYS_PG, keys)}
-            for ticket, done in batch:
-                if ticket.key_hash in known:
-                    settle(done, error=AlreadySubmitted())
-            batch = [(ticket, done) for ticket, done in batch if not done.done()]
-            if not batch:
-                return
-        tickets = [ticket for ticket, _ in batch]
-        references = []
-        for (academie, prefix, year), same in groupby(tickets, key=lambda t: t[:3]):
-            count = len(list(same))
-            last = await connection.fetchval(NEXT_NUMBERS_PG, academie, year, count)
-            references += [reference_of(prefix, year, n) for n in range(last - count + 1, last + 1)]
-        try:
-            rows = [ticket.rows_for(ref) for ticket, ref in zip(tickets, references, strict=True)]
-            ids = await insert_many_pg(connection, rows)
-        except asyncpg.PostgresError:
-            if len(batch) == 1:
-                raise
-            for (ticket, done), reference in zip(batch, references, strict=True):
-                try:
-                    ticket_id = await insert_rows_pg(connection, ticket.rows_for(reference))
-                except asyncpg.PostgresError as error:
-                    settle(done, error=error)
-                else:
-                    settle(done, (ticket_id, reference))
-            return
-    for (_, done), ticket_id, reference in zip(batch, ids, references, strict=True):
-        settle(done, (ticket_id, reference))
+async def next_number(engine: Engine, academie: str, year: int) -> int:
+    """The académie's next number for the year (in the caller's transaction, if any: its
+    commit then waits for the disk as usual)."""
+    alone = engine.current_transaction.get() is None
+    sql = NEXT_NUMBER_PG if is_postgres(engine) and alone else NEXT_NUMBER
+    rows = await TicketSequence.raw(sql, academie, year)
+    return rows[0]["last_number"]
 
 
 def attachment_row(upload: Upload, storage_name: str) -> dict:
@@ -265,6 +165,9 @@ class TicketService:
         upload: Upload | None = None,
         parent_ticket_id: int | None = None,
     ) -> Created:
+        # A key seen before (a retry, a double click): that ticket, no number taken, no file kept.
+        if idempotency_key and (replay := await self._replay(idempotency_key, fingerprint)):
+            return replay
         storage_name = await store(self.settings, upload) if upload else ""
         try:
             created = await self._insert(
@@ -276,14 +179,13 @@ class TicketService:
                 storage_name,
                 parent_ticket_id,
             )
-        except (AlreadySubmitted, *UNIQUE_VIOLATIONS):
-            # The key came before (a retry, a double click), or with a twin at the same time:
-            # the answer is that ticket. The writers look for the key before taking a number.
-            if idempotency_key:
-                if storage_name:
-                    await delete_bytes(self.settings, ATTACHMENTS, storage_name)
-                replay = await self._replay(idempotency_key, fingerprint)
-                if replay:
+        except Exception as error:
+            if storage_name:  # nothing refers to the file: its ticket was rolled back
+                await delete_bytes(self.settings, ATTACHMENTS, storage_name)
+            # A twin with the same key was written at the same time (the key is unique): the
+            # answer is its ticket.
+            if idempotency_key and isinstance(error, UNIQUE_VIOLATIONS):
+                if replay := await self._replay(idempotency_key, fingerprint):
                     return replay
             raise
         TICKETS_CREATED.labels(channel).inc()
@@ -292,12 +194,11 @@ class TicketService:
     async def _replay(self, key: str, fingerprint: str) -> Created | None:
         # Every form submission asks (its form_id is its key): raw SQL, Piccolo's join through
         # the foreign key took more time to build than the whole query to run.
-        query = IdempotencyKey.raw(
+        rows = await IdempotencyKey.raw(
             "SELECT k.body_hash, t.id, t.reference FROM idempotency_key k "
             "JOIN ticket t ON t.id = k.ticket WHERE k.key_hash = {}",
             hash_token(key),
         )
-        rows = await run_read(self.engine, query)
         if not rows:
             return None
         row = rows[0]
@@ -310,6 +211,8 @@ class TicketService:
     async def _insert(
         self, request, channel, idempotency_key, fingerprint, upload, storage_name, parent_id
     ) -> Created:
+        """The ticket and what comes with it (first message, file, idempotency key, follow
+        link, acknowledgment mail and its event), in one transaction."""
         academie = self.state.academies.get(request.academie)
         now = utcnow()
         first_due, resolution_due = initial_due(
@@ -318,14 +221,22 @@ class TicketService:
         # What the text says (the FAQ answers, which the triage API adds, are not kept here).
         suggested, confidence = triage_of(self.state).guess(request.message)
         token = secrets.token_urlsafe(24)  # 192 bits
-        key_hash = hash_token(idempotency_key) if idempotency_key else ""
-        fields = dict(vars(request))  # not asdict(), which deep-copies every value
-
-        def rows(reference: str) -> list[Row]:
-            """The ticket and what comes with it, once its reference is known (row 0: the
-            ticket, row 1: its first message)."""
-            ticket = {
-                **fields,
+        postgres = is_postgres(self.engine)
+        if postgres:
+            # The number first, in a statement (an implicit transaction) of its own: the
+            # académie's sequence row stays locked for that statement only. Taken inside the
+            # ticket's transaction, it would stay locked until that commits, and concurrent
+            # tickets of the académie would wait for each other. A ticket that fails after it
+            # leaves a gap in the numbers, never a duplicate.
+            number = await next_number(self.engine, academie.slug, now.year)
+        async with write_transaction(self.engine):
+            if not postgres:
+                # SQLite has one writer at a time anyway (the IMMEDIATE transaction holds the
+                # lock): the number is taken in the ticket's transaction, a failure leaves no gap.
+                number = await next_number(self.engine, academie.slug, now.year)
+            reference = reference_of(academie.prefix, now.year, number)
+            fields = {
+                **vars(request),  # not asdict(), which deep-copies every value
                 "reference": reference,
                 "channel": channel,
                 "parent_ticket": parent_id,
@@ -338,31 +249,32 @@ class TicketService:
                 "suggested_category": suggested,
                 "suggested_confidence": round(confidence, 3),
             }
-            of_ticket = {"ticket": 0}
-            message = {"kind": "message", "author": "demandeur", "body": request.message}
-            written = [
-                Row(Ticket, ticket),
-                Row(TicketEvent, {**message, "created_at": now}, of_ticket),
-            ]
-            if upload:
-                written.append(
-                    Row(Attachment, attachment_row(upload, storage_name), of_ticket | {"event": 1})
+            ticket = Ticket(**fields)
+            await Ticket.insert(ticket)
+            if idempotency_key:  # right after the ticket: a twin waits for it, then fails here
+                key = {"key_hash": hash_token(idempotency_key), "body_hash": fingerprint}
+                await IdempotencyKey.insert(IdempotencyKey(ticket=ticket.id, **key))
+            events = [
+                TicketEvent(
+                    ticket=ticket.id,
+                    kind="message",
+                    author="demandeur",
+                    body=request.message,
+                    created_at=now,
                 )
-            if key_hash:
-                key = {"key_hash": key_hash, "body_hash": fingerprint}
-                written.append(Row(IdempotencyKey, key, of_ticket))
-            written.append(Row(FollowToken, {"token_hash": hash_token(token)}, of_ticket))
+            ]
             if request.requester_email:  # a ticket from the directory may have no address
-                written += [
-                    Row(OutboxMail, self._acknowledgment(ticket, token, academie)),
-                    Row(TicketEvent, ACKNOWLEDGMENT_EVENT, of_ticket),
-                ]
-            return written
-
-        ticket_id, reference = await insert_numbered(
-            self.engine, Numbered(academie.slug, academie.prefix, now.year, rows, key_hash)
-        )
-        return Created(ticket_id, reference, token)
+                events.append(TicketEvent(ticket=ticket.id, **ACKNOWLEDGMENT_EVENT))
+                mail = self._acknowledgment(fields, token, academie)
+                await OutboxMail.insert(OutboxMail(**mail))
+            # One statement: ids are given in the order of the rows, the message's is the first
+            # (the order RETURNING lists them in is not promised).
+            ids = await TicketEvent.insert(*events).returning(TicketEvent.id)
+            if upload:
+                message_id = min(row["id"] for row in ids)
+                await attach(ticket.id, message_id, upload, storage_name)
+            await FollowToken.insert(FollowToken(ticket=ticket.id, token_hash=hash_token(token)))
+        return Created(ticket.id, reference, token)
 
     def _acknowledgment(self, ticket: dict, token: str, academie) -> dict:
         """The acknowledgment mail, as an outbox row."""

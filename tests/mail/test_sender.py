@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
 from helpdesk.db import make_engine, migrate
-from helpdesk.mail.sender import MailAttachment, SentMarks, build_message
+from helpdesk.mail.sender import MailAttachment, MailSender, SentMarks, build_message
 from helpdesk.mail.service import compose_mail
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.web import make_environment
@@ -236,3 +236,18 @@ async def test_claimed_rows_read_as_piccolo_reads_them(settings, smtp_server):
         {k: v for k, v in row.items() if k not in leased} for row in stored
     ]
     assert all(isinstance(row["created_at"], dt.datetime) for row in claimed)
+
+
+async def test_senders_running_at_once_send_each_mail_once_and_skip_none(settings, smtp_server):
+    settings = mail_settings(settings, smtp_server)
+    await create_tickets_for(settings, [f"parent{n}@example.fr" for n in range(12)])
+    engine = sender_for(settings).engine  # as in a process: one engine, bound to the tables
+    # Each takes a part: claims run while the others send.
+    senders = [MailSender(settings, engine, batch_size=3) for _ in range(3)]
+    total = 0
+    while sent := sum(await asyncio.gather(*(sender.run_once() for sender in senders))):
+        total += sent
+    assert total == 12
+    ids = [m["Message-ID"] for m in smtp_server.messages]
+    assert len(ids) == len(set(ids)) == 12
+    assert await OutboxMail.count().where(OutboxMail.status == "sent") == 12

@@ -1,34 +1,30 @@
-"""Creating a ticket writes its rows at once: numbers under concurrency, what is written."""
+"""Creating a ticket writes its rows in one transaction: numbers under concurrency, twins,
+failures, what is written."""
 
 import asyncio
 import datetime as dt
+import json
 
+import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
-from helpdesk.db import (
-    Batches,
-    Row,
-    insert_rows_pg,
-    insert_rows_sqlite,
-    is_postgres,
-    pg_connection,
-    settle,
-    sqlite_write,
-)
+from helpdesk.db import is_postgres, postgres_config
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets import sla
 from helpdesk.tickets.attachments import Upload
 from helpdesk.tickets.service import (
-    NEXT_NUMBERS_PG,
-    Numbered,
+    NEXT_NUMBER_PG,
+    Created,
+    IdempotencyConflict,
     TicketService,
-    write_tickets_pg,
+    hash_token,
+    next_number,
 )
-from helpdesk.tickets.tables import FollowToken, IdempotencyKey, Ticket, TicketEvent
+from helpdesk.tickets.tables import Attachment, FollowToken, IdempotencyKey, Ticket, TicketEvent
 from helpdesk.tickets.validation import CleanRequest
-from tests.helpers import VALID_API
+from tests.helpers import VALID_API, stored_files
 
 
 def numbers(references: list[str], prefix: str) -> list[int]:
@@ -88,8 +84,7 @@ async def test_a_repeated_submission_takes_no_number_and_keeps_no_file(client):
     again = await service.create(request(), **sent)
     assert again.replayed and again.reference == first.reference
     assert again.token != first.token  # a link of its own, to the same ticket
-    folder = client.app.state.settings.data_dir / "attachments"
-    assert len(list(folder.iterdir())) == 1  # the second copy of the file is gone
+    assert await stored_files(client.app.state.settings) == 1  # no second copy of the file
     other = await service.create(request())
     assert numbers([first.reference, other.reference], "OT-") == [1, 2]
 
@@ -148,118 +143,121 @@ async def test_a_supervisor_change_of_targets_applies_to_the_next_ticket(client)
         assert (ticket["first_response_due_at"], ticket["resolution_due_at"]) == due
 
 
-async def write(rows: list[Row]) -> int:
-    engine = Ticket._meta.db
-    if is_postgres(engine):
-        async with pg_connection(engine) as connection:
-            return await insert_rows_pg(connection, rows)
-    return await sqlite_write(engine, lambda connection: insert_rows_sqlite(connection, rows))
-
-
-async def test_rows_written_at_once_read_back_as_piccolo_writes_them(client):
-    now = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
-    values = {
-        "academie": "orleans-tours",
-        "category": "date_naissance",
-        "requester_first_name": "Claire",
-        "requester_last_name": "Martin",
-        "requester_email": "claire.martin@example.fr",
-        "message": "La date est refusée.",
-        "child_birth_date": dt.date(2016, 3, 4),
-        "details": {"suite_de": "OT-2026-000001", "n": 1},
-        "suggested_confidence": 0.5,
-        "created_at": now,
-        "updated_at": now,
-        "first_response_due_at": now + dt.timedelta(hours=8),
-    }
-    event = {"kind": "statut", "public": False, "data": {"avant": "a"}, "created_at": now}
-    by_piccolo = Ticket(reference="A", **values)
-    await by_piccolo.save()
-    await TicketEvent(ticket=by_piccolo.id, **event).save()
-    ours = await write(
-        [Row(Ticket, {"reference": "B", **values}), Row(TicketEvent, event, {"ticket": 0})]
+async def test_a_ticket_reads_back_with_what_came_with_it(client):
+    service = TicketService(client.app.state)
+    screenshot = Upload("capture.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"0" * 100)
+    birth = dt.date(2016, 3, 4)
+    details = {"suite_de": "OT-2026-000001", "n": 1}
+    created = await service.create(
+        request(child_birth_date=birth, details=details),
+        idempotency_key="cle",
+        fingerprint="f1",
+        upload=screenshot,
     )
-    tickets = {t["id"]: t for t in await Ticket.select()}
-    a, b = tickets[by_piccolo.id], tickets[ours]
-    assert {k: v for k, v in b.items() if k not in ("id", "reference")} == {
-        k: v for k, v in a.items() if k not in ("id", "reference")
-    }
-    events = await TicketEvent.select().order_by(TicketEvent.id)
-    assert events[1]["ticket"] == ours
-    assert {k: v for k, v in events[1].items() if k not in ("id", "ticket")} == {
-        k: v for k, v in events[0].items() if k not in ("id", "ticket")
-    }
+    ticket = await Ticket.select().where(Ticket.id == created.ticket_id).first()
+    assert ticket["reference"] == created.reference
+    assert ticket["child_birth_date"] == birth and json.loads(ticket["details"]) == details
+    events = (
+        await TicketEvent.select()
+        .where(TicketEvent.ticket == ticket["id"])
+        .order_by(TicketEvent.id)
+    )
+    assert [(e["kind"], e["public"]) for e in events] == [("message", True), ("courriel", False)]
+    [attachment] = await Attachment.select()
+    assert (attachment["ticket"], attachment["event"]) == (ticket["id"], events[0]["id"])
+    assert attachment["size"] == len(screenshot.data)
+    [key] = await IdempotencyKey.select()
+    assert (key["ticket"], key["body_hash"]) == (ticket["id"], "f1")
+    assert (await service.by_token(created.token))["id"] == ticket["id"]
+    assert await OutboxMail.count().where(OutboxMail.ticket_reference == created.reference) == 1
 
 
 async def test_postgres_number_commits_without_waiting_for_the_disk(client):
     engine = Ticket._meta.db
     if not is_postgres(engine):
         pytest.skip("PostgreSQL seulement")
-    async with pg_connection(engine) as connection:
-        async with connection.transaction():
-            assert await connection.fetchval(NEXT_NUMBERS_PG, "orleans-tours", 2026, 1) == 1
-            assert await connection.fetchval("SHOW synchronous_commit") == "off"
-        assert await connection.fetchval("SHOW synchronous_commit") == "on"
-        # Three tickets written together take three numbers: the last one comes back.
-        assert await connection.fetchval(NEXT_NUMBERS_PG, "orleans-tours", 2026, 3) == 4
+    # Alone (as a ticket takes it): its own transaction does not wait for the disk.
+    async with engine.transaction():
+        [row] = await Ticket.raw(NEXT_NUMBER_PG, "orleans-tours", 2026)
+        assert row["last_number"] == 1
+        [setting] = await Ticket.raw("SHOW synchronous_commit")
+        assert setting["synchronous_commit"] == "off"
+    [setting] = await Ticket.raw("SHOW synchronous_commit")
+    assert setting["synchronous_commit"] == "on"
+    assert await next_number(engine, "orleans-tours", 2026) == 2
+    # In a caller's transaction, that transaction's commit stays durable.
+    async with engine.transaction():
+        assert await next_number(engine, "orleans-tours", 2026) == 3
+        assert await next_number(engine, "lyon", 2026) == 1
+        [setting] = await Ticket.raw("SHOW synchronous_commit")
+        assert setting["synchronous_commit"] == "on"
 
 
-async def test_postgres_batch_with_a_refused_ticket_writes_the_others_alone(client):
+async def test_postgres_a_pending_ticket_does_not_hold_up_the_next_of_its_academie(client):
+    """The number is taken before the ticket's transaction: while a ticket of the académie is
+    still being written (here: waiting for a lock on its parent), another one goes through."""
     engine = Ticket._meta.db
     if not is_postgres(engine):
         pytest.skip("PostgreSQL seulement")
-    now = dt.datetime.now(dt.UTC)
-
-    def rows_for(key: str):
-        def rows(reference: str) -> list[Row]:
-            ticket = {
-                "reference": reference,
-                "academie": "orleans-tours",
-                "category": "autre",
-                "requester_first_name": "Claire",
-                "requester_last_name": "Martin",
-                "requester_email": "claire.martin@example.fr",
-                "message": "Un message assez long.",
-            }
-            return [
-                Row(Ticket, ticket),
-                Row(TicketEvent, {"kind": "message", "created_at": now}, {"ticket": 0}),
-                Row(IdempotencyKey, {"key_hash": key, "body_hash": "x"}, {"ticket": 0}),
-            ]
-
-        return rows
-
-    loop = asyncio.get_running_loop()
-    batch = [
-        (Numbered("orleans-tours", "OT", 2026, rows_for(key)), loop.create_future())
-        for key in ("a", "b", "a", "c")  # the second "a" is refused
-    ]
-    await write_tickets_pg(engine, batch)
-    outcomes = [done.exception() or done.result() for _, done in batch]
-    assert [type(o).__name__ for o in outcomes] == [
-        "tuple",
-        "tuple",
-        "UniqueViolationError",
-        "tuple",
-    ]
-    assert [o[1] for o in outcomes if isinstance(o, tuple)] == [
-        "OT-2026-000001",
-        "OT-2026-000002",
-        "OT-2026-000004",  # the refused one's number is not given again
-    ]
+    service = TicketService(client.app.state)
+    parent = await service.create(request())
+    blocker = await asyncpg.connect(**postgres_config(client.app.state.settings.database_url))
+    try:
+        transaction = blocker.transaction()
+        await transaction.start()
+        # The child's foreign key check waits for this lock, inside the child's transaction.
+        await blocker.execute("SELECT id FROM ticket WHERE id = $1 FOR UPDATE", parent.ticket_id)
+        child = asyncio.create_task(service.create(request(), parent_ticket_id=parent.ticket_id))
+        await asyncio.sleep(0.3)
+        assert not child.done()
+        other = await asyncio.wait_for(service.create(request()), 10)
+        assert not child.done()
+        await transaction.rollback()
+        child = await asyncio.wait_for(child, 10)
+    finally:
+        await blocker.close()
+    assert numbers([parent.reference, child.reference, other.reference], "OT-") == [1, 2, 3]
+    assert child.reference == f"OT-{dt.datetime.now(dt.UTC).year}-000002"
     assert await Ticket.count() == 3
 
 
-async def test_a_write_submitted_right_after_the_last_one_is_not_forgotten():
-    async def flush(batch):
-        for item, done in batch:
-            settle(done, item * 2)
+async def test_concurrent_twins_and_a_conflicting_key_touch_no_other_ticket(client):
+    """Keys a, b, a, a (another body), c submitted together: the first "a" written makes the
+    ticket; the "a"s with its body get it, the other body is refused; b and c are written."""
+    service = TicketService(client.app.state)
+    sent = [("a", "f1"), ("b", "f1"), ("a", "f1"), ("a", "f2"), ("c", "f1")]
+    outcomes = await asyncio.gather(
+        *(service.create(request(), idempotency_key=k, fingerprint=f) for k, f in sent),
+        return_exceptions=True,
+    )
+    [winner] = await IdempotencyKey.select().where(IdempotencyKey.key_hash == hash_token("a"))
+    by_a = []
+    for (key, fingerprint), outcome in zip(sent, outcomes, strict=True):
+        if key == "a" and fingerprint != winner["body_hash"]:
+            assert isinstance(outcome, IdempotencyConflict)
+        else:
+            assert isinstance(outcome, Created)
+            if key == "a":
+                by_a.append(outcome)
+    assert {(o.ticket_id, o.reference) for o in by_a} == {(by_a[0].ticket_id, by_a[0].reference)}
+    assert winner["ticket"] == by_a[0].ticket_id
+    assert [o.replayed for o in by_a].count(False) == 1  # one wrote it, the others were given it
+    references = {o.reference for o in outcomes if isinstance(o, Created)}
+    assert len(references) == 3
+    assert await Ticket.count() == 3 and await IdempotencyKey.count() == 3
+    if not is_postgres(Ticket._meta.db):  # a twin's number was rolled back with its ticket
+        assert numbers(list(references), "OT-") == [1, 2, 3]
 
-    batches = Batches(flush, size=8, parallel=1)
 
-    async def one_after_another():  # submits again as soon as it is woken: no flush is left
-        return [await batches.submit(n) for n in range(5)]
+async def test_submissions_one_right_after_another_each_get_the_next_number(client):
+    service = TicketService(client.app.state)
 
-    assert await asyncio.wait_for(one_after_another(), 1) == [0, 2, 4, 6, 8]
-    results = await asyncio.wait_for(asyncio.gather(*(batches.submit(n) for n in range(20))), 1)
-    assert results == [n * 2 for n in range(20)]
+    async def one_after_another():
+        return [(await service.create(request())).reference for _ in range(5)]
+
+    references = await asyncio.wait_for(one_after_another(), 30)
+    assert numbers(references, "OT-") == [1, 2, 3, 4, 5]
+    more = await asyncio.wait_for(
+        asyncio.gather(*(service.create(request()) for _ in range(20))), 60
+    )
+    assert numbers(references + [c.reference for c in more], "OT-") == list(range(1, 26))
