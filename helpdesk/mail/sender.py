@@ -158,9 +158,11 @@ class MailSender:
             (OutboxMail.status == "sending") & (OutboxMail.lease_until < now)
         )
         select = OutboxMail.select().where(due).order_by(OutboxMail.id).limit(self.batch_size)
-        if is_postgres(self.engine):
+        # The transaction on the engine the outbox's queries run on (bound by helpdesk.db.bind).
+        engine = OutboxMail._meta.db
+        if is_postgres(engine):
             select = select.lock_rows("UPDATE", skip_locked=True)
-        async with write_transaction(self.engine):
+        async with write_transaction(engine):
             rows = await select
             if rows:
                 await OutboxMail.update(
