@@ -144,11 +144,14 @@ ERROR_TEXTS = {
     "de ce que vous avez envoyé n'a été enregistré à moitié.",
 }
 # The database is out of reach (restarted, connections cut, network): nothing was written, and
-# a retry a moment later works. asyncpg's pool replaces a dead connection on its next use.
+# a retry a moment later works. asyncpg's pool replaces a dead connection on its next use; a
+# connection cut in the middle of a query leaves asyncpg's client-side errors (a rollback on a
+# closed connection, a protocol caught mid-operation), which mean the same.
 DATABASE_UNAVAILABLE = (
-    asyncpg.PostgresConnectionError,
+    asyncpg.PostgresConnectionError,  # ConnectionDoesNotExistError among them
     asyncpg.exceptions.OperatorInterventionError,  # e.g. pg_terminate_backend, a shutdown
-    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,  # "the underlying connection is closed"
+    asyncpg.exceptions.InternalClientError,  # "another operation is in progress", after a cut
     ConnectionError,
     TimeoutError,
 )
