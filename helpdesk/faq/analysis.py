@@ -35,10 +35,10 @@ STOP = (STOP_WORDS - {"pas", "plus"}) | frozenset(
 )
 PAIR_PREFIX = ">"
 CONCEPT = "@"
-MIN_FUZZY_LENGTH = 4  # shorter words are too often other words one letter away
+MIN_FUZZY_LENGTH = 5  # shorter words are too often other words one letter away
 MAX_CORRECTIONS = 20_000  # words remembered with their correction
-LONG_WORD = 8
-CORRECTED_WEIGHT = 0.6  # from this length a word may carry two typing errors
+LONG_WORD = 9  # from this length a word may carry two typing errors
+CORRECTED_WEIGHT = 0.5  # a corrected word counts half: the correction may be wrong
 
 Term = tuple[str, ...]  # the keys of one word or phrase: any of them may match
 

@@ -30,8 +30,8 @@ HEAD_B = 0.3  # a question said many ways is not penalised much for its length
 BODY_B = 0.75
 CATEGORY_BOOST = 0.6  # an answer of the query's category gains up to 60 % (× confidence)
 AUDIENCE_PENALTY = 0.5  # the other audience's answers keep half their score
-MIN_RELATIVE_SCORE = 0.4  # answers below 40 % of the best one only share a common word
-MIN_SCORE = 2.0  # below this, even the best answer shares only a common word with the query
+MIN_RELATIVE_SCORE = 0.5  # answers below half the best one mostly share a common word with it
+MIN_SCORE = 5.0  # below this, even the best answer shares only a common word with the query
 MAX_RESULTS = 6
 MAX_QUERY_TERMS = 200  # the triage searches the start of long messages: enough words
 
