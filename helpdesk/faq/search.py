@@ -59,29 +59,37 @@ def audience_of(text: str) -> str:
 
 
 class _Field:
-    """BM25 over one field of every question (its head, or its answer)."""
+    """BM25 over one field of every question (its head, or its answer), as posting lists: each
+    key lists the questions that have it with what it adds to their score."""
 
     def __init__(self, docs: list[Counter[str]], b: float):
-        self.docs = docs
         lengths = [sum(doc.values()) for doc in docs]
         average = sum(lengths) / max(len(docs), 1) or 1
-        self.norms = [K1 * (1 - b + b * length / average) for length in lengths]
         frequency: Counter[str] = Counter()
         for doc in docs:
             frequency.update(doc.keys())
         n = len(docs)
-        self.idf = {key: math.log(1 + (n - f + 0.5) / (f + 0.5)) for key, f in frequency.items()}
+        self.size = n
+        self.postings: dict[str, list[tuple[int, float]]] = {}
+        for index, (doc, length) in enumerate(zip(docs, lengths, strict=True)):
+            norm = K1 * (1 - b + b * length / average)
+            for key, freq in doc.items():
+                idf = math.log(1 + (n - frequency[key] + 0.5) / (frequency[key] + 0.5))
+                gain = idf * freq * (K1 + 1) / (freq + norm)
+                self.postings.setdefault(key, []).append((index, gain))
 
-    def score(self, terms: list[tuple[Term, float]], index: int) -> float:
-        doc, norm, idf, score = self.docs[index], self.norms[index], self.idf, 0.0
+    def scores(self, terms: list[tuple[Term, float]], factor: float = 1.0) -> list[float]:
+        """Each question's score; a term counts once, by the best of its keys."""
+        totals = [0.0] * self.size
         for term, weight in terms:
-            best = 0.0
+            best: dict[int, float] = {}
             for key in term:
-                freq = doc.get(key, 0)
-                if freq:
-                    best = max(best, idf[key] * freq * (K1 + 1) / (freq + norm))
-            score += weight * best
-        return score
+                for index, gain in self.postings.get(key, ()):
+                    if gain > best.get(index, 0.0):
+                        best[index] = gain
+            for index, gain in best.items():
+                totals[index] += factor * weight * gain
+        return totals
 
 
 class FaqIndex:
@@ -110,9 +118,6 @@ class FaqIndex:
         self._head = _Field(heads, HEAD_B)
         self._body = _Field(bodies, BODY_B)
 
-    def _score(self, terms: list[tuple[Term, float]], index: int) -> float:
-        return HEAD_WEIGHT * self._head.score(terms, index) + self._body.score(terms, index)
-
     def search(
         self, query: str, limit: int | None = None, category: tuple[str, float] | None = None
     ) -> list[Hit]:
@@ -121,11 +126,12 @@ class FaqIndex:
         terms = self.analyzer.query_terms(query)[:MAX_QUERY_TERMS]
         if not terms:
             return []
-        hits: list[Hit] = []
-        for index, question in enumerate(self.questions):
-            score = self._score(terms, index)
-            if score > 0:
-                hits.append(Hit(question, score))
+        head, body = self._head.scores(terms, HEAD_WEIGHT), self._body.scores(terms)
+        hits = [
+            Hit(question, h + b)
+            for question, h, b in zip(self.questions, head, body, strict=True)
+            if h + b > 0
+        ]
         if not hits:
             return []
         if category is None and self.category_of is not None:
