@@ -10,7 +10,8 @@ Without FILE, the two files of bench/data/: the queries used to tune the search
   three, as GET /aide?q=… lists them;
 - the share of queries without any answer, and how many answers a query gets (mean, max);
 - the time of one search as the page does it (category guessed by the triage model, audience,
-  cut-off), without HTTP: p50 / p99 / max after a warm-up, wall-clock and CPU;
+  cut-off), without HTTP: p50 / p99 / max after a warm-up, wall-clock and CPU; and once more
+  with the caches of stems and corrections emptied before each search;
 - how close each query comes to the search's own vocabulary (word-set Jaccard with the nearest
   question title or "recherche:" line of content/faq.md): a measure on copies of the content
   would say nothing about parents' own words.
@@ -33,8 +34,9 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
+from helpdesk.faq.analysis import stem, word_keys  # noqa: E402
 from helpdesk.faq.service import FaqService  # noqa: E402
-from helpdesk.text import fold  # noqa: E402
+from helpdesk.text import fold, stems  # noqa: E402
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_FILES = [DATA_DIR / "faq_queries_tuning.jsonl", DATA_DIR / "faq_queries_unseen.jsonl"]
@@ -73,6 +75,21 @@ def timings(faq: FaqService, queries: list[str], repeat: int) -> tuple[list[floa
     return wall, cpu
 
 
+def cold_timings(faq: FaqService, queries: list[str]) -> list[float]:
+    """Milliseconds of each search with every cache emptied first (stems, corrections): the
+    cost of words the process has never seen."""
+    wall = []
+    for query in queries:
+        stems.cache_clear()
+        stem.cache_clear()
+        word_keys.cache_clear()
+        faq.index.analyzer.forget_corrections()
+        start = time.perf_counter()
+        faq.search(query)
+        wall.append((time.perf_counter() - start) * 1000)
+    return wall
+
+
 def word_set(text: str) -> frozenset[str]:
     return frozenset(re.findall(r"[^\W_]+", fold(text)))
 
@@ -82,7 +99,7 @@ def content_lines(faq: FaqService) -> list[frozenset[str]]:
     lines = []
     for question in faq.faq.questions:
         lines.append(word_set(question.title))
-        lines.extend(word_set(p) for p in getattr(question, "paraphrases", ()))
+        lines.extend(word_set(p) for p in question.paraphrases)
     return [line for line in lines if line]
 
 
@@ -109,6 +126,7 @@ def report(path: Path, faq: FaqService, repeat: int, details: bool) -> str:
             rank = found.index(row["slug"]) + 1 if row["slug"] in found else None
             misses.append((row["query"], row["slug"], rank, found[:3]))
     wall, cpu = timings(faq, [r["query"] for r in rows], repeat)
+    cold = cold_timings(faq, [r["query"] for r in rows])
     near = closeness(rows, content_lines(faq))
     n = len(rows)
     out = [f"### {path.name}", ""]
@@ -123,6 +141,11 @@ def report(path: Path, faq: FaqService, repeat: int, details: bool) -> str:
         f"- temps d'une recherche : p50 {percentile(wall, 50):.3f} ms, "
         f"p99 {percentile(wall, 99):.3f} ms, max {max(wall):.3f} ms ({len(wall)} recherches) ; "
         f"temps processeur : p50 {percentile(cpu, 50):.3f} ms, p99 {percentile(cpu, 99):.3f} ms"
+    )
+    out.append(
+        f"- la même, caches vidés avant chaque recherche (mots jamais vus du processus) : "
+        f"p50 {percentile(cold, 50):.3f} ms, p99 {percentile(cold, 99):.3f} ms, "
+        f"max {max(cold):.3f} ms"
     )
     out.append(
         f"- proximité avec le contenu (Jaccard des mots avec le titre ou la ligne « recherche »"

@@ -116,6 +116,9 @@ class Analyzer:
         self._known_keys = {key for word in self._known for key in word_keys(word)}
         self._corrections = {}
 
+    def forget_corrections(self) -> None:
+        self._corrections = {}
+
     def correct(self, word: str) -> str:
         """The known word nearest to an unknown one, or the word itself."""
         corrected = self._corrections.get(word)
