@@ -1,4 +1,13 @@
-"""The FAQ's single source, content/faq.md: themes (#), questions (##) with stable slugs."""
+"""The FAQ's single source, content/faq.md: themes (#), questions (##) with stable slugs.
+
+Lines that are read, not shown:
+
+- before the first theme, `synonymes: modifier | changer | mettre à jour`: words and phrases the
+  search takes as one (the first names the group);
+- under a theme, `public: eleve`: its questions speak to pupils (parents by default);
+- under a question, `formulaire: <catégorie>`: the assistance form's category for this question;
+  `recherche: changer de mot de passe | nouveau mot de passe`: how parents say it, for the search.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +34,10 @@ CATEGORIES_FROM_FAQ = {
 }
 _HEADING = re.compile(r"^(#{1,2}) (.+?) \{#([a-z0-9-]+)\}\s*$")
 _FORM_LINE = re.compile(r"^formulaire:\s*([a-z_]+)\s*$")
+_SEARCH_LINE = re.compile(r"^recherche:(.*)$")
+_AUDIENCE_LINE = re.compile(r"^public:\s*([a-z]+)\s*$")
+_SYNONYMS_LINE = re.compile(r"^synonymes:(.*)$")
+AUDIENCES = {"parent", "eleve"}
 _markdown = MarkdownIt("commonmark", {"html": False, "typographer": False})
 
 
@@ -40,6 +53,8 @@ class Question:
     theme_title: str
     answer_markdown: str
     form_category: str | None = None
+    paraphrases: list[str] = field(default_factory=list)
+    audience: str = "parent"
 
     @cached_property  # rendered once: the FAQ changes only on deploy
     def answer_html(self) -> str:
@@ -58,6 +73,7 @@ class Theme:
     title: str
     intro_markdown: str = ""
     questions: list[Question] = field(default_factory=list)
+    audience: str = "parent"
 
     @property
     def intro_html(self) -> str:
@@ -67,6 +83,7 @@ class Theme:
 @dataclass
 class Faq:
     themes: list[Theme]
+    synonyms: list[list[str]] = field(default_factory=list)
 
     @property
     def questions(self) -> list[Question]:
@@ -78,27 +95,47 @@ class Faq:
 
 def parse_faq(text: str) -> Faq:
     themes: list[Theme] = []
+    synonyms: list[list[str]] = []
     current_lines: list[str] = []
     current: Theme | Question | None = None
 
     def close_current() -> None:
-        body = "\n".join(current_lines).strip()
+        lines = list(current_lines)
+        current_lines.clear()
+        if current is None:  # before the first theme: the search's vocabulary
+            for line in lines:
+                found = _SYNONYMS_LINE.match(line.strip())
+                if found:
+                    group = _alternatives(found.group(1))
+                    if len(group) < 2:
+                        raise FaqFormatError(f"synonymes sans équivalent : {line}")
+                    synonyms.append(group)
+            return
+        while lines and not lines[0].strip():
+            lines.pop(0)
         if isinstance(current, Theme):
-            current.intro_markdown = body
-        elif isinstance(current, Question):
-            first, _, rest = body.partition("\n")
-            form = _FORM_LINE.match(first.strip())
-            if form:
+            if lines and (audience := _AUDIENCE_LINE.match(lines[0].strip())):
+                current.audience = _audience(audience.group(1), current.slug)
+                lines.pop(0)
+            current.intro_markdown = "\n".join(lines).strip()
+            return
+        while lines:
+            line = lines[0].strip()
+            if form := _FORM_LINE.match(line):
                 if form.group(1) not in CATEGORIES_FROM_FAQ:
                     raise FaqFormatError(
                         f"catégorie inconnue pour {current.slug} : {form.group(1)}"
                     )
                 current.form_category = form.group(1)
-                body = rest.strip()
-            if not body:
-                raise FaqFormatError(f"la question {current.slug} n'a pas de réponse")
-            current.answer_markdown = body
-        current_lines.clear()
+            elif search := _SEARCH_LINE.match(line):
+                current.paraphrases += _alternatives(search.group(1))
+            else:
+                break
+            lines.pop(0)
+        body = "\n".join(lines).strip()
+        if not body:
+            raise FaqFormatError(f"la question {current.slug} n'a pas de réponse")
+        current.answer_markdown = body
 
     seen: set[str] = set()
     for line in text.splitlines():
@@ -123,7 +160,20 @@ def parse_faq(text: str) -> Faq:
             current = Question(slug, title.strip(), theme.slug, theme.title, "")
             theme.questions.append(current)
     close_current()
-    return Faq(themes=themes)
+    for theme in themes:
+        for question in theme.questions:
+            question.audience = theme.audience
+    return Faq(themes=themes, synonyms=synonyms)
+
+
+def _alternatives(text: str) -> list[str]:
+    return [part.strip() for part in text.split("|") if part.strip()]
+
+
+def _audience(value: str, slug: str) -> str:
+    if value not in AUDIENCES:
+        raise FaqFormatError(f"public inconnu pour {slug} : {value}")
+    return value
 
 
 def load_faq(path: Path = FAQ_PATH) -> Faq:

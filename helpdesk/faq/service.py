@@ -15,12 +15,21 @@ class FaqService:
     index: FaqIndex
 
     @classmethod
-    def load(cls) -> FaqService:
-        faq = load_faq()
-        return cls(faq, FaqIndex(faq.questions))
+    def load(cls, faq: Faq | None = None) -> FaqService:
+        """The FAQ of content/faq.md (or `faq`) and its index, which reads the category of a
+        query with the triage model."""
+        from helpdesk.triage.service import CATEGORY_FAQ, shared_model_guess
 
-    def search(self, query: str, limit: int | None = None) -> list[Hit]:
-        return self.index.search(query, limit)
+        faq = faq or load_faq()
+        index = FaqIndex(faq.questions, faq.synonyms, shared_model_guess(), CATEGORY_FAQ)
+        return cls(faq, index)
+
+    def search(
+        self, query: str, limit: int | None = None, category: tuple[str, float] | None = None
+    ) -> list[Hit]:
+        """The answers to a parent's query, best first, weak ones cut; `category`: the
+        triage's (category, confidence) of the query if the caller has it."""
+        return self.index.search(query, limit, category)
 
     def question(self, slug: str) -> Question | None:
         return self.faq.question(slug)

@@ -16,7 +16,9 @@ confidence of a blind guess.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -146,11 +148,13 @@ class Triage:
         best = max(range(len(probs)), key=probs.__getitem__)
         return CATEGORIES[best], probs[best]
 
-    def faq_slugs(self, text: str, category: str, limit: int = FAQ_LIMIT) -> list[str]:
+    def faq_slugs(
+        self, text: str, category: str, limit: int = FAQ_LIMIT, confidence: float = 1.0
+    ) -> list[str]:
         if self.faq is None or category == "etablissement_console":
             return []
         ranked: dict[str, float] = {}
-        hits = self.faq.search(text[:FAQ_QUERY_CHARS], limit=10)
+        hits = self.faq.search(text[:FAQ_QUERY_CHARS], limit=10, category=(category, confidence))
         related = CATEGORY_FAQ.get(category, ())
         if hits:
             top = hits[0].score
@@ -170,7 +174,10 @@ class Triage:
     def classify_full(self, text: str) -> Classification:
         category, confidence, explanation = self.category(text)
         return Classification(
-            category, round(confidence, 3), self.faq_slugs(text, category), explanation
+            category,
+            round(confidence, 3),
+            self.faq_slugs(text, category, confidence=confidence),
+            explanation,
         )
 
     def classify(self, text: str) -> tuple[str, float, list[str]]:
@@ -179,6 +186,17 @@ class Triage:
 
 
 _default: Triage | None = None
+
+
+@lru_cache(maxsize=1)
+def _shared_model() -> LinearModel:
+    return LinearModel.load(MODEL_PATH)
+
+
+def shared_model_guess() -> Callable[[str], tuple[str, float]]:
+    """The category of a text and its confidence, with the shipped model read once per process:
+    what the FAQ search uses to lift the answers of a query's category."""
+    return Triage(_shared_model()).guess
 
 
 def classify(text: str) -> tuple[str, float, list[str]]:

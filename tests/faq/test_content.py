@@ -3,7 +3,7 @@ import re
 import pytest
 
 from helpdesk.faq.content import FaqFormatError, load_faq, parse_faq
-from helpdesk.faq.search import FaqIndex
+from helpdesk.faq.service import FaqService
 
 SEED_QUESTIONS = [  # seed 001's questions 1 to 13 and their slugs
     "qu-est-ce-qu-educonnect",
@@ -33,7 +33,7 @@ def faq():
 
 @pytest.fixture(scope="module")
 def index(faq):
-    return FaqIndex(faq.questions)
+    return FaqService.load(faq).index
 
 
 def test_the_faq_has_every_question_of_the_seed_with_an_answer(faq):
