@@ -37,12 +37,13 @@ def closed_port():
 
 
 def sample(text: str, name: str, **labels: str) -> float:
-    """The value of one series of a Prometheus exposition (0 when absent)."""
-    for family in text_string_to_metric_families(text):
-        for s in family.samples:
-            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
-                return s.value
-    return 0.0
+    """The sum of the series of a Prometheus exposition that have these labels (0 when none)."""
+    return sum(
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())
+    )
 
 
 # --- /health ------------------------------------------------------------------------------------
