@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from helpdesk.accounts.port import Letter
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 REPLACEMENTS = {"’": "'", "œ": "oe", "Œ": "OE", "…": "...", "–": "-", "\u202f": " "}
 
@@ -55,6 +58,10 @@ def write(pdf: FPDF, height: float, text: str, **options) -> None:
 
 
 def letter_pdf(letter: Letter) -> bytes:
+    # Imported here: fpdf2 and fontTools take ≈ 22 Mio in every process that imports them, and
+    # a letter is made a few times a day, by one process (bench/README.md, « Mémoire »).
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_margins(20, 20, 20)
     pdf.add_page()
