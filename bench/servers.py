@@ -8,7 +8,7 @@
   `helpdesk serve --workers 2` runs;
 - granian: `granian --interface asgi --workers 2`.
 
-Each serves the same app (`helpdesk.app:served_app`, SQLite, rate limits off) on 127.0.0.1; the
+Each serves the same app (`helpdesk.app:create_app`, SQLite, rate limits off) on 127.0.0.1; the
 client is the minimal HTTP/1.1 client of bench/tickets.py (uvloop), 32 connections opened at
 once after 2 s of warm-up. Printed: requests/s, p50 / p99, CPU time of all the server's
 processes per request, and how many of the 32 connections each process holds one second in.
@@ -42,7 +42,7 @@ from benchlib import (
 from tickets import Connection, request_head
 
 CLIENTS = 32
-APP = "helpdesk.app:served_app"
+APP = "helpdesk.app:create_app"
 
 
 def argv_of(server: str, port: int) -> list[str]:

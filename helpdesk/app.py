@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -80,7 +79,6 @@ def build_state(settings: Settings) -> State:
         }
     )
     state.page_cache = PageCache()
-    state.blank_forms = {}  # the assistance form's first page, see tickets.routes.blank_form
     return state
 
 
@@ -118,20 +116,8 @@ async def mail_sending(app: Litestar) -> AsyncIterator[None]:
             catcher.stop()
 
 
-async def keep_session_state(connection) -> None:
-    """The pool's reset, as a no-op.
-
-    asyncpg's default reset sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
-    RESET ALL;` every time a connection goes back to the pool, and Piccolo takes a connection
-    per query: one more round trip for each query (≈ 15 % of the queue API's throughput, see
-    bench/README.md). The help desk never sets session variables, listens, declares cursors
-    or takes advisory locks, so there is nothing to reset; a transaction left open is still
-    rolled back by asyncpg itself before the reset hook runs.
-    """
-
-
 async def start_pool(engine: PostgresEngine, max_size: int) -> None:
-    await engine.start_connection_pool(min_size=1, max_size=max_size, reset=keep_session_state)
+    await engine.start_connection_pool(min_size=1, max_size=max_size)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -236,11 +222,3 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.asgi_handler = RequestLog(app.asgi_handler)
     return app
 
-
-def served_app() -> Litestar:
-    """The app of a served process (`helpdesk serve`). What startup made (templates, FAQ, triage
-    model, académies…) lives as long as the process: frozen out of the cyclic collector's
-    sight, since full collections walking it paused a process up to 180 ms under load."""
-    app = create_app()
-    gc.freeze()
-    return app

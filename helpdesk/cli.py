@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import os
 import sys
 
@@ -89,7 +88,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         sender = MailSender(settings, engine)
-        gc.freeze()  # what startup made lives as long as the process: no need to walk it again
         if args.once:
             print(f"{await sender.run_once()} courriel(s) envoyé(s)")
         else:

@@ -21,7 +21,7 @@ import uvicorn
 
 from helpdesk.settings import Settings
 
-APP = "helpdesk.app:served_app"
+APP = "helpdesk.app:create_app"
 KEEP_ALIVE_SECONDS = 5  # uvicorn's default (gunicorn's is 2)
 GRACEFUL_SECONDS = 30  # requests under way finish after SIGTERM
 

@@ -8,7 +8,6 @@ State is normally closed on those days.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -40,7 +39,6 @@ def easter(year: int) -> dt.date:
     return dt.date(year, month, day)
 
 
-@functools.lru_cache(maxsize=16)  # asked for every day counted in every deadline
 def public_holidays(year: int) -> frozenset[dt.date]:
     """The public holidays of metropolitan France."""
     sunday = easter(year)

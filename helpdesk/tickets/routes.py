@@ -6,15 +6,12 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from html import escape
 from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import MediaType
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from litestar.utils.scope.state import ScopeState
 
 from helpdesk.contacts.hours import PARIS, PHONE
 from helpdesk.ratelimit import Limit
@@ -86,32 +83,8 @@ def render_form(
     return page(name, status_code=status_code, **context)
 
 
-# The form as a parent first opens it (académie and problem chosen, nothing typed yet) is the
-# same page for everyone but its CSRF token and its form_id: it is rendered once per académie,
-# category and state of the incident banner, with these marks where the two go.
-CSRF_MARK = "jeton-csrf-a-remplacer"
-FORM_ID_MARK = "formulaire-a-numeroter"
-
-
-def blank_form(request: Request, values: dict) -> Response:
-    state = request.app.state
-    key = (values["academie"], values["category"], state.incidents.signature)
-    # Demo mode reloads edited templates: the page is rendered anew each time there.
-    html = None if state.jinja.auto_reload else state.blank_forms.get(key)
-    if html is None:
-        if len(state.blank_forms) > 1000:  # old banner states are not needed any more
-            state.blank_forms.clear()
-        name, context = form_context(state, {**values, "form_id": FORM_ID_MARK}, {})
-        csrf_input = f'<input type="hidden" name="_csrf_token" value="{CSRF_MARK}" />'
-        html = state.jinja.get_template(name).render(context, csrf_input=csrf_input)
-        state.blank_forms[key] = html
-    token = escape(ScopeState.from_scope(request.scope).csrf_token or "")
-    html = html.replace(CSRF_MARK, token).replace(FORM_ID_MARK, secrets.token_urlsafe(16))
-    return Response(html, media_type=MediaType.HTML)
-
-
 @get("/assistance", include_in_schema=False)
-async def assistance_form(request: Request) -> Response | Template:
+async def assistance_form(request: Request) -> Template:
     params = request.query_params
     values = {
         "academie": params.get("academie", ""),
@@ -127,8 +100,6 @@ async def assistance_form(request: Request) -> Response | Template:
         errors["category"] = "Choisissez ce qui ne va pas dans la liste."
     if "etape" in params and not values["academie"]:
         errors["academie"] = "Choisissez votre académie dans la liste."
-    if not errors and values["academie"] and values["category"]:
-        return blank_form(request, values)
     return render_form(request, values, errors)
 
 

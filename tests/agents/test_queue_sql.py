@@ -109,9 +109,9 @@ async def test_the_queue_gives_the_rows_piccolo_gives(tickets):
     assert len(everything) == 28 and {r["academie"] for r in everything} == {"orleans-tours"}
 
 
-async def test_the_queue_on_a_pool_without_reset(tickets):
-    """On PostgreSQL with the app's pool (no reset query): the same rows, and a transaction
-    left open on a connection is still rolled back when it goes back to the pool."""
+async def test_the_queue_on_the_apps_pool(tickets):
+    """On PostgreSQL with the app's pool: the same rows, and a transaction left open on a
+    connection is rolled back when it goes back to the pool."""
     app, staff = tickets
     engine = app.state.engine
     if not is_postgres(engine):
