@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
@@ -53,6 +54,27 @@ from helpdesk.web import (
 )
 
 DSFR_DIST = PROJECT_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
+
+# Litestar compresses whatever it is given, whatever its type: images, fonts and PDF are already
+# compressed, and downloads (attachments, letters) are sent as stored.
+NOT_COMPRESSED = [
+    r".*\.(?:png|jpe?g|gif|webp|avif|ico|woff2?|gz|br|zip|pdf)$",
+    r"/suivi/[^/]+/pieces/",
+    r"/agent/tickets/[^/]+/pieces/",
+    r"/etablissement/courriers/\d+$",
+]
+
+
+def compression_config() -> CompressionConfig:
+    """gzip for every response of 1 KiB or more (HTML, JSON, CSS, JS, SVG).
+
+    Pages served by `helpdesk.web.CachedPage` are compressed once when rendered and pass through
+    untouched (they mark the request the way Litestar's own response cache does).
+    Level 6: nearly the size of level 9 on our pages, for a fraction of the time per request.
+    """
+    return CompressionConfig(
+        backend="gzip", minimum_size=1024, gzip_compress_level=6, exclude=NOT_COMPRESSED
+    )
 
 
 def build_state(settings: Settings) -> State:
@@ -228,6 +250,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
         ),
+        compression_config=compression_config(),
         request_max_body_size=12 * 1024 * 1024,
         debug=False,
     )

@@ -14,6 +14,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Redirect, Template
 from litestar.response.base import ASGIResponse
+from litestar.utils.scope.state import ScopeState
 
 from helpdesk import PROJECT_DIR
 from helpdesk.french import date_fr, datetime_fr, hour_fr
@@ -73,6 +74,9 @@ class CachedPage:
         return cls(body, gzip.compress(body, 9, mtime=0), etag, formatdate(usegmt=True), max_age)
 
     def respond(self, request: Request) -> ASGIResponse:
+        # Already encoded for this request: the compression middleware lets it through, as it
+        # does for Litestar's own response cache (never compressed twice).
+        ScopeState.from_scope(request.scope).is_cached = True
         headers = request.headers
         if headers.get("if-none-match") == self.etag or (
             "if-none-match" not in headers

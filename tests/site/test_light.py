@@ -1,0 +1,59 @@
+"""A light page: responses compressed once (never twice), static files cached, /schema offline."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+TEXT_RESOURCES = [
+    ("/aide", "date-naissance-incorrecte"),
+    ("/aide/contact", "<html"),
+    ("/api/v1/faq", '"slug"'),
+    ("/static/css/helpdesk.css", "{"),
+    ("/dsfr/dsfr.min.css", ".fr-btn"),
+]
+
+
+async def raw_get(client, path: str, accept_encoding: str | None):
+    """Status, headers and the bytes as sent (httpx would inflate them and asks for gzip)."""
+    request = client.build_request("GET", path)
+    del request.headers["accept-encoding"]
+    if accept_encoding is not None:
+        request.headers["accept-encoding"] = accept_encoding
+    response = await client.send(request, stream=True)
+    body = b"".join([chunk async for chunk in response.aiter_raw()])
+    await response.aclose()
+    return response, body
+
+
+@pytest.mark.parametrize(("path", "marker"), TEXT_RESOURCES)
+async def test_text_is_gzipped_once_when_asked(client, path, marker):
+    response, body = await raw_get(client, path, "gzip, deflate, br")
+    assert response.status_code == 200
+    assert response.headers["content-encoding"] == "gzip"
+    assert "accept-encoding" in response.headers["vary"].lower()
+    assert marker in gzip.decompress(body).decode("utf-8")  # one layer only
+
+
+@pytest.mark.parametrize(("path", "marker"), TEXT_RESOURCES)
+async def test_text_is_plain_without_accept_encoding(client, path, marker):
+    response, body = await raw_get(client, path, None)
+    assert response.status_code == 200
+    assert "content-encoding" not in response.headers
+    assert marker in body.decode("utf-8")
+
+
+async def test_search_page_is_compressed_by_the_middleware(client):
+    response, body = await raw_get(client, "/aide?q=date", "gzip")
+    assert response.headers["content-encoding"] == "gzip"
+    assert "date-naissance-incorrecte" in gzip.decompress(body).decode("utf-8")
+
+
+async def test_fonts_and_small_responses_are_not_compressed(client):
+    font, body = await raw_get(client, "/dsfr/fonts/Marianne-Regular.woff2", "gzip")
+    assert font.status_code == 200
+    assert "content-encoding" not in font.headers
+    assert body[:4] == b"wOF2"
+    health, _ = await raw_get(client, "/health", "gzip")
+    assert "content-encoding" not in health.headers  # under 1 KiB
