@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
@@ -63,6 +63,11 @@ NOT_COMPRESSED = [
     r"/agent/tickets/[^/]+/pieces/",
     r"/etablissement/courriers/\d+$",
 ]
+
+# Static files keep their names from one version to the next (no fingerprint yet): a day in the
+# browser's cache, not `immutable`. The router sends ETag and Last-Modified but never answers 304:
+# after a day the browser downloads the file again (nginx, in deploy/, does answer 304).
+STATIC_CACHE = CacheControlHeader(max_age=86400, public=True)
 
 
 def compression_config() -> CompressionConfig:
@@ -190,9 +195,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             directories=[PROJECT_DIR / "static"],
             include_in_schema=False,
             name="static",
+            cache_control=STATIC_CACHE,
         ),
         create_static_files_router(
-            path="/dsfr", directories=[DSFR_DIST], include_in_schema=False, name="dsfr"
+            path="/dsfr",
+            directories=[DSFR_DIST],
+            include_in_schema=False,
+            name="dsfr",
+            cache_control=STATIC_CACHE,
         ),
     ]
     # Pages without forms carry no middleware at all: they stay cacheable and fast.

@@ -57,3 +57,27 @@ async def test_fonts_and_small_responses_are_not_compressed(client):
     assert body[:4] == b"wOF2"
     health, _ = await raw_get(client, "/health", "gzip")
     assert "content-encoding" not in health.headers  # under 1 KiB
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/css/helpdesk.css",
+        "/static/js/helpdesk.js",
+        "/dsfr/dsfr.min.css",
+        "/dsfr/dsfr.module.min.js",
+        "/dsfr/fonts/Marianne-Regular.woff2",
+    ],
+)
+async def test_static_files_are_cached_a_day_with_validators(client, path):
+    response, _ = await raw_get(client, path, "gzip")
+    assert response.status_code == 200
+    directives = {d.strip() for d in response.headers["cache-control"].split(",")}
+    assert directives == {"public", "max-age=86400"}  # names without fingerprint: no immutable
+    assert response.headers["etag"]
+    assert response.headers["last-modified"]
+
+
+async def test_pages_keep_their_own_cache_policy(client):
+    response, _ = await raw_get(client, "/aide", "gzip")
+    assert response.headers["cache-control"] == "public, max-age=300"
