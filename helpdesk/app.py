@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -54,6 +55,7 @@ from helpdesk.web import (
 )
 
 DSFR_DIST = PROJECT_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
+SWAGGER_UI_DIST = PROJECT_DIR / "node_modules" / "swagger-ui-dist"
 
 # Litestar compresses whatever it is given, whatever its type: images, fonts and PDF are already
 # compressed, and downloads (attachments, letters) are sent as stored.
@@ -68,6 +70,31 @@ NOT_COMPRESSED = [
 # browser's cache, not `immutable`. The router sends ETag and Last-Modified but never answers 304:
 # after a day the browser downloads the file again (nginx, in deploy/, does answer 304).
 STATIC_CACHE = CacheControlHeader(max_age=86400, public=True)
+
+
+def swagger_ui() -> tuple[SwaggerRenderPlugin, Router]:
+    """/schema's viewer served by the help desk itself (npm `swagger-ui-dist`, pinned in
+    package.json), not by a CDN: the page works offline and sends no visitor elsewhere.
+
+    Its files sit under their version (/swagger-ui/5.18.2/…): a new version is a new address,
+    so they can be cached for a year, `immutable`.
+    """
+    version = json.loads((SWAGGER_UI_DIST / "package.json").read_text())["version"]
+    base = f"/swagger-ui/{version}"
+    plugin = SwaggerRenderPlugin(
+        js_url=f"{base}/swagger-ui-bundle.js",
+        css_url=f"{base}/swagger-ui.css",
+        standalone_preset_js_url=f"{base}/swagger-ui-standalone-preset.js",
+        favicon='<link rel="icon" href="/dsfr/favicon/favicon.svg" type="image/svg+xml">',
+    )
+    router = create_static_files_router(
+        path=base,
+        directories=[SWAGGER_UI_DIST],
+        include_in_schema=False,
+        name="swagger-ui",
+        cache_control=CacheControlHeader(max_age=31536000, public=True, immutable=True),
+    )
+    return plugin, router
 
 
 def compression_config() -> CompressionConfig:
@@ -205,6 +232,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cache_control=STATIC_CACHE,
         ),
     ]
+    swagger_plugin, swagger_files = swagger_ui()
     # Pages without forms carry no middleware at all: they stay cacheable and fast.
     public = Router(
         path="/",
@@ -243,7 +271,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[sessions.middleware, csrf_middleware],
     )
     app = Litestar(
-        route_handlers=[public, forms, staff, *static, MetricsController],
+        route_handlers=[public, forms, staff, *static, swagger_files, MetricsController],
         # Requests and durations by route template (/metrics); none for unknown paths.
         middleware=[prometheus_config().middleware],
         stores={SESSION_STORE: session_store(settings)},
@@ -258,7 +286,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Assistance académique ÉduConnect",
             version="1",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[swagger_plugin],
         ),
         compression_config=compression_config(),
         request_max_body_size=12 * 1024 * 1024,

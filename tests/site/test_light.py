@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 
 import pytest
 
@@ -81,3 +82,19 @@ async def test_static_files_are_cached_a_day_with_validators(client, path):
 async def test_pages_keep_their_own_cache_policy(client):
     response, _ = await raw_get(client, "/aide", "gzip")
     assert response.headers["cache-control"] == "public, max-age=300"
+
+
+async def test_schema_page_loads_nothing_from_another_host(client):
+    response = await client.get("/schema")
+    assert response.status_code == 200
+    html = response.text
+    assert "SwaggerUIBundle" in html
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", html), html
+    assert "cdn.jsdelivr.net" not in html
+    assets = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", html)
+    assert len(assets) == 4  # favicon, CSS, bundle, preset
+    for asset in assets:
+        served = await client.get(asset)
+        assert served.status_code == 200, asset
+        if asset.startswith("/swagger-ui/"):
+            assert "immutable" in served.headers["cache-control"]
