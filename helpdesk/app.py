@@ -24,6 +24,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from helpdesk import PROJECT_DIR
 from helpdesk.accounts import routes as accounts_routes
+from helpdesk.assets import DSFR_DIST, STATIC_DIR, asset, dsfr_version, static_digest
 from helpdesk.auth import admin_routes
 from helpdesk.auth import routes as auth_routes
 from helpdesk.auth.service import forget_staff
@@ -54,7 +55,6 @@ from helpdesk.web import (
     make_environment,
 )
 
-DSFR_DIST = PROJECT_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
 SWAGGER_UI_DIST = PROJECT_DIR / "node_modules" / "swagger-ui-dist"
 
 # Litestar compresses whatever it is given, whatever its type: images, fonts and PDF are already
@@ -66,10 +66,12 @@ NOT_COMPRESSED = [
     r"/etablissement/courriers/\d+$",
 ]
 
-# Static files keep their names from one version to the next (no fingerprint yet): a day in the
-# browser's cache, not `immutable`. The router sends ETag and Last-Modified but never answers 304:
-# after a day the browser downloads the file again (nginx, in deploy/, does answer 304).
+# Static files under their plain names (/static/x, /dsfr/x): a day in the browser's cache, not
+# `immutable`. The router sends ETag and Last-Modified but never answers 304: after a day the
+# browser downloads the file again (nginx, in deploy/, does answer 304). Pages link them under
+# their versioned names (helpdesk.assets): a year, `immutable`.
 STATIC_CACHE = CacheControlHeader(max_age=86400, public=True)
+VERSIONED_CACHE = CacheControlHeader(max_age=31536000, public=True, immutable=True)
 
 
 def swagger_ui() -> tuple[SwaggerRenderPlugin, Router]:
@@ -85,14 +87,14 @@ def swagger_ui() -> tuple[SwaggerRenderPlugin, Router]:
         js_url=f"{base}/swagger-ui-bundle.js",
         css_url=f"{base}/swagger-ui.css",
         standalone_preset_js_url=f"{base}/swagger-ui-standalone-preset.js",
-        favicon='<link rel="icon" href="/dsfr/favicon/favicon.svg" type="image/svg+xml">',
+        favicon=f'<link rel="icon" href="{asset("/dsfr/favicon/favicon.svg")}" type="image/svg+xml">',
     )
     router = create_static_files_router(
         path=base,
         directories=[SWAGGER_UI_DIST],
         include_in_schema=False,
         name="swagger-ui",
-        cache_control=CacheControlHeader(max_age=31536000, public=True, immutable=True),
+        cache_control=VERSIONED_CACHE,
     )
     return plugin, router
 
@@ -218,19 +220,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     static = [
         create_static_files_router(
-            path="/static",
-            directories=[PROJECT_DIR / "static"],
+            path=path,
+            directories=[directory],
             include_in_schema=False,
-            name="static",
-            cache_control=STATIC_CACHE,
-        ),
-        create_static_files_router(
-            path="/dsfr",
-            directories=[DSFR_DIST],
-            include_in_schema=False,
-            name="dsfr",
-            cache_control=STATIC_CACHE,
-        ),
+            name=name,
+            cache_control=cache,
+        )
+        for path, directory, name, cache in (
+            ("/static", STATIC_DIR, "static", STATIC_CACHE),
+            ("/dsfr", DSFR_DIST, "dsfr", STATIC_CACHE),
+            (f"/static/{static_digest()}", STATIC_DIR, "static-versioned", VERSIONED_CACHE),
+            (f"/dsfr/{dsfr_version()}", DSFR_DIST, "dsfr-versioned", VERSIONED_CACHE),
+        )
     ]
     swagger_plugin, swagger_files = swagger_ui()
     # Pages without forms carry no middleware at all: they stay cacheable and fast.

@@ -17,6 +17,7 @@ from litestar.response.base import ASGIResponse
 from litestar.utils.scope.state import ScopeState
 
 from helpdesk import PROJECT_DIR
+from helpdesk.assets import asset
 from helpdesk.french import date_fr, datetime_fr, hour_fr
 
 TEMPLATES_DIR = PROJECT_DIR / "templates"
@@ -31,7 +32,7 @@ def make_environment(**globals_: object) -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(date_fr=date_fr, datetime_fr=datetime_fr, hour_fr=hour_fr)
-    env.globals.update(globals_)
+    env.globals.update(asset=asset, **globals_)
     return env
 
 

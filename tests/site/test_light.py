@@ -7,6 +7,9 @@ import re
 
 import pytest
 
+from helpdesk import assets
+from helpdesk.assets import dsfr_version, static_digest
+
 TEXT_RESOURCES = [
     ("/aide", "date-naissance-incorrecte"),
     ("/aide/contact", "<html"),
@@ -98,3 +101,34 @@ async def test_schema_page_loads_nothing_from_another_host(client):
         assert served.status_code == 200, asset
         if asset.startswith("/swagger-ui/"):
             assert "immutable" in served.headers["cache-control"]
+
+
+async def test_pages_link_versioned_assets_cached_a_year(client):
+    html = (await client.get("/aide")).text
+    links = re.findall(r"""(?:href|src)="(/(?:static|dsfr)/[^"]+)\"""", html)
+    assert links
+    for link in links:
+        version = link.split("/")[2]
+        assert version in (static_digest(), dsfr_version()), link
+        response, _ = await raw_get(client, link, "gzip")
+        assert response.status_code == 200, link
+        assert response.headers["cache-control"] == "max-age=31536000, public, immutable"
+    # what the DSFR's CSS loads by relative URL is versioned too
+    font, _ = await raw_get(client, f"/dsfr/{dsfr_version()}/fonts/Marianne-Bold.woff2", "gzip")
+    assert "immutable" in font.headers["cache-control"]
+
+
+def test_the_static_digest_changes_with_any_file(tmp_path, monkeypatch):
+    (tmp_path / "css").mkdir()
+    (tmp_path / "css" / "a.css").write_text("a{}")
+    monkeypatch.setattr(assets, "STATIC_DIR", tmp_path)
+    assets.static_digest.cache_clear()
+    try:
+        before = assets.static_digest()
+        (tmp_path / "css" / "a.css").write_text("a{color:red}")
+        assets.static_digest.cache_clear()
+        assert assets.static_digest() != before
+        assert assets.asset("/static/css/a.css") == f"/static/{assets.static_digest()}/css/a.css"
+        assert assets.asset("/ailleurs") == "/ailleurs"
+    finally:
+        assets.static_digest.cache_clear()
