@@ -9,6 +9,8 @@ import pytest
 
 from helpdesk import assets
 from helpdesk.assets import dsfr_version, static_digest
+from helpdesk.tickets.tables import Attachment
+from tests.helpers import VALID_FORM, follow_token, submit_form
 
 TEXT_RESOURCES = [
     ("/aide", "date-naissance-incorrecte"),
@@ -132,3 +134,17 @@ def test_the_static_digest_changes_with_any_file(tmp_path, monkeypatch):
         assert assets.asset("/ailleurs") == "/ailleurs"
     finally:
         assets.static_digest.cache_clear()
+
+
+async def test_an_attachment_is_sent_as_stored(client):
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 4096  # over 1 KiB, and very compressible
+    sent = await submit_form(
+        client, VALID_FORM, files={"piece_jointe": ("capture.png", png, "image/png")}
+    )
+    assert sent.status_code == 303
+    attachment = await Attachment.select().first()
+    link = f"/suivi/{follow_token(sent.headers['location'])}/pieces/{attachment['id']}"
+    response, body = await raw_get(client, link, "gzip")
+    assert response.status_code == 200
+    assert "content-encoding" not in response.headers
+    assert body == png
