@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
@@ -21,6 +23,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from helpdesk import PROJECT_DIR
 from helpdesk.accounts import routes as accounts_routes
+from helpdesk.assets import DSFR_DIST, STATIC_DIR, asset, dsfr_version, static_digest
 from helpdesk.auth import admin_routes
 from helpdesk.auth import routes as auth_routes
 from helpdesk.auth.service import forget_staff
@@ -51,7 +54,69 @@ from helpdesk.web import (
     make_environment,
 )
 
-DSFR_DIST = PROJECT_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
+SWAGGER_UI_DIST = PROJECT_DIR / "node_modules" / "swagger-ui-dist"
+
+# Litestar compresses whatever it is given, whatever its type: images, fonts and PDF are already
+# compressed, and downloads (attachments, letters) are sent as stored.
+NOT_COMPRESSED = [
+    r".*\.(?:png|jpe?g|gif|webp|avif|ico|woff2?|gz|br|zip|pdf)$",
+    r"/suivi/[^/]+/pieces/",
+    r"/agent/tickets/[^/]+/pieces/",
+    r"/etablissement/courriers/\d+$",
+]
+
+# Static files under their plain names (/static/x, /dsfr/x): a day in the browser's cache, not
+# `immutable`. The router sends ETag and Last-Modified but never answers 304: after a day the
+# browser downloads the file again (nginx, in deploy/, does answer 304). Pages link them under
+# their versioned names (helpdesk.assets): a year, `immutable`.
+STATIC_CACHE = CacheControlHeader(max_age=86400, public=True)
+VERSIONED_CACHE = CacheControlHeader(max_age=31536000, public=True, immutable=True)
+
+
+def swagger_ui() -> tuple[SwaggerRenderPlugin, Router]:
+    """/schema's viewer served by the help desk itself (npm `swagger-ui-dist`, pinned in
+    package.json), not by a CDN: the page works offline and sends no visitor elsewhere.
+
+    Its files sit under their version (/swagger-ui/5.18.2/…): a new version is a new address,
+    so they can be cached for a year, `immutable`.
+    """
+    version = json.loads((SWAGGER_UI_DIST / "package.json").read_text())["version"]
+    base = f"/swagger-ui/{version}"
+    plugin = SwaggerRenderPlugin(
+        js_url=f"{base}/swagger-ui-bundle.js",
+        css_url=f"{base}/swagger-ui.css",
+        standalone_preset_js_url=f"{base}/swagger-ui-standalone-preset.js",
+        favicon=f'<link rel="icon" href="{asset("/dsfr/favicon/favicon.svg")}" type="image/svg+xml">',
+    )
+    router = create_static_files_router(
+        path=base,
+        directories=[SWAGGER_UI_DIST],
+        include_in_schema=False,
+        name="swagger-ui",
+        cache_control=VERSIONED_CACHE,
+    )
+    return plugin, router
+
+
+# Staff pages carry a CSRF token beside what the staff member typed (searches, notes): compressed,
+# their sizes could leak the token (BREACH). They are small and seen by few: sent as they are.
+UNCOMPRESSED = "uncompressed"
+
+
+def compression_config() -> CompressionConfig:
+    """gzip for every response of 1 KiB or more (HTML, JSON, CSS, JS, SVG).
+
+    Pages served by `helpdesk.web.CachedPage` are compressed once when rendered and pass through
+    untouched (they mark the request the way Litestar's own response cache does).
+    Level 6: nearly the size of level 9 on our pages, for a fraction of the time per request.
+    """
+    return CompressionConfig(
+        backend="gzip",
+        minimum_size=1024,
+        gzip_compress_level=6,
+        exclude=NOT_COMPRESSED,
+        exclude_opt_key=UNCOMPRESSED,
+    )
 
 
 def build_state(settings: Settings) -> State:
@@ -150,15 +215,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     static = [
         create_static_files_router(
-            path="/static",
-            directories=[PROJECT_DIR / "static"],
+            path=path,
+            directories=[directory],
             include_in_schema=False,
-            name="static",
-        ),
-        create_static_files_router(
-            path="/dsfr", directories=[DSFR_DIST], include_in_schema=False, name="dsfr"
-        ),
+            name=name,
+            cache_control=cache,
+        )
+        for path, directory, name, cache in (
+            ("/static", STATIC_DIR, "static", STATIC_CACHE),
+            ("/dsfr", DSFR_DIST, "dsfr", STATIC_CACHE),
+            (f"/static/{static_digest()}", STATIC_DIR, "static-versioned", VERSIONED_CACHE),
+            (f"/dsfr/{dsfr_version()}", DSFR_DIST, "dsfr-versioned", VERSIONED_CACHE),
+        )
     ]
+    swagger_plugin, swagger_files = swagger_ui()
     # Pages without forms carry no middleware at all: they stay cacheable and fast.
     public = Router(
         path="/",
@@ -195,9 +265,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *admin_routes.ROUTES,
         ],
         middleware=[sessions.middleware, csrf_middleware],
+        opt={UNCOMPRESSED: True},
     )
     app = Litestar(
-        route_handlers=[public, forms, staff, *static, MetricsController],
+        route_handlers=[public, forms, staff, *static, swagger_files, MetricsController],
         # Requests and durations by route template (/metrics); none for unknown paths.
         middleware=[prometheus_config().middleware],
         stores={SESSION_STORE: session_store(settings)},
@@ -212,8 +283,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Assistance académique ÉduConnect",
             version="1",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[swagger_plugin],
         ),
+        compression_config=compression_config(),
         request_max_body_size=12 * 1024 * 1024,
         debug=False,
     )

@@ -14,8 +14,10 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Redirect, Template
 from litestar.response.base import ASGIResponse
+from litestar.utils.scope.state import ScopeState
 
 from helpdesk import PROJECT_DIR
+from helpdesk.assets import asset
 from helpdesk.french import date_fr, datetime_fr, hour_fr
 
 TEMPLATES_DIR = PROJECT_DIR / "templates"
@@ -30,7 +32,7 @@ def make_environment(**globals_: object) -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(date_fr=date_fr, datetime_fr=datetime_fr, hour_fr=hour_fr)
-    env.globals.update(globals_)
+    env.globals.update(asset=asset, **globals_)
     return env
 
 
@@ -73,6 +75,9 @@ class CachedPage:
         return cls(body, gzip.compress(body, 9, mtime=0), etag, formatdate(usegmt=True), max_age)
 
     def respond(self, request: Request) -> ASGIResponse:
+        # Already encoded for this request: the compression middleware lets it through, as it
+        # does for Litestar's own response cache (never compressed twice).
+        ScopeState.from_scope(request.scope).is_cached = True
         headers = request.headers
         if headers.get("if-none-match") == self.etag or (
             "if-none-match" not in headers

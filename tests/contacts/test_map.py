@@ -6,6 +6,7 @@ import re
 import pytest
 
 from helpdesk import PROJECT_DIR
+from helpdesk.assets import asset
 from helpdesk.contacts.academies import load_academies
 from helpdesk.contacts.map import (
     SVG_PATH,
@@ -94,7 +95,7 @@ def test_the_css_shows_names_and_hides_the_hint_on_touch():
 
 async def test_contact_page_draws_the_academies(client):
     html = text_of(await client.get("/aide/contact", params={"academie": "lyon"}))
-    assert '<link rel="stylesheet" href="/static/css/carte.css">' in html
+    assert f'<link rel="stylesheet" href="{asset("/static/css/carte.css")}">' in html
     assert 'class="fr-text--sm carte-aide-clavier"' in html
     assert len(_LINK.findall(html)) == 25
     assert re.search(
