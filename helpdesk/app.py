@@ -168,7 +168,7 @@ async def mail_sending(app: Litestar) -> AsyncIterator[None]:
     tasks = []
     if settings.mail_sender_in_process:
         if settings.smtp_host:  # without one, the outbox keeps the mails until it is set
-            sender = MailSender(settings, app.state.engine)
+            sender = MailSender(settings)
             tasks.append(asyncio.create_task(sender.run_forever(stop, settings.mail_poll_seconds)))
         tasks.append(asyncio.create_task(housekeeping_loop(app.state, stop)))
     try:

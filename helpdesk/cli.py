@@ -87,7 +87,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        sender = MailSender(settings, engine)
+        sender = MailSender(settings)
         if args.once:
             print(f"{await sender.run_once()} courriel(s) envoyé(s)")
         else:

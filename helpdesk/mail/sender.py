@@ -24,7 +24,6 @@ from email.policy import SMTP, Policy
 from email.utils import format_datetime
 
 import aiosmtplib
-from piccolo.engine.base import Engine
 
 from helpdesk.db import is_postgres, write_transaction
 from helpdesk.mail.tables import OutboxMail
@@ -136,15 +135,16 @@ class SentMarks:
 
 
 class MailSender:
+    """Sends the outbox, on the engine its table is bound to (helpdesk.db.bind): its queries
+    and its transactions must run on one engine, or two SQLite connections lock each other."""
+
     def __init__(
         self,
         settings: Settings,
-        engine: Engine,
         batch_size: int = 100,
         connections: int = CONNECTIONS,
     ):
         self.settings = settings
-        self.engine = engine
         self.batch_size = batch_size
         self.connections = connections
         self.lease = dt.timedelta(seconds=settings.mail_lease_seconds)
@@ -158,7 +158,6 @@ class MailSender:
             (OutboxMail.status == "sending") & (OutboxMail.lease_until < now)
         )
         select = OutboxMail.select().where(due).order_by(OutboxMail.id).limit(self.batch_size)
-        # The transaction on the engine the outbox's queries run on (bound by helpdesk.db.bind).
         engine = OutboxMail._meta.db
         if is_postgres(engine):
             select = select.lock_rows("UPDATE", skip_locked=True)

@@ -78,7 +78,7 @@ async def desk(settings, smtp):
         await make_staff("agent@ot.fr", name="Agnès Roux")
         await login(client, "agent@ot.fr")
         client.ids = ids
-        client.sender = MailSender(settings, app.state.engine)
+        client.sender = MailSender(settings)
         yield client
 
 

@@ -37,7 +37,7 @@ async def create_tickets(settings, count: int) -> list[str]:
 def sender_for(settings) -> MailSender:
     engine = make_engine(settings.database_url)
     bind(engine)
-    return MailSender(settings, engine)
+    return MailSender(settings)
 
 
 async def test_acknowledgment_arrives_with_reference_and_link(settings, smtp_server):

@@ -241,9 +241,9 @@ async def test_claimed_rows_read_as_piccolo_reads_them(settings, smtp_server):
 async def test_senders_running_at_once_send_each_mail_once_and_skip_none(settings, smtp_server):
     settings = mail_settings(settings, smtp_server)
     await create_tickets_for(settings, [f"parent{n}@example.fr" for n in range(12)])
-    engine = sender_for(settings).engine  # as in a process: one engine, bound to the tables
+    sender_for(settings)  # as in a process: one engine, bound to the tables
     # Each takes a part: claims run while the others send.
-    senders = [MailSender(settings, engine, batch_size=3) for _ in range(3)]
+    senders = [MailSender(settings, batch_size=3) for _ in range(3)]
     total = 0
     while sent := sum(await asyncio.gather(*(sender.run_once() for sender in senders))):
         total += sent
