@@ -293,4 +293,3 @@ def create_app(settings: Settings | None = None) -> Litestar:
         configure_logging()
         app.asgi_handler = RequestLog(app.asgi_handler)
     return app
-
