@@ -1,5 +1,6 @@
 """The worker's privacy chores (helpdesk/tickets/housekeeping.py calls them every round): the
-pending screenshots of abandoned forms each round, the purge once a day — at the worker's
+pending screenshots of abandoned forms and the delivered secrets of the directory's action
+history (helpdesk/accounts/sealed.py) each round, the purge once a day — at the worker's
 start, then at the first round after midnight, Paris time."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from helpdesk.accounts.sealed import forget_delivered_secrets
 from helpdesk.french import PARIS
 from helpdesk.privacy.pending import delete_abandoned
 from helpdesk.privacy.purge import purge
@@ -17,6 +19,7 @@ log = logging.getLogger("helpdesk")
 async def privacy_chores(state, now: dt.datetime | None = None) -> None:
     now = now or dt.datetime.now(dt.UTC)
     await delete_abandoned(state.settings, now)
+    await forget_delivered_secrets(state.settings, now)
     today = now.astimezone(PARIS).date()
     if getattr(state, "privacy_purged_on", None) == today:
         return
