@@ -67,13 +67,19 @@ def unseal(settings, stored: dict) -> dict | None:
         return None
 
 
-async def forget_delivered_secrets(settings, now: dt.datetime | None = None) -> int:
-    """Entries older than DELIVERY_WINDOW lose their secrets and letters; how many did."""
+async def forget_delivered_secrets(
+    settings, now: dt.datetime | None = None, since: dt.datetime | None = None
+) -> int:
+    """Entries older than DELIVERY_WINDOW (and, with `since`, newer than it: the frequent
+    rounds look at the last days only) lose their secrets and letters; how many did."""
     before = (now or dt.datetime.now(dt.UTC)) - DELIVERY_WINDOW
+    since = since or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     rows = await DirectoryAction.raw(
-        "SELECT id, action, identifier, result FROM directory_action WHERE created_at < {} "
+        "SELECT id, action, identifier, result FROM directory_action "
+        "WHERE created_at < {} AND created_at >= {} "
         "AND (CAST(result AS TEXT) LIKE {} OR CAST(result AS TEXT) NOT LIKE {})",
         before,
+        since,
         f'%"{WITH_SECRETS}": true%',
         '{"sealed"%',
     )

@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "compte_exiger_totp": "Second facteur exigé",
     "compte_reinitialiser": "Lien de mot de passe envoyé",
     "compte_role": "Rôle changé",
+    "action_compte": "Action sur un compte ÉduConnect",
     "export_donnees": "Données d'une personne exportées",
     "effacement_donnees": "Données d'une personne effacées",
 }
@@ -43,6 +44,9 @@ DETAIL_LABELS = {
     "personne": "personne",
     "demandes": "demandes",
     "courriels": "courriels",
+    "operation": "action",
+    "compte": "compte",
+    "demande": "demande",
 }
 
 

@@ -1,5 +1,6 @@
-"""`helpdesk purge [--dry-run] [--as-of AAAA-MM-JJ]`: the purge by hand (the worker runs it
-every night)."""
+"""`helpdesk purge [--dry-run] [--as-of AAAA-MM-JJ]`: the purge by hand or from a timer (the
+worker runs it every night); it also does the worker's other privacy chores (pending screenshots
+of abandoned forms, delivered secrets of the directory's history)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ def add_parser(commands) -> None:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
+    from helpdesk.accounts.sealed import forget_delivered_secrets
     from helpdesk.db import make_engine, migrate
+    from helpdesk.privacy.pending import delete_abandoned
     from helpdesk.privacy.purge import purge
     from helpdesk.settings import load_settings
 
@@ -38,22 +41,30 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
     async def run():
         await migrate(make_engine(settings.database_url))
+        if not args.dry_run:  # the worker's other privacy chores, for hosts that run none
+            await delete_abandoned(settings)
+            await forget_delivered_secrets(settings)
         return await purge(settings.retention_days, settings, as_of=as_of, dry_run=args.dry_run)
 
     report = asyncio.run(run())
     limit = date_fr(report.cutoff.date())
     if args.dry_run:
         print(f"Simulation, rien n'est changé. Demandes closes avant le {limit}\u00a0:")
-        verb = "à anonymiser"
     else:
         print(f"Demandes closes avant le {limit}\u00a0:")
-        verb = "anonymisée(s)"
-    print(f"  {report.tickets} demande(s) {verb}")
-    print(
-        f"  {report.attachments} pièce(s) jointe(s) {'à supprimer' if args.dry_run else 'supprimée(s)'}"
-    )
-    print(
-        f"  {report.audit_ips} adresse(s) IP du journal "
-        f"{'à effacer' if args.dry_run else 'effacée(s)'}"
-    )
+    for count, to_do, done in (
+        (report.tickets, "demande(s) à anonymiser", "demande(s) anonymisée(s)"),
+        (report.attachments, "pièce(s) jointe(s) à supprimer", "pièce(s) jointe(s) supprimée(s)"),
+        (
+            report.audit_ips,
+            "adresse(s) IP du journal à effacer",
+            "adresse(s) IP du journal effacée(s)",
+        ),
+        (
+            report.audit_accounts,
+            "compte(s) ÉduConnect à retirer du journal",
+            "compte(s) ÉduConnect retiré(s) du journal",
+        ),
+    ):
+        print(f"  {count} {to_do if args.dry_run else done}")
     return 0

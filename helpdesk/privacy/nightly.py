@@ -19,10 +19,11 @@ log = logging.getLogger("helpdesk")
 async def privacy_chores(state, now: dt.datetime | None = None) -> None:
     now = now or dt.datetime.now(dt.UTC)
     await delete_abandoned(state.settings, now)
-    await forget_delivered_secrets(state.settings, now)
     today = now.astimezone(PARIS).date()
     if getattr(state, "privacy_purged_on", None) == today:
+        await forget_delivered_secrets(state.settings, now, since=now - dt.timedelta(days=2))
         return
+    await forget_delivered_secrets(state.settings, now)  # the whole history, once a day
     report = await purge(state.settings.retention_days, state.settings, as_of=today)
     state.privacy_purged_on = today
     if report.tickets or report.audit_ips:

@@ -3,7 +3,8 @@
 What goes: the requester's and the child's names, mail, phone, birth dates, classe, INE,
 identifiers, the free text (message, replies, notes, what the school was asked), the
 attachments and letters (their bytes too), the follow-up links, the mails kept in the outbox;
-and, in the audit log, the IP addresses older than the same delay. What stays, for the
+and, in the audit log, the IP addresses and the ÉduConnect accounts acted on older than the
+same delay. What stays, for the
 statistics (helpdesk/tickets/stats.py): reference, académie, category, status, channel, dates,
 and the status changes of the timeline. A request done once is not selected again
 (idempotent), and the work goes by batches, each in its own transaction.
@@ -12,6 +13,7 @@ and the status changes of the timeline. A request done once is not selected agai
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 from helpdesk.auth.tables import AuditLog
@@ -62,6 +64,7 @@ class PurgeReport:
     tickets: int = 0
     attachments: int = 0
     audit_ips: int = 0
+    audit_accounts: int = 0
     references: list[str] = field(default_factory=list)
 
 
@@ -91,6 +94,7 @@ async def purge(
             Attachment.ticket.is_in(Ticket.select(Ticket.id).where(due(report.cutoff)))
         )
         report.audit_ips = await AuditLog.count().where(audit_due)
+        report.audit_accounts = len(await accounts_in_audit(report.cutoff))
         return report
     while (
         batch := await Ticket.select(Ticket.id, Ticket.reference)
@@ -103,7 +107,22 @@ async def purge(
         report.references += [row["reference"] for row in batch]
     report.audit_ips = await AuditLog.count().where(audit_due)
     await AuditLog.update({AuditLog.ip: ""}).where(audit_due)
+    for row in await accounts_in_audit(report.cutoff):
+        detail = json.loads(row["detail"]) if isinstance(row["detail"], str) else row["detail"]
+        detail.pop("compte", None)
+        await AuditLog.update({AuditLog.detail: json.dumps(detail)}).where(AuditLog.id == row["id"])
+        report.audit_accounts += 1
     return report
+
+
+async def accounts_in_audit(cutoff: dt.datetime) -> list[dict]:
+    """Audit entries of account actions still naming the account (a parent's identifier)."""
+    return await AuditLog.raw(
+        "SELECT id, detail FROM audit_log WHERE action = 'action_compte' AND created_at < {} "
+        "AND CAST(detail AS TEXT) LIKE {}",
+        cutoff,
+        '%"compte"%',
+    )
 
 
 async def anonymise(settings, batch: list[dict]) -> int:

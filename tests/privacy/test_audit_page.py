@@ -102,3 +102,41 @@ async def test_older_entries_are_on_the_next_pages(desk):
     assert second.count("<tr>") == 1 + 6  # 105 + this login, 100 shown before
     csv = (await desk.get(f"{PAGE}.csv")).content.decode("utf-8-sig").splitlines()
     assert len(csv) == 1 + 106
+
+
+async def test_account_actions_are_in_the_journal_until_the_delay(desk, settings):
+    from helpdesk.accounts.port import ACTIVE
+    from helpdesk.privacy.purge import purge
+    from helpdesk.tickets.account_panel import accounts_of
+    from tests.helpers import VALID_API, account_action, api_ticket
+    from tests.privacy.conftest import after_retention
+
+    directory = accounts_of(desk.app.state)
+    await directory.add_establishment("0450782F", "Collège des Tilleuls", academie="orleans-tours")
+    anne = await directory.add_account(
+        "responsable",
+        "Anne",
+        "Morel",
+        uai="0450782F",
+        state=ACTIVE,
+        email="anne.morel@example.fr",
+        email_confirmed=True,
+        password="Un-mot-de-passe-1",
+    )
+    reference = await api_ticket(
+        desk,
+        category="identifiant_perdu",
+        requester={**VALID_API["requester"], "email": "anne.morel@example.fr"},
+    )
+    await login(desk, "agent@ot.fr")
+    done = await account_action(desk, reference, anne, "remind_identifier", "cle-rappel")
+    assert done.status_code == 303, text_of(done)
+
+    await login(desk, "chef@ot.fr")
+    seen = table_of(text_of(await desk.get(PAGE, params={"action": "action_compte"})))
+    assert "Action sur un compte ÉduConnect" in seen and "agent@ot.fr" in seen
+    assert f"compte\u00a0: {anne}" in seen and f"demande\u00a0: {reference}" in seen
+
+    await purge(settings.retention_days, settings, as_of=after_retention(settings))
+    later = table_of(text_of(await desk.get(PAGE, params={"action": "action_compte"})))
+    assert anne not in later and f"demande\u00a0: {reference}" in later

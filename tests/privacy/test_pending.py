@@ -40,3 +40,23 @@ async def test_the_worker_round_deletes_them(client, settings):
     await checked_form(client)
     await privacy_chores(worker_state(settings), dt.datetime.now(dt.UTC) + dt.timedelta(days=2))
     assert await stored_files(settings, PENDING) == 0
+
+
+async def test_the_purge_command_deletes_them_too(client, settings):
+    """Hosts without a worker schedule `helpdesk purge`: it does this chore as well."""
+    import os
+
+    from helpdesk.tickets.tables import StoredFile
+    from tests.privacy.test_purge import run_cli
+
+    await checked_form(client)
+    two_days_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    if settings.is_sqlite:  # the files' age, as two days had passed
+        for path in (settings.data_dir / PENDING).iterdir():
+            os.utime(path, (two_days_ago.timestamp(), two_days_ago.timestamp()))
+    else:
+        await StoredFile.update({StoredFile.created_at: two_days_ago}).where(
+            StoredFile.name.like(f"{PENDING}/%")
+        )
+    assert run_cli(settings).returncode == 0
+    assert await stored_files(settings, PENDING) == 0
