@@ -167,3 +167,15 @@ async def test_the_worker_round_purges_once_a_day(desk, settings):
     await privacy_chores(state, later)
     assert (await Ticket.select().where(Ticket.reference == closed).first())["message"] == ""
     assert state.privacy_purged_on == later.date()
+
+
+async def test_the_housekeeping_round_runs_the_purge(desk, settings):
+    """The loop of `helpdesk worker` (and of a lone web process) does it."""
+    from helpdesk.tickets.housekeeping import run_chores, worker_state
+
+    closed, *_ = await two_requests(desk)
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=settings.retention_days + 2)
+    await Ticket.update({Ticket.closed_at: long_ago}).where(Ticket.reference == closed)
+    await run_chores(worker_state(settings))
+    assert (await Ticket.select().where(Ticket.reference == closed).first())["message"] == ""
+    assert await stored_files(settings) == 0
