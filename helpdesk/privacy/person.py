@@ -192,7 +192,7 @@ async def erase(settings, email: str) -> dict:
         await Ticket.update(
             {Ticket.status: "clos", Ticket.closed_at: now, Ticket.version: Ticket.version + 1}
         ).where(Ticket.id.is_in(opened))
-    files = await anonymise(settings, tickets) if tickets else 0
+    files = await anonymise(settings, tickets, dt.datetime.now(dt.UTC)) if tickets else 0
     mails = await mails_to(email)
     staff = await staff_account(email)
     entries = [

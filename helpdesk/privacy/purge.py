@@ -102,7 +102,7 @@ async def purge(
         .order_by(Ticket.id)
         .limit(BATCH)
     ):
-        report.attachments += await anonymise(settings, batch)
+        report.attachments += await anonymise(settings, batch, report.cutoff)
         report.tickets += len(batch)
         report.references += [row["reference"] for row in batch]
     report.audit_ips = await AuditLog.count().where(audit_due)
@@ -125,7 +125,7 @@ async def accounts_in_audit(cutoff: dt.datetime) -> list[dict]:
     )
 
 
-async def anonymise(settings, batch: list[dict]) -> int:
+async def anonymise(settings, batch: list[dict], cutoff: dt.datetime) -> int:
     """One batch of requests; the number of files deleted. The bytes go first: a run stopped
     in between leaves the requests selected again by the next run, which finishes them."""
     ids = [row["id"] for row in batch]
@@ -149,9 +149,10 @@ async def anonymise(settings, batch: list[dict]) -> int:
         await AnomalyTicket.update({AnomalyTicket.account: ""}).where(
             AnomalyTicket.ticket.is_in(ids)
         )
+        # Mails sent or given up; one still waiting only if it is older than the delay.
         await OutboxMail.delete().where(
             OutboxMail.ticket_reference.is_in([row["reference"] for row in batch])
-            & OutboxMail.status.is_in(["sent", "failed"])
+            & (OutboxMail.status.is_in(["sent", "failed"]) | (OutboxMail.created_at < cutoff))
         )
         for row in batch:  # the search keeps the reference only
             await Ticket.update(

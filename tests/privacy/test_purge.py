@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from helpdesk.auth.tables import AuditLog
+from helpdesk.mail.tables import OutboxMail
 from helpdesk.privacy.purge import purge
 from helpdesk.tickets.tables import Attachment, Ticket
 from tests.helpers import (
@@ -87,6 +88,8 @@ async def test_purge_anonymises_closed_requests_past_the_delay(desk, settings):
     assert await stored_files(settings) == 0 and await Attachment.count() == 0
     assert (await desk.get(f"/suivi/{closed_token}")).status_code == 404
     assert await AuditLog.count().where(AuditLog.ip != "") == 0
+    assert await OutboxMail.count().where(OutboxMail.ticket_reference == closed) == 0
+    assert await OutboxMail.count().where(OutboxMail.ticket_reference == still_open) == 1
     row = await Ticket.select().where(Ticket.reference == closed).first()
     assert (row["academie"], row["category"], row["status"]) == (
         "orleans-tours",
