@@ -4,6 +4,7 @@ supervisors their académie)."""
 from __future__ import annotations
 
 import json
+import re
 
 from litestar import Request, get, post
 from litestar.response import Response, Template
@@ -68,7 +69,7 @@ async def person_action(request: Request) -> Template | Response:
     if action in ("json", "pdf"):
         data = await person.gather(email)
         await audit("export_donnees", staff.id, ip, personne=email, format=action)
-        name = f"donnees-{email.replace('@', '-at-')}"
+        name = "donnees-" + re.sub(r"[^A-Za-z0-9.-]+", "_", email.replace("@", "-at-"))
         if action == "json":
             text = json.dumps(data, ensure_ascii=False, indent=2)
             return download(text, "application/json; charset=utf-8", f"{name}.json")

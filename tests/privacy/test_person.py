@@ -110,3 +110,13 @@ async def test_bad_address_and_who_may(desk):
         await login(desk, email)
         refused = await desk.get(PAGE, follow_redirects=False)
         assert refused.status_code in (303, 401, 403)
+
+
+async def test_an_address_in_any_script_exports(desk):
+    address = "léa.李@example.fr"
+    await submit_form(desk, {**VALID_FORM, "requester_email": address})
+    await login(desk, "admin@ac.fr")
+    exported = await post(desk, email=address, action="json")
+    assert exported.status_code == 200
+    assert json.loads(exported.content)["demandes"][0]["demandeur"]["courriel"] == address
+    assert (await post(desk, email=address, action="pdf")).status_code == 200
