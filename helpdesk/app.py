@@ -39,6 +39,7 @@ from helpdesk.mail.catcher import MailCatcher
 from helpdesk.mail.sender import MailSender
 from helpdesk.observability.metrics import MetricsController, prometheus_config
 from helpdesk.observability.requests_log import RequestLog, configure_logging
+from helpdesk.privacy import routes as privacy_routes
 from helpdesk.ratelimit import RateLimiter
 from helpdesk.settings import Settings, load_settings
 from helpdesk.site import routes as site_routes
@@ -263,6 +264,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *anomaly_routes.ROUTES,
             *establishment_routes.ROUTES,
             *admin_routes.ROUTES,
+            *privacy_routes.ROUTES,
         ],
         middleware=[sessions.middleware, csrf_middleware],
         opt={UNCOMPRESSED: True},

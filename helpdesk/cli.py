@@ -348,6 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     accounts_demo.add_argument("--seed", type=int, default=2026)
     accounts_demo.set_defaults(func=cmd_accounts_demo)
+    from helpdesk.privacy.commands import add_parser as add_privacy_parser
+
+    add_privacy_parser(commands)  # helpdesk purge
     return parser
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 
+from helpdesk.accounts import sealed
 from helpdesk.accounts.port import (
     ACTIONS,
     ACTIVE,
@@ -479,7 +480,7 @@ class LocalDirectory(NamedActions):
                 "paramètres\u00a0: utilisez une clé nouvelle pour une action nouvelle.",
                 "idempotency_key",
             )
-        data = _json(row["result"])
+        data = sealed.replayed(self.settings, row)  # encrypted, secrets kept a short while
         data["replayed"] = True
         return ActionResult.from_dict(data)
 
@@ -532,7 +533,7 @@ class LocalDirectory(NamedActions):
                     fingerprint=fingerprint,
                     action=action,
                     identifier=row["identifier"],
-                    result=json.dumps(result.as_dict(include_secrets=True)),
+                    result=sealed.seal(self.settings, result.as_dict(include_secrets=True)),
                 )
             )
             return result

@@ -17,7 +17,7 @@ from helpdesk.accounts.port import (
 )
 from helpdesk.accounts.port import ActionRefused as AccountRefused
 from helpdesk.accounts.service import account_service
-from helpdesk.auth.service import Staff
+from helpdesk.auth.service import Staff, audit
 from helpdesk.mail.service import queue_mail
 from helpdesk.observability.metrics import ACCOUNT_ACTIONS
 from helpdesk.tickets import agent, night_changes
@@ -276,6 +276,14 @@ async def run(
         },
     )
     await event.save()
+    if not result.replayed:  # the audit log's « Action sur un compte ÉduConnect »
+        await audit(
+            "action_compte",
+            staff.id,
+            operation=label,
+            compte=identifier,
+            demande=ticket["reference"],
+        )
     if not result.replayed and result.pending_changes:
         await night_changes.record(ticket["id"], identifier, result.pending_changes)
         if any(change.applied_at for change in result.pending_changes):  # demo: applied at once
