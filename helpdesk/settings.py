@@ -73,6 +73,11 @@ class Settings:
     accounts_apply_nightly_at_once: bool = False  # apply "overnight" account changes at once
     extra: dict[str, str] = field(default_factory=dict)
     metrics_token: str = ""  # when set, /metrics asks for `Authorization: Bearer <jeton>`
+    # Mail in (helpdesk/mailin): the receiver the académie's mail server relays to
+    mailin_host: str = "127.0.0.1"
+    mailin_port: int = 2525  # 0: no receiver
+    mailin_domain: str = ""  # of the signed reply addresses; empty: mails say « ne répondez pas »
+    mailin_lmtp: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -186,6 +191,13 @@ def load_settings(**overrides: object) -> Settings:
         accounts_api_key=env("HELPDESK_ACCOUNTS_API_KEY", "").strip(),
         accounts_apply_nightly_at_once=_flag("HELPDESK_ACCOUNTS_APPLY_AT_ONCE"),
         metrics_token=env("HELPDESK_METRICS_TOKEN", "").strip(),
+        mailin_host=env("HELPDESK_MAILIN_HOST", "127.0.0.1"),
+        mailin_port=_int("HELPDESK_MAILIN_PORT", 2525),
+        # Demo mode answers by mail on the receiver it starts: the sender's domain serves.
+        mailin_domain=env("HELPDESK_MAILIN_DOMAIN", "").strip().lower()
+        or (env("HELPDESK_MAIL_FROM", Settings.mail_from).rpartition("@")[2].strip("> ").lower()
+            if _flag("HELPDESK_DEMO") else ""),
+        mailin_lmtp=_flag("HELPDESK_MAILIN_LMTP"),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

@@ -27,6 +27,7 @@ import aiosmtplib
 
 from helpdesk.db import is_postgres, write_transaction
 from helpdesk.mail.tables import OutboxMail
+from helpdesk.mailin.address import reply_address, thread_id
 from helpdesk.settings import Settings
 
 log = logging.getLogger("helpdesk.mail")
@@ -94,6 +95,12 @@ def build_message(
     message["Message-ID"] = row["message_id"]
     message["Date"] = format_datetime(row["created_at"])
     message["Auto-Submitted"] = "auto-generated"
+    if reference := row.get("ticket_reference"):
+        # Every mail of a ticket refers to one thread id (signed): mail clients show them
+        # together, and a reply that lost its Reply-To still names its ticket.
+        message["References"] = message["In-Reply-To"] = thread_id(settings, reference)
+        if reply_to := reply_address(settings, reference, row.get("kind", "")):
+            message["Reply-To"] = reply_to
     message.set_content(row["text_body"], cte="quoted-printable")
     if row["html_body"]:
         message.add_alternative(row["html_body"], subtype="html", cte="quoted-printable")

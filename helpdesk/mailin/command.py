@@ -1,0 +1,66 @@
+"""`helpdesk mail-in`: the receiver in a process of its own (production, several app processes;
+one served process, `make run`, runs it itself)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+
+import uvloop
+
+from helpdesk.db import bind, is_postgres, make_engine
+from helpdesk.settings import load_settings
+
+POOL_SIZE = 10  # connections: the mails being placed at once
+
+
+def cmd_mail_in(args: argparse.Namespace) -> int:
+    from helpdesk.mailin.receiver import MailReceiver
+    from helpdesk.tickets.housekeeping import worker_state
+
+    settings = load_settings()
+    if args.port is not None:
+        settings.mailin_port = args.port
+    if not settings.mailin_port:
+        print("HELPDESK_MAILIN_PORT vaut 0\u00a0: la réception des courriels est coupée.")
+        return 2
+
+    async def run() -> None:
+        engine = make_engine(settings.database_url)
+        bind(engine)
+        if is_postgres(engine):
+            from helpdesk.app import start_pool
+
+            await start_pool(engine, max_size=POOL_SIZE)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        state = worker_state(settings, engine)
+        receiver = MailReceiver(
+            state, settings.mailin_host, settings.mailin_port, lmtp=settings.mailin_lmtp
+        )
+        await receiver.start()
+        print(
+            f"Réception des courriels ({'LMTP' if settings.mailin_lmtp else 'SMTP'}) sur "
+            f"{settings.mailin_host}:{settings.mailin_port}",
+            flush=True,
+        )
+        await stop.wait()
+        await receiver.stop()
+        if is_postgres(engine):
+            await engine.close_connection_pool()
+
+    uvloop.run(run())
+    return 0
+
+
+def add_command(commands) -> None:
+    parser = commands.add_parser(
+        "mail-in", help="reçoit les courriels des demandeurs (SMTP ou LMTP)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=None, help="port d'écoute (HELPDESK_MAILIN_PORT)"
+    )
+    parser.set_defaults(func=cmd_mail_in)
