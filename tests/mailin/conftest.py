@@ -33,8 +33,13 @@ class MailIn:
     async def send(self, message: EmailMessage | bytes, to: list[str] | None = None) -> None:
         """Over SMTP, as a mail server relays it; SMTP errors are raised."""
         if isinstance(message, bytes):
-            await aiosmtplib.sendmail(
-                PARENT, to or [], message, hostname="127.0.0.1", port=self.port, timeout=30
+            await aiosmtplib.send(
+                message,
+                sender=PARENT,
+                recipients=to or [],
+                hostname="127.0.0.1",
+                port=self.port,
+                timeout=30,
             )
         else:
             await aiosmtplib.send(
@@ -71,7 +76,9 @@ def reply(original: EmailMessage, text: str, **headers: str) -> EmailMessage:
     for name, value in headers.items():
         del message[name.replace("_", "-")]
         message[name.replace("_", "-")] = value
-    quoted = "\n".join(f"> {line}" for line in original.get_body(("plain",)).get_content().splitlines())
+    quoted = "\n".join(
+        f"> {line}" for line in original.get_body(("plain",)).get_content().splitlines()
+    )
     message.set_content(f"{text}\n\nLe 4 décembre 2026 à 10:00, Assistance a écrit :\n{quoted}\n")
     return message
 

@@ -9,7 +9,7 @@ import pytest
 
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.mailin.tables import ReceivedMail
-from helpdesk.tickets.tables import Attachment, Ticket, TicketEvent
+from helpdesk.tickets.tables import Attachment, Ticket
 from tests.mailin.conftest import DOMAIN, PARENT, messages_of, reply
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
