@@ -193,13 +193,13 @@ def uploads_of(settings, mail: Incoming) -> tuple[Upload | None, list[str]]:
         try:
             upload = check_upload(filename, data, settings.max_attachment_bytes)
         except AttachmentError as error:
-            notes.append(f"Pièce jointe « {filename} » non reprise\u00a0: {error}")
+            notes.append(f"Pièce jointe «\u00a0{filename}\u00a0» non reprise\u00a0: {error}")
             continue
         if upload and kept is None:
             kept = upload
         elif upload:
             notes.append(
-                f"Pièce jointe « {filename} » non reprise\u00a0: une seule pièce jointe par message."
+                f"Pièce jointe «\u00a0{filename}\u00a0» non reprise\u00a0: une seule pièce jointe par message."
             )
     return kept, notes
 

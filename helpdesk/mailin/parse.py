@@ -204,7 +204,9 @@ def _read(message: EmailMessage, raw: bytes) -> Incoming:
         return incoming
     text = trim_reply(_text(message))
     if len(text) > MAX_TEXT:
-        text = text[:MAX_TEXT] + "\n[…] (suite coupée : le courriel dépasse la longueur gardée)"
+        text = (
+            text[:MAX_TEXT] + "\n[…] (suite coupée\u00a0: le courriel dépasse la longueur gardée)"
+        )
     incoming.text = text
     incoming.files = _files(message)
     return incoming

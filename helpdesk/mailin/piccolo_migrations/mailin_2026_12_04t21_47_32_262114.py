@@ -5,7 +5,7 @@ from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-12-04T21:47:32:262114"
 VERSION = "1.38.0"
-DESCRIPTION = "Courriels reçus : messages traités (un par Message-ID), quarantaine, adresses des demandeurs en erreur"
+DESCRIPTION = "Courriels reçus\u00a0: messages traités (un par Message-ID), quarantaine, adresses des demandeurs en erreur"
 
 
 async def forwards():
