@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 
 import uvloop
@@ -39,12 +40,16 @@ def cmd_mail_in(args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         state = worker_state(settings, engine)
         receiver = MailReceiver(
-            state, settings.mailin_host, settings.mailin_port, lmtp=settings.mailin_lmtp
+            state,
+            settings.mailin_host,
+            settings.mailin_port,
+            lmtp=settings.mailin_lmtp,
+            reuse_port=args.processes > 1,
         )
         await receiver.start()
         print(
             f"Réception des courriels ({'LMTP' if settings.mailin_lmtp else 'SMTP'}) sur "
-            f"{settings.mailin_host}:{settings.mailin_port}",
+            f"{settings.mailin_host}:{settings.mailin_port} (processus {os.getpid()})",
             flush=True,
         )
         await stop.wait()
@@ -52,7 +57,19 @@ def cmd_mail_in(args: argparse.Namespace) -> int:
         if is_postgres(engine):
             await engine.close_connection_pool()
 
+    # Several processes (--processes): each listens on a socket of its own (SO_REUSEPORT) and
+    # the kernel spreads the connections; they share the database, which keeps each mail once.
+    children = []
+    for _ in range(args.processes - 1):
+        pid = os.fork()
+        if pid == 0:
+            uvloop.run(run())
+            os._exit(0)
+        children.append(pid)
     uvloop.run(run())
+    for pid in children:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
     return 0
 
 
@@ -62,5 +79,8 @@ def add_command(commands) -> None:
     )
     parser.add_argument(
         "--port", type=int, default=None, help="port d'écoute (HELPDESK_MAILIN_PORT)"
+    )
+    parser.add_argument(
+        "--processes", type=int, default=1, help="processus de réception (1 par cœur au plus)"
     )
     parser.set_defaults(func=cmd_mail_in)

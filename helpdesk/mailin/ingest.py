@@ -46,8 +46,6 @@ async def ingest(state, raw: bytes, recipients: Sequence[str] = ()) -> Outcome:
         mail = parse(raw)
     except Unreadable as error:
         return await quarantine(state, raw, str(error), recipients)
-    if await ReceivedMail.exists().where(ReceivedMail.message_id == mail.message_id[:250]):
-        return Outcome("doublon")
     try:
         signed = signed_reference(state.settings, recipients or header_recipients(raw))
     except address.ForgedAddress as error:
@@ -59,7 +57,7 @@ async def ingest(state, raw: bytes, recipients: Sequence[str] = ()) -> Outcome:
         if mail.kind == "automatique":
             return await _record(state, mail, Outcome("automatique"))
         return await _message(state, mail, signed, recipients or header_recipients(raw), raw)
-    except UNIQUE_VIOLATIONS:  # the same mail, stored by another delivery at the same moment
+    except UNIQUE_VIOLATIONS:  # the same mail stored before: its transaction is rolled back
         if await ReceivedMail.exists().where(ReceivedMail.message_id == mail.message_id[:250]):
             return Outcome("doublon")
         raise

@@ -65,8 +65,9 @@ class Handler:
 class MailReceiver:
     """Listens on host:port in the current event loop until stop()."""
 
-    def __init__(self, state, host: str, port: int, lmtp: bool = False):
+    def __init__(self, state, host: str, port: int, lmtp: bool = False, reuse_port=False):
         self.state, self.host, self.port, self.lmtp = state, host, port, lmtp
+        self.reuse_port = reuse_port  # several processes, each with a socket of its own
         self.server: asyncio.base_events.Server | None = None
 
     async def start(self) -> None:
@@ -82,6 +83,7 @@ class MailReceiver:
             ),
             host=self.host,
             port=self.port,
+            reuse_port=self.reuse_port or None,
         )
         log.info("Réception des courriels sur %s:%s", self.host, self.port)
 
