@@ -141,7 +141,13 @@ def _files(message: EmailMessage) -> list[tuple[str, bytes]]:
     return files
 
 
-def _is_automatic(message: Message, subject: str) -> bool:
+# Senders that are machines: answering them could start a loop with a careless responder.
+MACHINE_SENDERS = re.compile(
+    r"(mailer-daemon|postmaster|no-?reply|ne-?pas-?repondre|bounces?)([+.-].*)?@", re.IGNORECASE
+)
+
+
+def _is_automatic(message: Message, subject: str, sender: str = "") -> bool:
     auto = _header(message, "Auto-Submitted").lower()
     precedence = _header(message, "Precedence").lower()
     return (
@@ -150,6 +156,7 @@ def _is_automatic(message: Message, subject: str) -> bool:
         or bool(_header(message, "List-Id"))
         or bool(_header(message, "X-Autoreply") or _header(message, "X-Autorespond"))
         or bool(AUTO_SUBJECT.match(subject))
+        or bool(MACHINE_SENDERS.match(sender))
     )
 
 
@@ -228,7 +235,7 @@ def _read(message: EmailMessage, raw: bytes) -> Incoming:
     )
     if _bounce(message, incoming):
         return incoming
-    if _is_automatic(message, subject):
+    if _is_automatic(message, subject, incoming.sender):
         incoming.kind = "automatique"
         return incoming
     text = trim_reply(_text(message))

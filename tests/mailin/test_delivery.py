@@ -89,6 +89,8 @@ async def test_a_bounce_flags_the_ticket_on_the_agent_page_and_in_the_queue(mail
         {"Precedence": "bulk"},
         {"List-Id": "<parents.liste.example.fr>"},
         {"Subject": "Absent du bureau jusqu'au 8 décembre"},
+        {"From": "MAILER-DAEMON@mx.example.fr"},
+        {"From": "Assistance <ne-pas-repondre@assistance.localhost>"},
     ],
 )
 async def test_an_auto_reply_never_reopens_nor_gets_an_answer(mailin, headers):
