@@ -191,7 +191,11 @@ class MailSender:
         return smtp
 
     async def send(self, smtp: aiosmtplib.SMTP, message: EmailMessage) -> None:
-        await smtp.send_message(message)  # SMTPUTF8 asked for a non-ASCII address
+        # A mail about a ticket bounces back to its signed address, which the receiver reads
+        # (helpdesk/mailin): the ticket is flagged. Others to the From address, as before.
+        bounce_to = message["Reply-To"]
+        # SMTPUTF8 asked for a non-ASCII address
+        await smtp.send_message(message, sender=str(bounce_to) if bounce_to else None)
 
     async def mark_sent(self, rows: list[dict]) -> None:
         await OutboxMail.update(

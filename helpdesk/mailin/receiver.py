@@ -29,8 +29,11 @@ class Handler:
         self.state = state
 
     async def handle_RCPT(self, server, session, envelope, rcpt, options):  # noqa: N802
+        settings = self.state.settings
+        if settings.mailin_domain and address.split(rcpt)[1] != settings.mailin_domain:
+            return "550 5.7.1 Domaine non servi ici"  # nothing is relayed from here
         try:
-            address.ticket_of(self.state.settings, rcpt)
+            address.ticket_of(settings, rcpt)
         except address.ForgedAddress:
             return UNKNOWN  # a guessed or altered reply address: refused before DATA
         envelope.rcpt_tos.append(rcpt)

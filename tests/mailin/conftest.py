@@ -18,7 +18,7 @@ from helpdesk.mail.tables import OutboxMail
 from helpdesk.mailin.receiver import MailReceiver
 from helpdesk.tickets.tables import Ticket, TicketEvent
 from tests.helpers import api_ticket
-from tests.mail.conftest import free_port
+from tests.mail.conftest import free_port, smtp_server  # noqa: F401 (smtp_server: a fixture here too)
 
 DOMAIN = "assistance.test"
 PARENT = "claire.martin@example.fr"

@@ -58,10 +58,10 @@ Message-ID: {original_id}
 async def test_a_bounce_flags_the_ticket_on_the_agent_page_and_in_the_queue(mailin):
     ticket = await mailin.ticket()
     sent = await mailin.sent_mail(ticket["reference"])
-    # To the sender's address (matched by the original Message-ID) and to the signed one.
+    # To the help desk's sender address (matched by the original Message-ID), and to the
+    # signed address, where the mails of a ticket bounce (their envelope sender).
     await mailin.send(
-        dsn("ne-pas-repondre@assistance.localhost", sent["Message-ID"]),
-        ["ne-pas-repondre@assistance.localhost"],
+        dsn(f"ne-pas-repondre@{DOMAIN}", sent["Message-ID"]), [f"ne-pas-repondre@{DOMAIN}"]
     )
     other = await mailin.ticket()
     signed = str((await mailin.sent_mail(other["reference"]))["Reply-To"])

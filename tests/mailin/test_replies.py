@@ -7,6 +7,7 @@ from email.utils import make_msgid
 import aiosmtplib
 import pytest
 
+from helpdesk.mail.sender import MailSender
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.mailin.tables import ReceivedMail
 from helpdesk.tickets.tables import Attachment, Ticket
@@ -26,6 +27,16 @@ async def test_outgoing_mail_names_its_ticket_and_invites_a_reply(mailin):
     assert "répondez simplement à ce courriel" in text
     assert "ne répondez pas" not in text
     assert "/suivi/" in text  # the follow-up link stays
+
+
+async def test_a_ticket_mail_bounces_to_its_signed_address(mailin, smtp_server):
+    ticket = await mailin.ticket()
+    mailin.state.settings.smtp_host, mailin.state.settings.smtp_port = "127.0.0.1", smtp_server.port
+    assert await MailSender(mailin.state.settings).run_once() == 1
+    [(envelope_sender, recipients)] = smtp_server.recorder.envelopes
+    assert envelope_sender == str(smtp_server.messages[0]["Reply-To"])
+    assert envelope_sender.startswith(f"assistance+{ticket['reference']}.")
+    assert recipients == [PARENT]
 
 
 @pytest.mark.parametrize("status", ["resolu", "en_attente"])
@@ -75,7 +86,12 @@ async def test_a_forged_or_altered_reply_address_is_refused(mailin):
     local, _, domain = signed.partition("@")
     altered = f"{local[:-1]}{'0' if local[-1] != '0' else '1'}@{domain}"
     other = signed.replace(ticket["reference"], ticket["reference"][:-1] + "9")
-    for forged in (altered, other, f"assistance+{ticket['reference']}.deadbeef@{DOMAIN}"):
+    for forged in (
+        altered,
+        other,
+        f"assistance+{ticket['reference']}.deadbeef@{DOMAIN}",
+        "assistance-orleans-tours@ailleurs.example",  # another domain: not served here
+    ):
         answer = reply(original, "Je prends la main sur cette demande.", To=forged)
         with pytest.raises(aiosmtplib.SMTPRecipientsRefused):
             await mailin.send(answer)
