@@ -23,11 +23,14 @@ def cmd_mail_in(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.port is not None:
         settings.mailin_port = args.port
-    if not settings.mailin_port:
-        print("HELPDESK_MAILIN_PORT vaut 0\u00a0: la réception des courriels est coupée.")
+    if not settings.mailin_port and not settings.imap_host:
+        print(
+            "HELPDESK_MAILIN_PORT vaut 0 et HELPDESK_IMAP_HOST est vide\u00a0: "
+            "rien à recevoir ni à relever."
+        )
         return 2
 
-    async def run() -> None:
+    async def run(poll: bool) -> None:
         engine = make_engine(settings.database_url)
         bind(engine)
         if is_postgres(engine):
@@ -39,6 +42,15 @@ def cmd_mail_in(args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         state = worker_state(settings, engine)
+        poller = None
+        if poll and settings.imap_host:  # one process reads the mailbox
+            from helpdesk.mailin.imap import poll_forever
+
+            poller = asyncio.create_task(poll_forever(state, stop))
+            print(f"Relève IMAP de {settings.imap_user}@{settings.imap_host}", flush=True)
+        if not settings.mailin_port:
+            await poller
+            return
         receiver = MailReceiver(
             state,
             settings.mailin_host,
@@ -54,6 +66,8 @@ def cmd_mail_in(args: argparse.Namespace) -> int:
         )
         await stop.wait()
         await receiver.stop()
+        if poller:
+            await poller
         if is_postgres(engine):
             await engine.close_connection_pool()
 
@@ -63,10 +77,10 @@ def cmd_mail_in(args: argparse.Namespace) -> int:
     for _ in range(args.processes - 1):
         pid = os.fork()
         if pid == 0:
-            uvloop.run(run())
+            uvloop.run(run(poll=False))
             os._exit(0)
         children.append(pid)
-    uvloop.run(run())
+    uvloop.run(run(poll=True))
     for pid in children:
         os.kill(pid, signal.SIGTERM)
         os.waitpid(pid, 0)
@@ -75,7 +89,7 @@ def cmd_mail_in(args: argparse.Namespace) -> int:
 
 def add_command(commands) -> None:
     parser = commands.add_parser(
-        "mail-in", help="reçoit les courriels des demandeurs (SMTP ou LMTP)"
+        "mail-in", help="reçoit les courriels des demandeurs (SMTP ou LMTP, relève IMAP)"
     )
     parser.add_argument(
         "--port", type=int, default=None, help="port d'écoute (HELPDESK_MAILIN_PORT)"
