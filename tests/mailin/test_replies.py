@@ -170,3 +170,27 @@ async def test_a_mail_to_an_academie_opens_a_ticket_there_with_an_acknowledgment
     ack = await OutboxMail.select().where(OutboxMail.kind == "accuse_reception").first()
     assert ack["recipient"] == "paul.durand@example.fr"
     assert "/suivi/" in ack["text_body"]
+
+
+async def test_the_receiver_also_speaks_lmtp(mailin):
+    """HELPDESK_MAILIN_LMTP=1: the académie's server delivers with LMTP (stdlib smtplib.LMTP)."""
+    import asyncio
+    import smtplib
+
+    from helpdesk.mailin.receiver import MailReceiver
+    from tests.mail.conftest import free_port
+
+    ticket = await mailin.ticket(status="en_attente")
+    answer = reply(await mailin.sent_mail(ticket["reference"]), "Par LMTP.")
+    receiver = MailReceiver(mailin.state, "127.0.0.1", free_port(), lmtp=True)
+    await receiver.start()
+
+    def deliver() -> dict:
+        with smtplib.LMTP("127.0.0.1", receiver.port) as client:
+            return client.send_message(answer)
+
+    try:
+        assert await asyncio.to_thread(deliver) == {}  # no recipient refused
+    finally:
+        await receiver.stop()
+    assert [m["body"] for m in await messages_of(ticket["id"])][1:] == ["Par LMTP."]
