@@ -37,6 +37,8 @@ from helpdesk.faq import routes as faq_routes
 from helpdesk.faq.service import FaqService
 from helpdesk.mail.catcher import MailCatcher
 from helpdesk.mail.sender import MailSender
+from helpdesk.mailin import routes as mailin_routes
+from helpdesk.mailin.receiver import start_receiver
 from helpdesk.observability.metrics import MetricsController, prometheus_config
 from helpdesk.observability.requests_log import RequestLog, configure_logging
 from helpdesk.privacy import routes as privacy_routes
@@ -172,12 +174,16 @@ async def mail_sending(app: Litestar) -> AsyncIterator[None]:
             sender = MailSender(settings)
             tasks.append(asyncio.create_task(sender.run_forever(stop, settings.mail_poll_seconds)))
         tasks.append(asyncio.create_task(housekeeping_loop(app.state, stop)))
+    # The one process also receives the replies (helpdesk/mailin), as `helpdesk mail-in` does.
+    receiver = await start_receiver(app.state) if settings.mail_sender_in_process else None
     try:
         yield
     finally:
         stop.set()
         for task in tasks:
             await task
+        if receiver:
+            await receiver.stop()
         if catcher:
             catcher.stop()
 
@@ -252,7 +258,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         cookie_samesite="lax",
     )
     csrf_middleware = DefineMiddleware(CSRFMiddleware, config=csrf)
-    forms = Router(path="/", route_handlers=ticket_routes.FORM_ROUTES, middleware=[csrf_middleware])
+    forms = Router(
+        path="/",
+        route_handlers=[*ticket_routes.FORM_ROUTES, *mailin_routes.FORM_ROUTES],
+        middleware=[csrf_middleware],
+    )
     # Staff pages: a server-side session (cookie HttpOnly, SameSite, see helpdesk.auth.sessions)
     # and CSRF on every form.
     sessions = session_config(settings)
@@ -265,6 +275,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *establishment_routes.ROUTES,
             *admin_routes.ROUTES,
             *privacy_routes.ROUTES,
+
+            *mailin_routes.STAFF_ROUTES,
         ],
         middleware=[sessions.middleware, csrf_middleware],
         opt={UNCOMPRESSED: True},

@@ -8,6 +8,7 @@ from email.utils import parseaddr
 from jinja2 import Environment
 
 from helpdesk.mail.tables import OutboxMail
+from helpdesk.mailin.address import reply_address
 from helpdesk.settings import Settings
 
 
@@ -33,7 +34,13 @@ def compose_mail(
     # A subject is one line: a line break typed in a form (CR, LF, U+2028…) becomes a space,
     # where the email package would refuse the header when the mail is sent.
     subject = " ".join(subject.splitlines())
-    text, html = render_mail(jinja, template, {"settings": settings, "subject": subject, **context})
+    # The footer says « répondez simplement à ce courriel » when the mail has a reply address.
+    answerable = bool(reply_address(settings, ticket_reference, kind))
+    text, html = render_mail(
+        jinja,
+        template,
+        {"settings": settings, "subject": subject, "answerable": answerable, **context},
+    )
     domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "assistance.localhost"
     return {
         "recipient": to,

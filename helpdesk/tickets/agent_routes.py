@@ -15,6 +15,7 @@ from markupsafe import Markup
 from helpdesk.auth.service import Staff, academy_agents, current_agents, require_staff
 from helpdesk.contacts.service import AUDIENCES
 from helpdesk.french import datetime_fr
+from helpdesk.mailin.bounces import address_error, address_errors
 from helpdesk.tickets import account_panel, agent, incidents, sla, stats
 from helpdesk.tickets.attachments import download
 from helpdesk.tickets.categories import CATEGORIES
@@ -94,9 +95,12 @@ class QueueRow:
     assignee: str
     late: bool
     due: str
+    address_error: str = ""  # the reason of a bounce: « adresse du demandeur en erreur »
 
 
-def queue_row(row: dict, agent_names: dict[int, str], now: dt.datetime) -> QueueRow:
+def queue_row(
+    row: dict, agent_names: dict[int, str], now: dt.datetime, address_error: str = ""
+) -> QueueRow:
     due = row["sla_due_at"]
     suggested, confidence = row["suggested_category"], row["suggested_confidence"]
     suggestion = ""
@@ -114,6 +118,7 @@ def queue_row(row: dict, agent_names: dict[int, str], now: dt.datetime) -> Queue
         assignee=agent_names.get(row["assignee_id"], "-") if row["assignee_id"] else "-",
         late=bool(due and due < now and row["status"] in ("nouveau", "en_cours")),
         due=datetime_fr(due) if due else "-",
+        address_error=address_error,
     )
 
 
@@ -153,10 +158,11 @@ async def queue_page(request: Request) -> Template:
     agents = await academy_agents(staff.academie)  # remembered a few seconds
     agent_names = {a["id"]: a["name"] or a["email"] for a in agents}
     now = utcnow()
+    bounced = await address_errors([row["id"] for row in rows])
     return page(
         "agent/queue.html",
         staff=staff,
-        rows=[queue_row(row, agent_names, now) for row in rows],
+        rows=[queue_row(row, agent_names, now, bounced.get(row["id"], "")) for row in rows],
         rendered_row=rendered_row,
         next_cursor=next_cursor,
         f=f,
@@ -269,6 +275,7 @@ async def ticket_page_response(
         canned=await agent.canned_answers(staff.academie),
         faq_questions=state.faq.faq.questions,
         uai_mismatch=agent.uai_mismatch(state, ticket),
+        address_error=await address_error(ticket["id"]),
         all_academies=state.academies.all,
         status_code=status_code,
         staff=staff,
