@@ -275,7 +275,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *establishment_routes.ROUTES,
             *admin_routes.ROUTES,
             *privacy_routes.ROUTES,
-
             *mailin_routes.STAFF_ROUTES,
         ],
         middleware=[sessions.middleware, csrf_middleware],
