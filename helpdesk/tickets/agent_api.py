@@ -232,6 +232,7 @@ async def account_action_api(request: Request, reference: FromPath[str]) -> Resp
     if not isinstance(params, dict):
         return Response({"errors": {"params": "Un objet est attendu."}}, status_code=422)
     key = request.headers.get("idempotency-key", "").strip()[:200] or None
+    before = await account_panel.action_events(ticket["id"])
     try:
         await account_panel.run(
             request.app.state,
@@ -243,21 +244,20 @@ async def account_action_api(request: Request, reference: FromPath[str]) -> Resp
             params,
             key,
             resolve=bool(body.get("resolve")),
+            reason=str(body.get("reason") or "")[:500],
         )
     except agent.ActionRefused as refused:
         return Response({"errors": {"action": str(refused)}}, status_code=409)
-    event = (
-        await TicketEvent.select()
-        .where((TicketEvent.ticket == ticket["id"]) & (TicketEvent.kind == "compte"))
-        .order_by(TicketEvent.id, ascending=False)
-        .output(load_json=True)
-        .first()
-    )
+    after = await account_panel.action_events(ticket["id"])
+    # A replayed key wrote nothing: the answer is the entry of the first call.
+    event = next((e for e in after if key and e["data"].get("cle") == key), after[-1])
+    data = dict(event["data"])
+    data["resultat"] = {**data.get("resultat", {}), "replayed": len(after) == len(before)}
     return Response(
         {
             "kind": event["kind"],
             "body": event["body"],
-            "data": event["data"],
+            "data": data,
             "created_at": event["created_at"].isoformat(),
         },
         status_code=201,

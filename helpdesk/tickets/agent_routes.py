@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -15,7 +14,7 @@ from markupsafe import Markup
 from helpdesk.auth.service import Staff, academy_agents, current_agents, require_staff
 from helpdesk.contacts.service import AUDIENCES
 from helpdesk.french import datetime_fr
-from helpdesk.tickets import account_panel, agent, incidents, sla, stats
+from helpdesk.tickets import account_panel, account_steps, agent, incidents, sla, stats
 from helpdesk.tickets.attachments import download
 from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.queue import PAGE_SIZE, QueueFilter, list_tickets, status_counts
@@ -364,29 +363,10 @@ async def ticket_action(request: Request, reference: FromPath[str]) -> Template 
         elif action == "spam":
             await agent.set_fields(staff, ticket, version, status="spam")
         elif action == "compte_verifier":
-            # The confirmation step: exactly what will change, with the key that makes it once.
-            chosen = str(form.get("compte_action", ""))
-            confirm = {
-                "action": chosen,
-                "identifier": str(form.get("compte", "")),
-                "params": account_panel.read_params(chosen, form),
-                "key": str(uuid.uuid4()),
-                "label": account_panel.ACTION_LABELS.get(chosen, chosen),
-            }
+            confirm = await account_steps.confirm(state, staff, ticket, form)
             return await ticket_page_response(request, staff, ticket, confirm=confirm)
         elif action == "compte_executer":
-            chosen = str(form.get("compte_action", ""))
-            done = await account_panel.run(
-                state,
-                staff,
-                ticket,
-                version,
-                chosen,
-                str(form.get("compte", "")),
-                account_panel.read_params(chosen, form),
-                str(form.get("cle", "")),
-                resolve=form.get("resoudre") == "1",
-            )
+            done = await account_steps.execute(state, staff, ticket, version, form)
             return Redirect(
                 f"/agent/tickets/{reference}?compte={form.get('compte', '')}&message={quote(done)}#compte",
                 status_code=303,
