@@ -11,7 +11,7 @@ from piccolo.columns import Timestamptz
 from helpdesk.auth.service import require_staff
 from helpdesk.tickets import agent
 from helpdesk.tickets.queue import QueueFilter, list_tickets
-from helpdesk.tickets.tables import Ticket, TicketEvent
+from helpdesk.tickets.tables import Ticket
 
 PUBLIC_FIELDS = (
     "reference",
