@@ -73,6 +73,10 @@ class Settings:
     accounts_apply_nightly_at_once: bool = False  # apply "overnight" account changes at once
     extra: dict[str, str] = field(default_factory=dict)
     metrics_token: str = ""  # when set, /metrics asks for `Authorization: Bearer <jeton>`
+    # Letters of « Informer »: the académie's page they print (empty: the académie's site from
+    # content/academies.toml) and a Unicode font (Debian's fonts-dejavu-core, `make deps`).
+    letter_url: str = ""
+    letter_font: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
     @property
     def is_sqlite(self) -> bool:
@@ -186,6 +190,8 @@ def load_settings(**overrides: object) -> Settings:
         accounts_api_key=env("HELPDESK_ACCOUNTS_API_KEY", "").strip(),
         accounts_apply_nightly_at_once=_flag("HELPDESK_ACCOUNTS_APPLY_AT_ONCE"),
         metrics_token=env("HELPDESK_METRICS_TOKEN", "").strip(),
+        letter_url=env("HELPDESK_LETTER_URL", "").strip(),
+        letter_font=env("HELPDESK_LETTER_FONT", "").strip() or Settings.letter_font,
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

@@ -20,7 +20,7 @@ from helpdesk.mail.service import queue_mail
 from helpdesk.observability.metrics import ACCOUNT_ACTIONS
 from helpdesk.tickets import account_safety, agent, night_changes
 from helpdesk.tickets.attachments import Upload, store
-from helpdesk.tickets.letters import letter_pdf
+from helpdesk.tickets.letters import layout_of, letter_pdf
 from helpdesk.tickets.service import attach
 from helpdesk.tickets.staff_words import LINK_STATUS_WORDS
 from helpdesk.tickets.tables import Attachment, LetterDelivery, Ticket, TicketEvent
@@ -47,7 +47,8 @@ PARAMS: dict[str, list[tuple[str, str, str]]] = {
 
 async def keep_letter(state, ticket: dict, event_id: int, letter) -> None:
     """The PDF on the ticket (staff only), and offered to the account's school to hand over."""
-    pdf = Upload(f"courrier-{letter.identifier}.pdf", "application/pdf", letter_pdf(letter))
+    layout = layout_of(state.settings, state.academies.get(ticket["academie"]))
+    pdf = Upload(f"courrier-{letter.identifier}.pdf", "application/pdf", letter_pdf(letter, layout))
     storage_name = await store(state.settings, pdf)
     await attach(ticket["id"], event_id, pdf, storage_name)
     stored = await Attachment.select(Attachment.id).where(Attachment.storage_name == storage_name)
@@ -66,6 +67,8 @@ OPTION_LABELS = {
     "courrier": "feuille individuelle à imprimer (PDF)",
     "mail": "courriel à l'adresse du compte",
 }
+
+
 def accounts_of(state):
     """The account service of this app (local directory, or the remote API when configured)."""
     service = getattr(state, "accounts", None)

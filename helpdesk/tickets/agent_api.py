@@ -84,6 +84,27 @@ def as_json(row: dict, fields: tuple[str, ...]) -> dict:
     }
 
 
+def account_action_data(event: dict) -> dict:
+    """An account action's event also as data: its code, the account, what it did or why not
+    (without secrets: the port's `as_dict()` left them out when it was recorded)."""
+    if event["kind"] != "compte":
+        return {}
+    data = event["data"]
+    if isinstance(data, str):
+        data = json.loads(data or "{}")
+    return {
+        "account_action": {
+            "code": data.get("action", ""),
+            "account": data.get("compte", ""),
+            "params": data.get("params", {}),
+            "outcome": "ok" if "resultat" in data else "echec",
+            "result": data.get("resultat"),
+            "error": data.get("erreur"),
+            "requester_verified": data.get("verifie"),
+        }
+    }
+
+
 def not_found() -> Response:
     return Response(
         {"errors": {"reference": "Demande introuvable dans votre académie."}}, status_code=404
@@ -128,6 +149,7 @@ async def detail_api(request: Request, reference: FromPath[str]) -> Response:
                     "body": e["body"],
                     "created_at": e["created_at"].isoformat(),
                 }
+                | account_action_data(e)
                 for e in events
             ]
         }

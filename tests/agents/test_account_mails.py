@@ -137,9 +137,13 @@ async def test_each_action_mail_reaches_the_smtp_server(desk, smtp):
     )
     assert informed.status_code == 303, text_of(informed)
     await send_all(desk)
-    letter = received(smtp, "anne.morel@example.fr")[-1]
     account = await accounts_of(desk.app.state).get(anne, "orleans-tours")
-    assert account.provisional_password and account.provisional_password in body_of(letter)
+    assert account.provisional_password
+    assert [
+        m
+        for m in received(smtp, "anne.morel@example.fr")
+        if account.provisional_password in body_of(m)
+    ]
     nadia_ticket = await api_ticket(desk, category="mot_de_passe")
     refused = await account_action(desk, nadia_ticket, ids["nadia"], "inform", "n1", mode="mail")
     assert refused.status_code == 422 and "pas vérifié" in text_of(refused)
@@ -149,9 +153,13 @@ async def test_each_action_mail_reaches_the_smtp_server(desk, smtp):
     reset = await account_action(desk, mdp_ticket, anne, "reset_password", "a4")
     assert reset.status_code == 303, text_of(reset)
     await send_all(desk)
-    by_mail = received(smtp, "anne.morel@example.fr")[-1]
     account = await accounts_of(desk.app.state).get(anne, "orleans-tours")
-    assert account.provisional_password in body_of(by_mail) and anne in body_of(by_mail)
+    [by_mail] = [
+        m
+        for m in received(smtp, "anne.morel@example.fr")
+        if account.provisional_password in body_of(m)
+    ]
+    assert anne in body_of(by_mail)
     # ... and on a letter for the school when the requester is not verified
     before = await Attachment.count()
     reset = await account_action(desk, nadia_ticket, ids["luc"], "reset_password", "l0")
