@@ -13,6 +13,7 @@ from helpdesk.tickets.categories import ALL_CATEGORY_CODES
 from helpdesk.tickets.queue import forget_counts
 from helpdesk.tickets.service import STATUS_LABELS, new_follow_token, utcnow
 from helpdesk.tickets.sla import add_working_time, working_minutes_between
+from helpdesk.tickets.staff_words import SHORT_CATEGORY
 from helpdesk.tickets.tables import STATUSES, Ticket, TicketEvent
 
 PRIORITIES = ("basse", "normale", "haute", "urgente")
@@ -178,8 +179,16 @@ async def set_fields(
                 kind="categorie",
                 author="agent",
                 public=False,
-                body=f"Catégorie : {ticket['category']} → {category}.",
-                data={"avant": ticket["category"], "apres": category, "par": staff.id},
+                body=(
+                    f"Catégorie\u00a0: {SHORT_CATEGORY.get(ticket['category'], ticket['category'])}"
+                    f" → {SHORT_CATEGORY[category]} (par {staff.name or staff.email})."
+                ),
+                data={
+                    "avant": ticket["category"],
+                    "apres": category,
+                    "par": staff.id,
+                    "nom": staff.name or staff.email,
+                },
             )
         )
     if not changes:

@@ -19,23 +19,12 @@ from helpdesk.tickets.attachments import download
 from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.queue import PAGE_SIZE, QueueFilter, list_tickets, status_counts
 from helpdesk.tickets.service import STATUS_LABELS, utcnow
+from helpdesk.tickets.staff_words import SHORT_CATEGORY
 from helpdesk.tickets.tables import STATUSES, Attachment, CannedAnswer, Ticket, Transmission
 from helpdesk.web import PageNotFound, page
 
 CATEGORY_LABELS = {code: c.label for code, c in CATEGORIES.items()} | {
     "etablissement_console": "Établissement : console d'administration des comptes"
-}
-SHORT_CATEGORY = {
-    "date_naissance": "Date de naissance",
-    "rattachement": "Rattachement",
-    "mail_confirmation": "Courriel de confirmation",
-    "identifiant_perdu": "Identifiant perdu",
-    "mot_de_passe": "Mot de passe",
-    "auto_inscription": "Auto-inscription SMS",
-    "compte_compromis": "Compte compromis",
-    "demarche_en_ligne": "Démarche en ligne",
-    "etablissement_console": "Console établissement",
-    "autre": "Autre",
 }
 CHECKLISTS = {
     "date_naissance": [

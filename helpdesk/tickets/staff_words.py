@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+# The categories as the queue and the history name them.
+SHORT_CATEGORY = {
+    "date_naissance": "Date de naissance",
+    "rattachement": "Rattachement",
+    "mail_confirmation": "Courriel de confirmation",
+    "identifiant_perdu": "Identifiant perdu",
+    "mot_de_passe": "Mot de passe",
+    "auto_inscription": "Auto-inscription SMS",
+    "compte_compromis": "Compte compromis",
+    "demarche_en_ligne": "Démarche en ligne",
+    "etablissement_console": "Console établissement",
+    "autre": "Autre",
+}
+
 # Staff read a ticket's status from the desk's side (the requester reads « votre réponse »).
 STAFF_STATUS_LABELS = {
     "nouveau": "Nouvelle",
