@@ -293,3 +293,20 @@ async def run(
         fresh = await Ticket.select().where(Ticket.id == ticket["id"]).first()
         await agent.set_fields(staff, fresh, fresh["version"], status="resolu")
     return message
+
+
+async def school_of(state, staff: Staff, ticket: dict) -> str:
+    """« Lycée des Coteaux, UAI 0450782F »: the name typed on the ticket, else the
+    directory's name for that UAI (within the académie)."""
+    uai, name = ticket["uai"], ticket["etablissement"]
+    if uai and not name:
+        try:
+            found = await accounts_of(state).search(
+                AccountQuery(scope=staff.academie, uai=uai, limit=1)
+            )
+            name = found.items[0].establishment if found.items else ""
+        except AccountError:
+            name = ""
+    if not uai:
+        return name
+    return f"{name}, UAI {uai}" if name else f"UAI {uai}"

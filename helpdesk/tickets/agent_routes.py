@@ -14,12 +14,12 @@ from markupsafe import Markup
 from helpdesk.auth.service import Staff, academy_agents, current_agents, require_staff
 from helpdesk.contacts.service import AUDIENCES
 from helpdesk.french import datetime_fr
-from helpdesk.tickets import account_panel, account_steps, agent, incidents, sla, stats
+from helpdesk.tickets import account_panel, account_steps, agent, incidents, sla, staff_words, stats
 from helpdesk.tickets.attachments import download
 from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.queue import PAGE_SIZE, QueueFilter, list_tickets, status_counts
-from helpdesk.tickets.service import STATUS_LABELS, utcnow
-from helpdesk.tickets.staff_words import SHORT_CATEGORY
+from helpdesk.tickets.service import utcnow
+from helpdesk.tickets.staff_words import SHORT_CATEGORY, STAFF_STATUS_LABELS
 from helpdesk.tickets.tables import STATUSES, Attachment, CannedAnswer, Ticket, Transmission
 from helpdesk.web import PageNotFound, page
 
@@ -98,7 +98,7 @@ def queue_row(row: dict, agent_names: dict[int, str], now: dt.datetime) -> Queue
         suggestion=suggestion,
         requester=f"{row['requester_first_name']} {row['requester_last_name']}",
         child=f"{row['child_first_name']} {row['child_last_name']}",
-        status=STATUS_LABELS[row["status"]],
+        status=STAFF_STATUS_LABELS[row["status"]],
         assignee=agent_names.get(row["assignee_id"], "-") if row["assignee_id"] else "-",
         late=bool(due and due < now and row["status"] in ("nouveau", "en_cours")),
         due=datetime_fr(due) if due else "-",
@@ -150,13 +150,14 @@ async def queue_page(request: Request) -> Template:
         f=f,
         counts=await status_counts(staff.academie),
         statuses=STATUSES,
-        status_labels=STATUS_LABELS,
+        status_labels=STAFF_STATUS_LABELS,
         categories=SHORT_CATEGORY,
         agents=agents,
         academie=request.app.state.academies.get(staff.academie),
         query_string=lambda **kw: query_string(params, **kw),
         page_size=PAGE_SIZE,
         message=params.get("message", ""),
+        words=staff_words,
     )
 
 
@@ -250,6 +251,8 @@ async def ticket_page_response(
     return page(
         "agent/ticket.html",
         account_view=account_view,
+        words=staff_words,
+        school=await account_panel.school_of(state, staff, ticket),
         files=files,
         confirm=confirm,
         transmissions=transmissions,
@@ -264,7 +267,7 @@ async def ticket_page_response(
         events=events,
         agents=agents,
         agent_names={a["id"]: a["name"] or a["email"] for a in agents},
-        status_labels=STATUS_LABELS,
+        status_labels=STAFF_STATUS_LABELS,
         statuses=STATUSES,
         categories=CATEGORY_LABELS,
         priorities=agent.PRIORITIES,
@@ -408,7 +411,7 @@ async def statistics_page(request: Request) -> Template:
         staff=staff,
         data=data,
         categories=SHORT_CATEGORY,
-        status_labels=STATUS_LABELS,
+        status_labels=STAFF_STATUS_LABELS,
         statuses=STATUSES,
         faq=request.app.state.faq,
         academie=request.app.state.academies.get(staff.academie),
@@ -472,7 +475,7 @@ async def canned_save(request: Request) -> Template | Redirect:
 
 @get("/agent/incidents", include_in_schema=False)
 async def incidents_page(request: Request) -> Template:
-    staff = await require_staff(request, "supervisor")
+    staff = await require_staff(request, "supervisor", "admin")  # admin: national incidents
     return page(
         "agent/incidents.html",
         staff=staff,
@@ -485,7 +488,7 @@ async def incidents_page(request: Request) -> Template:
 
 @post("/agent/incidents", include_in_schema=False)
 async def incidents_action(request: Request) -> Template | Redirect:
-    staff = await require_staff(request, "supervisor")
+    staff = await require_staff(request, "supervisor", "admin")
     state = request.app.state
     form = await request.form()
     title, text = str(form.get("title", "")).strip(), str(form.get("message", "")).strip()

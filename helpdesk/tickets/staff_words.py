@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 # The categories as the queue and the history name them.
 SHORT_CATEGORY = {
     "date_naissance": "Date de naissance",
@@ -18,7 +20,7 @@ SHORT_CATEGORY = {
 
 # Staff read a ticket's status from the desk's side (the requester reads « votre réponse »).
 STAFF_STATUS_LABELS = {
-    "nouveau": "Nouvelle",
+    "nouveau": "Reçue, en attente de traitement",
     "en_cours": "En cours de traitement",
     "en_attente": "En attente du demandeur",
     "resolu": "Résolue",
@@ -57,3 +59,31 @@ LINK_STATUS_WORDS = {
 
 def event_kind(kind: str) -> str:
     return EVENT_KINDS.get(kind, kind.replace("_", " ").capitalize())
+
+# How a ticket came in (the queue's « Canal » filter and the ticket page).
+CHANNEL_LABELS = {
+    "web": "Formulaire",
+    "api": "API",
+    "mail": "Courriel",
+    "escalation": "Établissement",
+    "annuaire": "Signalement de l'annuaire",
+}
+REQUESTER_KINDS = {
+    "parent": "responsable",
+    "eleve": "élève",
+    "etablissement": "personnel de l'établissement",
+}
+
+
+def event_text(event: dict) -> str:
+    """A history line as staff read it: a status change in the desk's words (the stored
+    sentence is the requester's, who reads « En attente de votre réponse »)."""
+    data = event.get("data")
+    if isinstance(data, str):
+        data = json.loads(data or "{}")
+    if event["kind"] == "statut" and isinstance(data, dict) and data.get("apres"):
+        before = STAFF_STATUS_LABELS.get(data.get("avant", ""), "")
+        after = STAFF_STATUS_LABELS.get(data["apres"], "")
+        if before and after:
+            return f"Statut\u00a0: {before} → {after}."
+    return event["body"]
