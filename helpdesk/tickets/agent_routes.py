@@ -425,7 +425,7 @@ async def statistics_csv(request: Request) -> Response:
     lines = ["categorie;statut;nombre"] + [f"{r['category']};{r['status']};{r['n']}" for r in rows]
     return Response(
         "\n".join(lines) + "\n",
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",  # Litestar adds the one charset (utf-8)
         headers={
             "content-disposition": f'attachment; filename="statistiques-{staff.academie}.csv"'
         },
