@@ -243,7 +243,7 @@ async def ticket_page_response(
         staff,
         ticket,
         params.get("compte_q", account_panel.default_search(ticket)),
-        params.get("compte", ""),
+        params.get("compte", "") or (confirm or {}).get("identifier", ""),
     )
     files = (
         await Attachment.select().where(Attachment.ticket == ticket["id"]).order_by(Attachment.id)

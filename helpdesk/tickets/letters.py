@@ -95,7 +95,7 @@ def set_fonts(pdf: FPDF, font: str) -> tuple[str, callable]:
         pdf.add_font("Lettre", "", str(regular))
         pdf.add_font("Lettre", "B", str(bold if bold.is_file() else regular))
         return "Lettre", str
-    log.warning("police Unicode introuvable (%s) : courrier en Latin-1", font)
+    log.warning("police Unicode introuvable (%s)\u00a0: courrier en Latin-1", font)
     return "Helvetica", latin1
 
 
