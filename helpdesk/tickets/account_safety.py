@@ -83,8 +83,7 @@ async def account_events(ticket_id: int) -> list[dict]:
     return (
         await TicketEvent.select(TicketEvent.kind, TicketEvent.data)
         .where(
-            (TicketEvent.ticket == ticket_id)
-            & (TicketEvent.kind.is_in(["compte", "compte_lie"]))
+            (TicketEvent.ticket == ticket_id) & (TicketEvent.kind.is_in(["compte", "compte_lie"]))
         )
         .order_by(TicketEvent.id)
         .output(load_json=True)

@@ -60,6 +60,7 @@ LINK_STATUS_WORDS = {
 def event_kind(kind: str) -> str:
     return EVENT_KINDS.get(kind, kind.replace("_", " ").capitalize())
 
+
 # How a ticket came in (the queue's « Canal » filter and the ticket page).
 CHANNEL_LABELS = {
     "web": "Formulaire",

@@ -169,9 +169,7 @@ async def test_each_action_mail_reaches_the_smtp_server(desk, smtp):
     assert delivery["uai"] == "0450782F"
     assert await OutboxMail.count().where(OutboxMail.recipient == "luc.bernard@exemple.fr") == 0
     luc_password = await accounts_of(desk.app.state).get(ids["luc"], "orleans-tours")
-    letter_file = await desk.get(
-        f"/agent/tickets/{nadia_ticket}/pieces/{delivery['attachment']}"
-    )
+    letter_file = await desk.get(f"/agent/tickets/{nadia_ticket}/pieces/{delivery['attachment']}")
     pdf_text = pypdf.PdfReader(io.BytesIO(letter_file.content)).pages[0].extract_text()
     assert luc_password.provisional_password in pdf_text
 
