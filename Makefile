@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= $(or $(HELPDESK_HOST),127.0.0.1)
 PORT ?= $(or $(HELPDESK_PORT),8000)
 
-.PHONY: run test deps browser imap-server lint bench clean
+.PHONY: run test deps browser fonts imap-server lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-deps: $(VENV)/.installed node_modules/.installed
+deps: $(VENV)/.installed node_modules/.installed fonts
+
+# A Unicode font for the printed letters (names such as « Łucja » or « Doğan »): Debian's DejaVu.
+fonts:
+	@[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq fonts-dejavu-core >/dev/null; }
 
 # Debian's Chromium for the browser tests (Playwright's own browser download is not used).
 browser:

@@ -127,7 +127,7 @@ def build_state(settings: Settings) -> State:
     bind(engine)
     academies = load_academies()
     faq = FaqService.load()
-    incidents = IncidentBoard()
+    incidents = IncidentBoard({a.slug: a.nom_complet for a in academies.all})
     jinja = make_environment(settings=settings, academies=academies.all, incidents=incidents)
     # Templates change on deploy, which restarts the processes: checking their files' dates on
     # every page is for demo mode (`make run`) only.

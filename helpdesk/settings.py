@@ -86,6 +86,11 @@ class Settings:
     imap_tls: str = "tls"  # tls | starttls | none
     imap_poll_seconds: float = 60.0
 
+    # Letters of « Informer »: the académie's page they print (empty: the académie's site from
+    # content/academies.toml) and a Unicode font (Debian's fonts-dejavu-core, `make deps`).
+    letter_url: str = ""
+    letter_font: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite:")
@@ -202,8 +207,11 @@ def load_settings(**overrides: object) -> Settings:
         mailin_port=_int("HELPDESK_MAILIN_PORT", 2525),
         # Demo mode answers by mail on the receiver it starts: the sender's domain serves.
         mailin_domain=env("HELPDESK_MAILIN_DOMAIN", "").strip().lower()
-        or (env("HELPDESK_MAIL_FROM", Settings.mail_from).rpartition("@")[2].strip("> ").lower()
-            if _flag("HELPDESK_DEMO") else ""),
+        or (
+            env("HELPDESK_MAIL_FROM", Settings.mail_from).rpartition("@")[2].strip("> ").lower()
+            if _flag("HELPDESK_DEMO")
+            else ""
+        ),
         mailin_lmtp=_flag("HELPDESK_MAILIN_LMTP"),
         imap_host=env("HELPDESK_IMAP_HOST", "").strip(),
         imap_port=_int("HELPDESK_IMAP_PORT", 993),
@@ -212,6 +220,8 @@ def load_settings(**overrides: object) -> Settings:
         imap_folder=env("HELPDESK_IMAP_FOLDER", "INBOX"),
         imap_tls=env("HELPDESK_IMAP_TLS", "tls").lower(),
         imap_poll_seconds=float(env("HELPDESK_IMAP_POLL_SECONDS", "60")),
+        letter_url=env("HELPDESK_LETTER_URL", "").strip(),
+        letter_font=env("HELPDESK_LETTER_FONT", "").strip() or Settings.letter_font,
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

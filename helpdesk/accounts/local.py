@@ -27,6 +27,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 
 from helpdesk.accounts import sealed
+from helpdesk.accounts.link_reports import LinkReports, refuse_reported_link
 from helpdesk.accounts.port import (
     ACTIONS,
     ACTIVE,
@@ -141,7 +142,7 @@ class Confirmation:
     identifier: str = ""
 
 
-class LocalDirectory(NamedActions):
+class LocalDirectory(LinkReports, NamedActions):
     """The default adapter of the AccountService port."""
 
     def __init__(
@@ -644,6 +645,7 @@ class LocalDirectory(NamedActions):
             )
         if link["status"] == "confirme":
             raise ActionRefused(f"L'élève {name} figure déjà sur ce compte.", "params.eleve")
+        refuse_reported_link(link, name)
         if row["state"] != ACTIVE:
             # A responsable confirms his children when he activates the account (the child's
             # birth date, FAQ seed 001 §2.1, §2.2); guide 5.1: « Il doit alors rattacher

@@ -77,6 +77,7 @@ ACTIONS = (
     "regenerate_identifier",
     "inform",
     "mark_compromised",
+    "clear_link_report",
 )
 ACTION_LABELS = {
     "correct_birth_date": "Corriger la date de naissance",
@@ -91,6 +92,7 @@ ACTION_LABELS = {
     "regenerate_identifier": "Réinitialiser l'identifiant",
     "inform": "Informer",
     "mark_compromised": "Signaler le compte comme compromis",
+    "clear_link_report": "Lever le signalement «\u00a0Je ne suis pas le représentant légal\u00a0»",
 }
 # What ÉduConnect applies during its night processing (guide §8; FAQ seed 001 §6).
 NIGHTLY_ACTIONS = ("regenerate_identifier", "correct_birth_date")

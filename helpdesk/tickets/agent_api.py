@@ -11,7 +11,7 @@ from piccolo.columns import Timestamptz
 from helpdesk.auth.service import require_staff
 from helpdesk.tickets import agent
 from helpdesk.tickets.queue import QueueFilter, list_tickets
-from helpdesk.tickets.tables import Ticket, TicketEvent
+from helpdesk.tickets.tables import Ticket
 
 PUBLIC_FIELDS = (
     "reference",
@@ -84,6 +84,27 @@ def as_json(row: dict, fields: tuple[str, ...]) -> dict:
     }
 
 
+def account_action_data(event: dict) -> dict:
+    """An account action's event also as data: its code, the account, what it did or why not
+    (without secrets: the port's `as_dict()` left them out when it was recorded)."""
+    if event["kind"] != "compte":
+        return {}
+    data = event["data"]
+    if isinstance(data, str):
+        data = json.loads(data or "{}")
+    return {
+        "account_action": {
+            "code": data.get("action", ""),
+            "account": data.get("compte", ""),
+            "params": data.get("params", {}),
+            "outcome": "ok" if "resultat" in data else "echec",
+            "result": data.get("resultat"),
+            "error": data.get("erreur"),
+            "requester_verified": data.get("verifie"),
+        }
+    }
+
+
 def not_found() -> Response:
     return Response(
         {"errors": {"reference": "Demande introuvable dans votre académie."}}, status_code=404
@@ -128,6 +149,7 @@ async def detail_api(request: Request, reference: FromPath[str]) -> Response:
                     "body": e["body"],
                     "created_at": e["created_at"].isoformat(),
                 }
+                | account_action_data(e)
                 for e in events
             ]
         }
@@ -232,6 +254,7 @@ async def account_action_api(request: Request, reference: FromPath[str]) -> Resp
     if not isinstance(params, dict):
         return Response({"errors": {"params": "Un objet est attendu."}}, status_code=422)
     key = request.headers.get("idempotency-key", "").strip()[:200] or None
+    before = await account_panel.action_events(ticket["id"])
     try:
         await account_panel.run(
             request.app.state,
@@ -243,21 +266,20 @@ async def account_action_api(request: Request, reference: FromPath[str]) -> Resp
             params,
             key,
             resolve=bool(body.get("resolve")),
+            reason=str(body.get("reason") or "")[:500],
         )
     except agent.ActionRefused as refused:
         return Response({"errors": {"action": str(refused)}}, status_code=409)
-    event = (
-        await TicketEvent.select()
-        .where((TicketEvent.ticket == ticket["id"]) & (TicketEvent.kind == "compte"))
-        .order_by(TicketEvent.id, ascending=False)
-        .output(load_json=True)
-        .first()
-    )
+    after = await account_panel.action_events(ticket["id"])
+    # A replayed key wrote nothing: the answer is the entry of the first call.
+    event = next((e for e in after if key and e["data"].get("cle") == key), after[-1])
+    data = dict(event["data"])
+    data["resultat"] = {**data.get("resultat", {}), "replayed": len(after) == len(before)}
     return Response(
         {
             "kind": event["kind"],
             "body": event["body"],
-            "data": event["data"],
+            "data": data,
             "created_at": event["created_at"].isoformat(),
         },
         status_code=201,

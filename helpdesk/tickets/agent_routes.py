@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -16,28 +15,17 @@ from helpdesk.auth.service import Staff, academy_agents, current_agents, require
 from helpdesk.contacts.service import AUDIENCES
 from helpdesk.french import datetime_fr
 from helpdesk.mailin.bounces import address_error, address_errors
-from helpdesk.tickets import account_panel, agent, incidents, sla, stats
+from helpdesk.tickets import account_panel, account_steps, agent, incidents, sla, staff_words, stats
 from helpdesk.tickets.attachments import download
 from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.queue import PAGE_SIZE, QueueFilter, list_tickets, status_counts
-from helpdesk.tickets.service import STATUS_LABELS, utcnow
+from helpdesk.tickets.service import utcnow
+from helpdesk.tickets.staff_words import SHORT_CATEGORY, STAFF_STATUS_LABELS
 from helpdesk.tickets.tables import STATUSES, Attachment, CannedAnswer, Ticket, Transmission
 from helpdesk.web import PageNotFound, page
 
 CATEGORY_LABELS = {code: c.label for code, c in CATEGORIES.items()} | {
     "etablissement_console": "Établissement : console d'administration des comptes"
-}
-SHORT_CATEGORY = {
-    "date_naissance": "Date de naissance",
-    "rattachement": "Rattachement",
-    "mail_confirmation": "Courriel de confirmation",
-    "identifiant_perdu": "Identifiant perdu",
-    "mot_de_passe": "Mot de passe",
-    "auto_inscription": "Auto-inscription SMS",
-    "compte_compromis": "Compte compromis",
-    "demarche_en_ligne": "Démarche en ligne",
-    "etablissement_console": "Console établissement",
-    "autre": "Autre",
 }
 CHECKLISTS = {
     "date_naissance": [
@@ -114,7 +102,7 @@ def queue_row(
         suggestion=suggestion,
         requester=f"{row['requester_first_name']} {row['requester_last_name']}",
         child=f"{row['child_first_name']} {row['child_last_name']}",
-        status=STATUS_LABELS[row["status"]],
+        status=STAFF_STATUS_LABELS[row["status"]],
         assignee=agent_names.get(row["assignee_id"], "-") if row["assignee_id"] else "-",
         late=bool(due and due < now and row["status"] in ("nouveau", "en_cours")),
         due=datetime_fr(due) if due else "-",
@@ -168,13 +156,14 @@ async def queue_page(request: Request) -> Template:
         f=f,
         counts=await status_counts(staff.academie),
         statuses=STATUSES,
-        status_labels=STATUS_LABELS,
+        status_labels=STAFF_STATUS_LABELS,
         categories=SHORT_CATEGORY,
         agents=agents,
         academie=request.app.state.academies.get(staff.academie),
         query_string=lambda **kw: query_string(params, **kw),
         page_size=PAGE_SIZE,
         message=params.get("message", ""),
+        words=staff_words,
     )
 
 
@@ -260,7 +249,7 @@ async def ticket_page_response(
         staff,
         ticket,
         params.get("compte_q", account_panel.default_search(ticket)),
-        params.get("compte", ""),
+        params.get("compte", "") or (confirm or {}).get("identifier", ""),
     )
     files = (
         await Attachment.select().where(Attachment.ticket == ticket["id"]).order_by(Attachment.id)
@@ -268,6 +257,8 @@ async def ticket_page_response(
     return page(
         "agent/ticket.html",
         account_view=account_view,
+        words=staff_words,
+        school=await account_panel.school_of(state, staff, ticket),
         files=files,
         confirm=confirm,
         transmissions=transmissions,
@@ -283,7 +274,7 @@ async def ticket_page_response(
         events=events,
         agents=agents,
         agent_names={a["id"]: a["name"] or a["email"] for a in agents},
-        status_labels=STATUS_LABELS,
+        status_labels=STAFF_STATUS_LABELS,
         statuses=STATUSES,
         categories=CATEGORY_LABELS,
         priorities=agent.PRIORITIES,
@@ -371,29 +362,10 @@ async def ticket_action(request: Request, reference: FromPath[str]) -> Template 
         elif action == "spam":
             await agent.set_fields(staff, ticket, version, status="spam")
         elif action == "compte_verifier":
-            # The confirmation step: exactly what will change, with the key that makes it once.
-            chosen = str(form.get("compte_action", ""))
-            confirm = {
-                "action": chosen,
-                "identifier": str(form.get("compte", "")),
-                "params": account_panel.read_params(chosen, form),
-                "key": str(uuid.uuid4()),
-                "label": account_panel.ACTION_LABELS.get(chosen, chosen),
-            }
+            confirm = await account_steps.confirm(state, staff, ticket, form)
             return await ticket_page_response(request, staff, ticket, confirm=confirm)
         elif action == "compte_executer":
-            chosen = str(form.get("compte_action", ""))
-            done = await account_panel.run(
-                state,
-                staff,
-                ticket,
-                version,
-                chosen,
-                str(form.get("compte", "")),
-                account_panel.read_params(chosen, form),
-                str(form.get("cle", "")),
-                resolve=form.get("resoudre") == "1",
-            )
+            done = await account_steps.execute(state, staff, ticket, version, form)
             return Redirect(
                 f"/agent/tickets/{reference}?compte={form.get('compte', '')}&message={quote(done)}#compte",
                 status_code=303,
@@ -446,7 +418,7 @@ async def statistics_page(request: Request) -> Template:
         staff=staff,
         data=data,
         categories=SHORT_CATEGORY,
-        status_labels=STATUS_LABELS,
+        status_labels=STAFF_STATUS_LABELS,
         statuses=STATUSES,
         faq=request.app.state.faq,
         academie=request.app.state.academies.get(staff.academie),
@@ -460,7 +432,7 @@ async def statistics_csv(request: Request) -> Response:
     lines = ["categorie;statut;nombre"] + [f"{r['category']};{r['status']};{r['n']}" for r in rows]
     return Response(
         "\n".join(lines) + "\n",
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",  # Litestar adds the one charset (utf-8)
         headers={
             "content-disposition": f'attachment; filename="statistiques-{staff.academie}.csv"'
         },
@@ -510,7 +482,7 @@ async def canned_save(request: Request) -> Template | Redirect:
 
 @get("/agent/incidents", include_in_schema=False)
 async def incidents_page(request: Request) -> Template:
-    staff = await require_staff(request, "supervisor")
+    staff = await require_staff(request, "supervisor", "admin")  # admin: national incidents
     return page(
         "agent/incidents.html",
         staff=staff,
@@ -523,7 +495,7 @@ async def incidents_page(request: Request) -> Template:
 
 @post("/agent/incidents", include_in_schema=False)
 async def incidents_action(request: Request) -> Template | Redirect:
-    staff = await require_staff(request, "supervisor")
+    staff = await require_staff(request, "supervisor", "admin")
     state = request.app.state
     form = await request.form()
     title, text = str(form.get("title", "")).strip(), str(form.get("message", "")).strip()
