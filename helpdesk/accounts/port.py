@@ -18,7 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from helpdesk.accounts.school_health import Roster
 
 # --- Vocabulary (seeds 003 and 004) -------------------------------------------------------
 
@@ -336,6 +339,8 @@ class Account(_Data):
     password_display: str = ""
     last_informed_at: str | None = None
     last_login_at: str | None = None
+    mef: str = ""  # élèves (guide 3.1)
+    mobile_confirmed: bool = False  # confirmed by an SMS code (guide §2)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Account:
@@ -453,6 +458,11 @@ class AccountService(Protocol):
     async def pending_changes(self, ids: Sequence[int]) -> list[PendingChange]:
         """The overnight changes of these ids, applied or not (unknown ids are left out): how
         the help desk learns that the night processing has run, to tell the requester."""
+        ...
+
+    async def school_roster(self, uai: str, scope: Scope | str) -> Roster:
+        """A school's élèves and the responsables of its élèves, with what the console's
+        dashboard and lists show (guide §2, 3.1, 5.1); AccountNotFound outside the scope."""
         ...
 
     async def act(

@@ -206,6 +206,23 @@ async def api_pending_changes(request: Request) -> Response:
     return await guarded(call)
 
 
+@get(
+    "/api/accounts/v1/establishments/{uai:str}/roster",
+    tags=["API des comptes"],
+    summary="Les comptes d'un établissement (élèves et leurs responsables), dans un périmètre",
+)
+async def api_school_roster(request: Request, uai: FromPath[str]) -> Response:
+    refusal = api_key_refusal(request)
+    if refusal:
+        return refusal
+    directory = local_directory(request.app.state.settings, request.app.state)
+
+    async def call():
+        return (await directory.school_roster(uai, scope_from_params(request))).as_dict()
+
+    return await guarded(call)
+
+
 # --- the agents' API --------------------------------------------------------------------------
 
 
@@ -256,6 +273,7 @@ ROUTES = [
     api_get,
     api_act,
     api_pending_changes,
+    api_school_roster,
     agents_search,
     agents_get,
     confirm_email,

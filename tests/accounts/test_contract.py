@@ -432,3 +432,31 @@ async def test_pending_changes_say_when_the_night_has_applied_them(service, loca
     [after] = await service.pending_changes([pending.id])
     assert after.applied_at and after.outcome["birth_date"] == "2014-03-04"
     assert await service.pending_changes([]) == []
+
+
+async def test_a_school_roster_lists_its_pupils_and_their_responsables(service, local, family):
+    roster = await service.school_roster(TILLEULS, OT)
+    assert (roster.uai, roster.name, roster.academie) == (TILLEULS, "Collège des Tilleuls", OT)
+    assert roster.directory_updated_at  # the import is the school's last update
+    by_id = {entry.identifier: entry for entry in roster.entries}
+    # Inès is at the lycée; Hélène is here through Emma; Karim's only link here is reported wrong.
+    assert family.ines not in by_id and family.lina not in by_id
+    assert {family.leo, family.claire, family.helene, family.karim} <= set(by_id)
+    leo, claire = by_id[family.leo], by_id[family.claire]
+    assert (leo.kind, leo.classes, leo.state_code) == ("eleve", ["6e A"], "active")
+    assert (claire.classes, claire.mail_state, claire.mobile_state) == (
+        ["6e A"],
+        "non_confirmee",
+        "non_confirme",
+    )
+    assert by_id[family.marc].mail_state == "en_erreur"
+    assert by_id[family.sophie].flags == ["compromis"]
+    assert by_id[family.karim].classes == []
+    # Staff of the school, and the same value through either adapter.
+    assert await service.school_roster(TILLEULS, Scope(uais=(TILLEULS,))) == roster
+    assert await local.school_roster(TILLEULS, OT) == roster
+    for uai, scope in ((TILLEULS, LYON), (TILLEULS, Scope(uais=("0451042N",)))):
+        with pytest.raises(AccountNotFound):
+            await service.school_roster(uai, scope)
+    with pytest.raises(ActionRefused):
+        await service.school_roster(" ", OT)
