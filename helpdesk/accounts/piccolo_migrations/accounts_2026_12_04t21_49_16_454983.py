@@ -1,4 +1,4 @@
-"""Tableau de bord des établissements : MEF, portable confirmé, dernière mise à jour (SIECLE)."""
+"""Tableau de bord des établissements (MEF, portable confirmé, dernière mise à jour SIECLE)."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Boolean, Timestamptz, Varchar
@@ -7,7 +7,7 @@ from piccolo.columns.indexes import IndexMethod
 ID = "2026-12-04T21:49:16:454983"
 VERSION = "1.38.0"
 DESCRIPTION = (
-    "Annuaire : MEF des élèves, portable confirmé, date de mise à jour de chaque établissement"
+    "Annuaire\u00a0: MEF des élèves, portable confirmé, date de mise à jour de chaque établissement"
 )
 
 
