@@ -160,6 +160,28 @@ class HttpAccountService(NamedActions):
         )
         return Roster.from_dict(body)
 
+    async def act_many(
+        self, action, identifiers, params=None, *, scope, idempotency_key=None, params_of=None
+    ):
+        from helpdesk.accounts.bulk import BulkResult, check_bulk, check_params_of
+
+        unique = check_bulk(action, identifiers)
+        params_of = check_params_of(params_of)
+        key = (idempotency_key or "").strip()
+        body = await self._request(
+            "POST",
+            f"/bulk-actions/{quote(action, safe='')}",
+            json_body={
+                "identifiers": unique,
+                "params": dict(params or {}),
+                "params_of": params_of,
+                "scope": Scope.of(scope).as_dict(),
+            },
+            headers={"Idempotency-Key": key} if key else None,
+            retry=bool(key),
+        )
+        return BulkResult.from_dict(body)
+
     async def ping(self) -> None:
         """A cheap call that reads no account, for /health: raises AccountServiceUnavailable."""
         await self._request("GET", "/pending-changes", retry=False)

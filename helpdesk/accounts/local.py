@@ -425,6 +425,21 @@ class LocalDirectory(NamedActions):
             next_cursor = encode_cursor(tail["last_folded"], tail["first_folded"], tail["id"])
         return Page(items=await self._accounts(rows), next_cursor=next_cursor)
 
+    async def act_many(
+        self, action, identifiers, params=None, *, scope, idempotency_key=None, params_of=None
+    ):
+        from helpdesk.accounts.bulk import act_many
+
+        return await act_many(
+            self,
+            action,
+            identifiers,
+            params,
+            scope=scope,
+            idempotency_key=idempotency_key,
+            params_of=params_of,
+        )
+
     async def school_roster(self, uai: str, scope: Scope | str):
         from helpdesk.accounts.school_health import school_roster
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from helpdesk.accounts.bulk import BulkResult
     from helpdesk.accounts.school_health import Roster
 
 # --- Vocabulary (seeds 003 and 004) -------------------------------------------------------
@@ -474,6 +475,20 @@ class AccountService(Protocol):
         scope: Scope | str,
         idempotency_key: str | None = None,
     ) -> ActionResult: ...
+
+    async def act_many(
+        self,
+        action: str,
+        identifiers: Sequence[str],
+        params: Mapping[str, Any] | None = None,
+        *,
+        scope: Scope | str,
+        idempotency_key: str | None = None,
+        params_of: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> BulkResult:
+        """« Informer » or « Réinitialiser les mots de passe » for many accounts (at most
+        500): each by the single-account rules; those refused are listed with the reason."""
+        ...
 
     async def correct_birth_date(
         self, identifier, params, *, scope, idempotency_key=None

@@ -223,6 +223,42 @@ async def api_school_roster(request: Request, uai: FromPath[str]) -> Response:
     return await guarded(call)
 
 
+@post(
+    "/api/accounts/v1/bulk-actions/{action:str}",
+    tags=["API des comptes"],
+    summary='Une action sur plusieurs comptes ({"identifiers": […], "params": {…}, "scope": {…}})',
+    status_code=200,
+)
+async def api_act_many(request: Request, action: FromPath[str]) -> Response:
+    refusal = api_key_refusal(request)
+    if refusal:
+        return refusal
+    directory = local_directory(request.app.state.settings, request.app.state)
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict) or not all(
+        isinstance(body.get(name, {}), dict) for name in ("params", "params_of", "scope")
+    ):
+        return error_response(
+            ActionRefused('Envoyez un objet JSON {"identifiers": […], "params": {…}}.', "params")
+        )
+
+    async def call():
+        result = await directory.act_many(
+            action,
+            body.get("identifiers"),
+            body.get("params") or {},
+            scope=Scope.of(body.get("scope") or {}),
+            idempotency_key=request.headers.get("idempotency-key") or None,
+            params_of=body.get("params_of") or {},
+        )
+        return result.as_dict(include_secrets=True)
+
+    return await guarded(call)
+
+
 # --- the agents' API --------------------------------------------------------------------------
 
 
@@ -274,6 +310,7 @@ ROUTES = [
     api_act,
     api_pending_changes,
     api_school_roster,
+    api_act_many,
     agents_search,
     agents_get,
     confirm_email,

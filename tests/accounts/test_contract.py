@@ -460,3 +460,55 @@ async def test_a_school_roster_lists_its_pupils_and_their_responsables(service, 
             await service.school_roster(uai, scope)
     with pytest.raises(ActionRefused):
         await service.school_roster(" ", OT)
+
+
+async def test_inform_and_reset_many_accounts_by_the_single_account_rules(service, family):
+    from helpdesk.accounts.bulk import BulkResult
+
+    done = await service.act_many(
+        "inform",
+        [family.nadia, family.claire, family.sami, family.jean, family.nadia],
+        {"mode": "courrier"},
+        scope=OT,
+        idempotency_key="lot-1",
+        params_of={family.claire: {"mode": "mail"}},
+    )
+    assert isinstance(done, BulkResult) and done.action == "inform"
+    assert [r.identifier for r in done.results] == [family.nadia, family.claire, family.sami]
+    nadia, claire, sami = done.results
+    assert nadia.letters and nadia.secrets["provisional_password"]  # never informed: a password
+    assert claire.mails and not claire.letters  # by mail, as asked for her
+    assert sami.letters[0].account_kind == "eleve"
+    # Jean is in Lyon: not found, the others done all the same.
+    assert done.refused == [
+        {
+            "identifier": family.jean,
+            "code": "account_not_found",
+            "message": "Aucun compte ÉduConnect n'a l'identifiant j.dupont1 dans votre périmètre.",
+        }
+    ]
+    again = await service.act_many(
+        "inform",
+        [family.nadia, family.claire, family.sami, family.jean],
+        {"mode": "courrier"},
+        scope=OT,
+        idempotency_key="lot-1",
+        params_of={family.claire: {"mode": "mail"}},
+    )
+    assert all(r.replayed for r in again.results)
+    assert again.results[0].secrets == nadia.secrets
+    # Reset: refused for a never informed account (guide 3.4), done for the others.
+    reset = await service.act_many(
+        "reset_password", [family.paul, family.emma], scope=Scope(uais=(TILLEULS,))
+    )
+    assert [r.identifier for r in reset.results] == [family.paul, family.emma]
+    assert all(r.secrets["provisional_password"] for r in reset.results)
+    for action, identifiers, params_of in (
+        ("link_child", [family.paul], None),
+        ("inform", [], None),
+        ("inform", "p.martin1", None),
+        ("inform", [f"x.compte{i}" for i in range(501)], None),
+        ("inform", [family.paul], {family.paul: "mail"}),
+    ):
+        with pytest.raises(ActionRefused):
+            await service.act_many(action, identifiers, {}, scope=OT, params_of=params_of)
