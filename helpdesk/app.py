@@ -33,6 +33,7 @@ from helpdesk.contacts.academies import load_academies
 from helpdesk.contacts.service import ContactOverrides
 from helpdesk.db import bind, make_engine, migrate
 from helpdesk.demo import routes as demo_routes
+from helpdesk.establishments import bulk_routes as school_bulk_routes
 from helpdesk.establishments import routes as school_accounts_routes
 from helpdesk.faq import routes as faq_routes
 from helpdesk.faq.service import FaqService
@@ -264,6 +265,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *anomaly_routes.ROUTES,
             *establishment_routes.ROUTES,
             *school_accounts_routes.ROUTES,
+            *school_bulk_routes.ROUTES,
             *admin_routes.ROUTES,
         ],
         middleware=[sessions.middleware, csrf_middleware],

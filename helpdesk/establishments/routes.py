@@ -13,7 +13,6 @@ from litestar.response import Redirect, Template
 from helpdesk.establishments import lists
 from helpdesk.establishments.access import SPACES, Viewer, roster_of, viewer
 from helpdesk.establishments.dashboard import POPULATION_LABELS, STATE_ORDER, dashboard
-from helpdesk.establishments.pdf import table_pdf
 from helpdesk.french import date_fr, datetime_fr
 from helpdesk.web import page
 
@@ -125,6 +124,9 @@ def exported(export: str, uai: str, public: str, title: str, criteria: str, entr
     if export == "csv":
         body, media = lists.csv_bytes(entries), "text/csv; charset=utf-8"
     else:
+        # fpdf2 is imported on the first export only (memory of every process, bench/README.md).
+        from helpdesk.establishments.pdf import table_pdf
+
         body = table_pdf(
             title,
             f"{len(entries)} compte(s). {criteria} Liste éditée le {date_fr(today())}.",
@@ -139,7 +141,10 @@ def exported(export: str, uai: str, public: str, title: str, criteria: str, entr
     )
 
 
-ERRORS = {"vide": "Cochez au moins un compte de la liste."}
+ERRORS = {
+    "vide": "Cochez au moins un compte de la liste.",
+    "trop": "500 comptes au plus à la fois\u00a0: affinez la liste par ses critères.",
+}
 FILTER_LABELS = {
     "classe": "Classe",
     "mef": "MEF",

@@ -9,8 +9,11 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from helpdesk.accounts.demo import DemoBuilder, dashboard_facts, load_demo_directory
+from helpdesk.accounts.http import HttpAccountService
 from helpdesk.app import create_app
+from helpdesk.db import bind
 from helpdesk.tickets.account_panel import accounts_of
+from tests.accounts.conftest import API_KEY, server_thread  # noqa: F401 (a fixture)
 from tests.helpers import make_staff
 
 SEED, FAMILIES = 19, 30
@@ -52,3 +55,16 @@ async def school(settings):
         client.people = of_school(builder, TILLEULS)
         client.people_links = builder.links
         yield client
+
+
+@pytest.fixture
+async def over_http(school, server_thread):  # noqa: F811
+    """The same school, its pages calling the directory through the HTTP account API (the real
+    app served on loopback, on the same database) rather than the local directory."""
+    state = school.app_state
+    state.settings.accounts_api_key = API_KEY
+    server_thread.app = create_app(state.settings)
+    bind(state.engine)
+    state.accounts = HttpAccountService(server_thread.url, API_KEY, timeout=20.0)
+    yield school
+    server_thread.app = None
