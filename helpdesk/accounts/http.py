@@ -149,15 +149,14 @@ class HttpAccountService(NamedActions):
         body = await self._request("GET", "/pending-changes", params=params, retry=True)
         return [PendingChange.from_dict(item) for item in body.get("items") or []]
 
-    async def school_roster(self, uai: str, scope: Scope | str):
+    async def school_roster(self, uai: str, scope: Scope | str, kind: str = ""):
         from helpdesk.accounts.school_health import Roster
 
         if not isinstance(uai, str) or not uai.strip():
             raise ActionRefused("Indiquez l'UAI de l'établissement.", "uai")
         path = f"/establishments/{quote(uai.strip().upper(), safe='')}/roster"
-        body = await self._request(
-            "GET", path, params=self._scope_params(Scope.of(scope)), retry=True
-        )
+        params = self._scope_params(Scope.of(scope)) + ([("kind", kind)] if kind else [])
+        body = await self._request("GET", path, params=params, retry=True)
         return Roster.from_dict(body)
 
     async def act_many(

@@ -440,10 +440,10 @@ class LocalDirectory(NamedActions):
             params_of=params_of,
         )
 
-    async def school_roster(self, uai: str, scope: Scope | str):
+    async def school_roster(self, uai: str, scope: Scope | str, kind: str = ""):
         from helpdesk.accounts.school_health import school_roster
 
-        return await school_roster(uai, Scope.of(scope))
+        return await school_roster(uai, Scope.of(scope), kind)
 
     # --- the port: acting ---------------------------------------------------------------------
 

@@ -461,9 +461,10 @@ class AccountService(Protocol):
         the help desk learns that the night processing has run, to tell the requester."""
         ...
 
-    async def school_roster(self, uai: str, scope: Scope | str) -> Roster:
-        """A school's élèves and the responsables of its élèves, with what the console's
-        dashboard and lists show (guide §2, 3.1, 5.1); AccountNotFound outside the scope."""
+    async def school_roster(self, uai: str, scope: Scope | str, kind: str = "") -> Roster:
+        """A school's élèves and the responsables of its élèves (only one `kind` if given),
+        with what the console's dashboard and lists show (guide §2, 3.1, 5.1);
+        AccountNotFound outside the scope."""
         ...
 
     async def act(

@@ -218,7 +218,8 @@ async def api_school_roster(request: Request, uai: FromPath[str]) -> Response:
     directory = local_directory(request.app.state.settings, request.app.state)
 
     async def call():
-        return (await directory.school_roster(uai, scope_from_params(request))).as_dict()
+        kind = request.query_params.get("kind", "")
+        return (await directory.school_roster(uai, scope_from_params(request), kind)).as_dict()
 
     return await guarded(call)
 

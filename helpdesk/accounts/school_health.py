@@ -14,6 +14,7 @@ from typing import Any
 
 from helpdesk.accounts.port import (
     FLAGS,
+    KINDS,
     STATE_CODES,
     AccountNotFound,
     ActionRefused,
@@ -113,10 +114,12 @@ def in_scope(establishment: dict, scope: Scope) -> bool:
     )
 
 
-async def school_roster(uai: str, scope: Scope) -> Roster:
-    """The roster of `uai`; AccountNotFound when it is outside the scope (as for accounts,
+async def school_roster(uai: str, scope: Scope, kind: str = "") -> Roster:
+    """The roster of `uai` (only its élèves or responsables with `kind`); AccountNotFound when it is outside the scope (as for accounts,
     another académie's school is simply not found: DESIGN.md §8)."""
     uai = (uai or "").strip().upper()
+    if kind not in ("", *KINDS):
+        raise ActionRefused("kind vaut «\u00a0responsable\u00a0» ou «\u00a0eleve\u00a0».", "kind")
     if not uai:
         raise ActionRefused("Indiquez l'UAI de l'établissement.", "uai")
     establishment = (
@@ -126,34 +129,31 @@ async def school_roster(uai: str, scope: Scope) -> Roster:
         raise AccountNotFound(f"L'établissement {uai} n'est pas dans votre périmètre.", "uai")
     engine = DirectoryAccount._meta.db
     async with engine.transaction():  # one consistent view, one connection
-        rows = (
-            await DirectoryAccount.select(
-                DirectoryAccount.id,
-                DirectoryAccount.identifier,
-                DirectoryAccount.kind,
-                DirectoryAccount.first_name,
-                DirectoryAccount.last_name,
-                DirectoryAccount.state,
-                DirectoryAccount.origin,
-                DirectoryAccount.email,
-                DirectoryAccount.email_confirmed,
-                DirectoryAccount.mobile,
-                DirectoryAccount.mobile_confirmed,
-                DirectoryAccount.classe,
-                DirectoryAccount.mef,
-                DirectoryAccount.uai,
-                DirectoryAccount.last_informed_at,
-                DirectoryAccount.last_login_at,
-                *(getattr(DirectoryAccount, flag) for flag in FLAGS),
-            )
-            .where(
-                DirectoryAccount.id.is_in(
-                    DirectoryPlace.select(DirectoryPlace.account).where(DirectoryPlace.uai == uai)
-                )
-            )
-            .order_by(
-                DirectoryAccount.last_folded, DirectoryAccount.first_folded, DirectoryAccount.id
-            )
+        rows = await DirectoryAccount.select(
+            DirectoryAccount.id,
+            DirectoryAccount.identifier,
+            DirectoryAccount.kind,
+            DirectoryAccount.first_name,
+            DirectoryAccount.last_name,
+            DirectoryAccount.state,
+            DirectoryAccount.origin,
+            DirectoryAccount.email,
+            DirectoryAccount.email_confirmed,
+            DirectoryAccount.mobile,
+            DirectoryAccount.mobile_confirmed,
+            DirectoryAccount.classe,
+            DirectoryAccount.mef,
+            DirectoryAccount.uai,
+            DirectoryAccount.last_informed_at,
+            DirectoryAccount.last_login_at,
+            DirectoryAccount.last_folded,
+            DirectoryAccount.first_folded,
+            *(getattr(DirectoryAccount, flag) for flag in FLAGS),
+        ).where(
+            DirectoryAccount.id.is_in(
+                DirectoryPlace.select(DirectoryPlace.account).where(DirectoryPlace.uai == uai)
+            ),
+            *([DirectoryAccount.kind == kind] if kind else []),
         )
         # A responsable's children in this school (a link reported wrong is not one).
         links = (
@@ -166,6 +166,8 @@ async def school_roster(uai: str, scope: Scope) -> Roster:
             .where((DirectoryLink.eleve.uai == uai) & (DirectoryLink.status != "signale_errone"))
             .order_by(DirectoryLink.id)
         )
+    # The lists' order (by name), sorted here rather than by PostgreSQL's collation.
+    rows.sort(key=lambda r: (r["last_folded"], r["first_folded"], r["id"]))
     children: dict[int, list[dict]] = {}
     for link in links:
         children.setdefault(link["responsable"], []).append(link)

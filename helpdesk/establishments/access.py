@@ -41,13 +41,14 @@ async def viewer(request: Request, space: str) -> Viewer:
     return Viewer(staff, Scope(academie=staff.academie), SPACES[space])
 
 
-async def roster_of(request: Request, who: Viewer, uai: str) -> Roster:
-    """The school's roster through the account port, or a French 404."""
+async def roster_of(request: Request, who: Viewer, uai: str, kind: str = "") -> Roster:
+    """The school's roster (one `kind` of accounts if given) through the account port, or a
+    French 404."""
     uai = uai.strip().upper()
     if who.staff.role == "establishment" and uai not in who.staff.uais:
         raise PageNotFound("Cet établissement n'est pas l'un des vôtres.")
     try:
-        return await accounts_of(request.app.state).school_roster(uai, who.scope)
+        return await accounts_of(request.app.state).school_roster(uai, who.scope, kind)
     except (AccountNotFound, ActionRefused):
         raise PageNotFound("Cet établissement n'est pas dans votre périmètre.") from None
     except AccountServiceUnavailable:

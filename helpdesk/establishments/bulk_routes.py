@@ -27,9 +27,9 @@ def paths(rest: str) -> list[str]:
 
 
 async def chosen_plan(request: Request, who: Viewer, uai: str):
-    roster = await roster_of(request, who, uai)
     form = await request.form()
     public = str(form.get("public", ""))
+    roster = await roster_of(request, who, uai, POPULATIONS.get(public, "responsable"))
     action = str(form.get("action", ""))
     mode = str(form.get("mode", "courrier"))
     if public not in POPULATIONS or action not in bulk.ACTION_LABELS or mode not in bulk.MODES:

@@ -10,9 +10,15 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from helpdesk.accounts.school_health import school_year_start
 from helpdesk.establishments import lists
 from helpdesk.establishments.access import SPACES, Viewer, roster_of, viewer
-from helpdesk.establishments.dashboard import POPULATION_LABELS, STATE_ORDER, dashboard
+from helpdesk.establishments.dashboard import (
+    POPULATION_LABELS,
+    POPULATIONS,
+    STATE_ORDER,
+    dashboard,
+)
 from helpdesk.french import date_fr, datetime_fr
 from helpdesk.web import page
 
@@ -23,6 +29,11 @@ def space_of(request: Request) -> str:
 
 def list_url(who: Viewer, uai: str, filters: dict) -> str:
     return who.url(uai, "/liste?" + urlencode(filters))
+
+
+def kind_of(public: str) -> str:
+    """The kind of accounts a list shows: only those are read from the directory."""
+    return POPULATIONS.get(public, "responsable")
 
 
 def today() -> dt.date:
@@ -62,10 +73,10 @@ async def school_dashboard(request: Request, uai: FromPath[str]) -> Template:
 @get([f"{base}/{{uai:str}}/liste" for base in SPACES.values()], include_in_schema=False)
 async def school_list(request: Request, uai: FromPath[str]) -> Template | Response:
     who = await viewer(request, space_of(request))
-    roster = await roster_of(request, who, uai)
     params = request.query_params
+    roster = await roster_of(request, who, uai, kind_of(params.get("public", "")))
     query = lists.read_query(params, roster)
-    rentree = dashboard(roster, today()).rentree
+    rentree = school_year_start(today())
     entries = lists.select(roster, query, rentree)
     title = lists.title(roster, query.public)
     export = params.get("format", "")
@@ -102,12 +113,12 @@ async def school_list(request: Request, uai: FromPath[str]) -> Template | Respon
 async def selected_list(request: Request, uai: FromPath[str]) -> Response | Redirect:
     """« Lister les comptes » (guide 3.3, 5.3): the accounts ticked in the list."""
     who = await viewer(request, space_of(request))
-    roster = await roster_of(request, who, uai)
     form = await request.form()
     public = str(form.get("public", "responsables"))
+    roster = await roster_of(request, who, uai, kind_of(public))
     query = lists.read_query({"public": public}, roster)
     wanted = set(form.getall("compte", []))
-    rentree = dashboard(roster, today()).rentree
+    rentree = school_year_start(today())
     entries = [e for e in lists.select(roster, query, rentree) if e.identifier in wanted]
     export = str(form.get("format", ""))
     if not entries or export not in ("csv", "pdf"):

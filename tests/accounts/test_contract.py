@@ -460,6 +460,10 @@ async def test_a_school_roster_lists_its_pupils_and_their_responsables(service, 
             await service.school_roster(uai, scope)
     with pytest.raises(ActionRefused):
         await service.school_roster(" ", OT)
+    pupils = await service.school_roster(TILLEULS, OT, kind="eleve")
+    assert pupils.entries == [e for e in roster.entries if e.kind == "eleve"]
+    with pytest.raises(ActionRefused):
+        await service.school_roster(TILLEULS, OT, kind="parent")
 
 
 async def test_inform_and_reset_many_accounts_by_the_single_account_rules(service, family):
