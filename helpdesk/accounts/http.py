@@ -181,6 +181,11 @@ class HttpAccountService(NamedActions):
         )
         return BulkResult.from_dict(body)
 
+    async def activation_stats(self, scope: Scope | str) -> list[dict]:
+        params = self._scope_params(Scope.of(scope))
+        body = await self._request("GET", "/activation-stats", params=params, retry=True)
+        return [dict(row) for row in body.get("items") or []]
+
     async def ping(self) -> None:
         """A cheap call that reads no account, for /health: raises AccountServiceUnavailable."""
         await self._request("GET", "/pending-changes", retry=False)

@@ -440,6 +440,12 @@ class LocalDirectory(NamedActions):
             params_of=params_of,
         )
 
+    async def activation_stats(self, scope: Scope | str) -> list[dict]:
+        from helpdesk.accounts.school_health import activation_rows
+
+        async with self.engine().transaction():
+            return await activation_rows(Scope.of(scope))
+
     async def school_roster(self, uai: str, scope: Scope | str, kind: str = ""):
         from helpdesk.accounts.school_health import school_roster
 

@@ -477,6 +477,11 @@ class AccountService(Protocol):
         idempotency_key: str | None = None,
     ) -> ActionResult: ...
 
+    async def activation_stats(self, scope: Scope | str) -> list[dict]:
+        """Accounts counted by school, kind, state (code), MEF and class within the scope
+        (guide §6): [{uai, name, kind, state_code, mef, classe, count}]."""
+        ...
+
     async def act_many(
         self,
         action: str,

@@ -224,6 +224,23 @@ async def api_school_roster(request: Request, uai: FromPath[str]) -> Response:
     return await guarded(call)
 
 
+@get(
+    "/api/accounts/v1/activation-stats",
+    tags=["API des comptes"],
+    summary="Comptes par établissement, public, état, MEF et classe, dans un périmètre",
+)
+async def api_activation_stats(request: Request) -> Response:
+    refusal = api_key_refusal(request)
+    if refusal:
+        return refusal
+    directory = local_directory(request.app.state.settings, request.app.state)
+
+    async def call():
+        return {"items": await directory.activation_stats(scope_from_params(request))}
+
+    return await guarded(call)
+
+
 @post(
     "/api/accounts/v1/bulk-actions/{action:str}",
     tags=["API des comptes"],
@@ -312,6 +329,7 @@ ROUTES = [
     api_pending_changes,
     api_school_roster,
     api_act_many,
+    api_activation_stats,
     agents_search,
     agents_get,
     confirm_email,

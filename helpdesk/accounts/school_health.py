@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from piccolo.query.functions.aggregate import Count
+
 from helpdesk.accounts.port import (
     FLAGS,
     KINDS,
@@ -207,3 +209,51 @@ async def school_roster(uai: str, scope: Scope, kind: str = "") -> Roster:
         directory_updated_at=_iso(establishment["directory_updated_at"]),
         entries=entries,
     )
+
+
+async def activation_rows(scope: Scope) -> list[dict]:
+    """Accounts counted by school, kind, state, MEF and class, within the scope (guide §6): the
+    statistics of activation. A responsable counts in each school of his children; his MEF and
+    class are empty."""
+    condition = None
+    if not scope.is_everywhere:
+        if scope.is_empty:
+            return []
+        if scope.academie:
+            condition = DirectoryPlace.academie == scope.academie
+        if scope.uais:
+            by_uai = DirectoryPlace.uai.is_in(list(scope.uais))
+            condition = by_uai if condition is None else (condition | by_uai)
+    account = DirectoryPlace.account
+    query = DirectoryPlace.select(
+        DirectoryPlace.uai,
+        account.kind.as_alias("kind"),
+        account.state.as_alias("state"),
+        account.mef.as_alias("mef"),
+        account.classe.as_alias("classe"),
+        Count(DirectoryPlace.id, alias="count"),
+    ).group_by(DirectoryPlace.uai, account.kind, account.state, account.mef, account.classe)
+    if condition is not None:
+        query = query.where(condition)
+    names = {
+        r["uai"]: r["name"]
+        for r in await DirectoryEstablishment.select(
+            DirectoryEstablishment.uai, DirectoryEstablishment.name
+        )
+    }
+    rows = []
+    for r in await query:
+        eleve = r["kind"] == "eleve"
+        rows.append(
+            {
+                "uai": r["uai"],
+                "name": names.get(r["uai"], ""),
+                "kind": r["kind"],
+                "state_code": STATE_CODES.get(r["state"], ""),
+                "mef": r["mef"] if eleve else "",
+                "classe": r["classe"] if eleve else "",
+                "count": int(r["count"]),
+            }
+        )
+    rows.sort(key=lambda r: (r["uai"], r["kind"], r["mef"], r["classe"], r["state_code"]))
+    return rows

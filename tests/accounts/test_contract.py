@@ -516,3 +516,16 @@ async def test_inform_and_reset_many_accounts_by_the_single_account_rules(servic
     ):
         with pytest.raises(ActionRefused):
             await service.act_many(action, identifiers, {}, scope=OT, params_of=params_of)
+
+
+async def test_activation_statistics_count_accounts_by_school_state_and_class(service, family):
+    rows = await service.activation_stats(OT)
+    assert {r["uai"] for r in rows} == {TILLEULS, "0451042N"}
+    tilleuls = [r for r in rows if r["uai"] == TILLEULS]
+    assert all(r["name"] == "Collège des Tilleuls" for r in tilleuls)
+    sixth = [r for r in tilleuls if r["kind"] == "eleve" and r["classe"] == "6e A"]
+    assert [(r["state_code"], r["count"]) for r in sixth] == [("active", 1)]
+    roster = await service.school_roster(TILLEULS, OT)
+    assert sum(r["count"] for r in tilleuls) == len(roster.entries)
+    assert await service.activation_stats(Scope(uais=(TILLEULS,))) == tilleuls
+    assert all(r["uai"] != TILLEULS for r in await service.activation_stats(LYON))
