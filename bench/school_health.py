@@ -6,7 +6,7 @@ their CSV and PDF exports, and « Informer » of 500 accounts as one PDF of lett
 The app runs in this process (Litestar's test client, no network, no server): what is measured
 is the request inside the app — session, the school's roster read from the directory in
 PostgreSQL, figures, template — not a server's or a network's share. A database of its own is
-created, filled (the demo directory, plus a school of 2 000 élèves and their 2 600 responsables)
+created, filled (the demo directory, plus a school of 2 000 élèves and their 1 950 responsables)
 and dropped at the end.
 """
 

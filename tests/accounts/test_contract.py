@@ -529,3 +529,21 @@ async def test_activation_statistics_count_accounts_by_school_state_and_class(se
     assert sum(r["count"] for r in tilleuls) == len(roster.entries)
     assert await service.activation_stats(Scope(uais=(TILLEULS,))) == tilleuls
     assert all(r["uai"] != TILLEULS for r in await service.activation_stats(LYON))
+
+
+async def test_many_accounts_go_over_http_by_slices(local, api_server, family, monkeypatch):
+    import helpdesk.accounts.http as http_adapter
+
+    monkeypatch.setattr(http_adapter, "BULK_SLICE", 2)
+    remote = http_service(api_server.url)
+    chosen = [family.paul, family.emma, family.leo, family.jean, family.luc]
+    done = await remote.act_many("reset_password", chosen, scope=OT, idempotency_key="tranches")
+    assert [r.identifier for r in done.results] == [
+        family.paul,
+        family.emma,
+        family.leo,
+        family.luc,
+    ]
+    assert [r["identifier"] for r in done.refused] == [family.jean]
+    again = await local.act_many("reset_password", chosen, scope=OT, idempotency_key="tranches")
+    assert all(r.replayed for r in again.results)
