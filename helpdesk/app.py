@@ -33,6 +33,9 @@ from helpdesk.contacts.academies import load_academies
 from helpdesk.contacts.service import ContactOverrides
 from helpdesk.db import bind, make_engine, migrate
 from helpdesk.demo import routes as demo_routes
+from helpdesk.establishments import bulk_routes as school_bulk_routes
+from helpdesk.establishments import routes as school_accounts_routes
+from helpdesk.establishments import stats_routes as school_stats_routes
 from helpdesk.faq import routes as faq_routes
 from helpdesk.faq.service import FaqService
 from helpdesk.mail.catcher import MailCatcher
@@ -273,6 +276,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *agent_routes.ROUTES,
             *anomaly_routes.ROUTES,
             *establishment_routes.ROUTES,
+            *school_stats_routes.ROUTES,
+            *school_accounts_routes.ROUTES,
+            *school_bulk_routes.ROUTES,
             *admin_routes.ROUTES,
             *privacy_routes.ROUTES,
             *mailin_routes.STAFF_ROUTES,
