@@ -12,6 +12,7 @@ from helpdesk.auth import service
 from helpdesk.auth.routes import mail_password_link
 from helpdesk.auth.tables import ROLE_LABELS, ROLES, User
 from helpdesk.contacts.uai import UaiError, normalise_uai
+from helpdesk.inputs import column_limit, nfc, too_long
 from helpdesk.web import PageNotFound, page
 
 
@@ -74,6 +75,9 @@ async def create(request: Request) -> Template | Redirect:
         errors["email"] = "Saisissez une adresse électronique valide."
     elif await User.exists().where(User.email == values["email"].lower()):
         errors["email"] = "Un compte existe déjà pour cette adresse."
+    values["name"] = nfc(values["name"])
+    if too_long(values["name"], User.name):
+        errors["name"] = f"Le nom tient en {column_limit(User.name)} caractères au plus."
     if values["role"] not in ROLES:
         errors["role"] = "Choisissez un rôle."
     if values["role"] in ("agent", "supervisor") and not request.app.state.academies.get(
