@@ -1,15 +1,18 @@
 """Never a 500: each input that once broke the help desk gives a 4xx in French and changes nothing."""
 
 import base64
+import html
 import json
 import unicodedata
 
+import asyncpg
 import pytest
-from litestar.testing import AsyncTestClient
+from litestar.testing import AsyncTestClient, RequestFactory
 
 from helpdesk.app import create_app
 from helpdesk.db import all_tables
 from helpdesk.tickets.tables import DeflectionEvent, Ticket, Transmission
+from helpdesk.web import internal_error_handler
 from tests.helpers import (
     VALID_API,
     bearer,
@@ -25,6 +28,14 @@ from tests.helpers import (
 DEEP = b"[" * 5000 + b"]" * 5000
 # Python's json writes a lone surrogate as the escape "\ud800", as any client may send it.
 SURROGATE = json.dumps({**VALID_API, "message": "Bonjour \ud800 mon fils est bloqué."})
+TICKET_COLUMNS = {
+    "academie": "orleans-tours",
+    "category": "autre",
+    "requester_first_name": "Claire",
+    "requester_last_name": "Martin",
+    "requester_email": "claire.martin@example.fr",
+    "message": "Un message assez long pour une demande.",
+}
 VOLATILE = {"audit_log", "api_token"}  # what a login writes, not what a request changes
 
 
@@ -326,3 +337,20 @@ async def test_agent_api_list_with_absurd_cursor_or_filter(desk):
         response = await desk.get(f"/api/v1/tickets?{query}", headers=headers)
         assert response.status_code == 200, response.text
     refused(await desk.get("/api/v1/tickets?cursor=%00", headers=headers), 400)
+
+
+# --- the safety net ----------------------------------------------------------------------
+
+
+async def test_a_value_postgresql_refuses_is_a_422_not_a_500(client, backend):
+    """Should a value ever escape the checks, PostgreSQL's refusal reads as one, in French."""
+    if backend != "postgres":
+        pytest.skip("SQLite refuses no value")
+    with pytest.raises(asyncpg.DataError) as refusal:  # a real refusal of the real database
+        await Ticket.insert(Ticket(**{**TICKET_COLUMNS, "reference": "R" * 41}))
+    for path, accept in (("/api/v1/tickets", "application/json"), ("/agent", "text/html")):
+        request = RequestFactory(app=client.app).get(path, headers={"accept": accept})
+        response = internal_error_handler(request, refusal.value)
+        assert response.status_code == 422
+        assert "valeur envoyée n'est pas acceptée" in html.unescape(str(response.content))
+    assert await Ticket.count() == 0
