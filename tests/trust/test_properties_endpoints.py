@@ -148,6 +148,7 @@ class Desk:
 @pytest.fixture
 async def desk(settings):
     settings.rate_limit_disabled = True
+    settings.accounts_api_key = "cle-des-comptes"  # the account API is fuzzed too
     app = create_app(settings)
     async with (
         AsyncTestClient(app=app, base_url=BASE) as supervisor,
@@ -173,7 +174,7 @@ async def desk(settings):
             "user_id": str(agent_id),
             "slug": app.state.faq.faq.questions[0].slug,
         }
-        headers = await bearer(supervisor, "chef@ot.fr")
+        headers = {**await bearer(supervisor, "chef@ot.fr"), "x-api-key": "cle-des-comptes"}
         assert await User.count() == 3
         school.csrf = csrf_token((await school.get("/etablissement/signaler")).text)
         supervisor.csrf = token
