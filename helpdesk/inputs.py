@@ -5,6 +5,9 @@ deep at most, numbers finite and of a sane size: `check_request` enforces it onc
 request (the app's `before_request`), before any handler reads a field, so that no database,
 hash or template ever meets such a text. Lengths depend on the field: `column_limit` reads them
 from the column that keeps the text, so that a check and its table never disagree.
+
+Litestar keeps the closest `before_request`: a router or a route that sets one of its own must
+call `check_request` from it, or its requests go unchecked.
 """
 
 from __future__ import annotations
@@ -199,7 +202,10 @@ def address_problem(request: Request) -> tuple[str, str, int]:
     message = text_problem(request.scope["path"])
     if message:
         return "_", message, 400
-    pairs = urlencoded_pairs(request.scope.get("query_string", b""))
+    query = request.scope.get("query_string", b"")
+    if not query:
+        return "", "", 0
+    pairs = urlencoded_pairs(query)
     if pairs is None:
         return "_", NOT_UTF8, 400
     field, message = pairs_problem(pairs)
