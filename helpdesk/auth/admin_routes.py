@@ -75,9 +75,6 @@ async def create(request: Request) -> Template | Redirect:
         errors["email"] = "Saisissez une adresse électronique valide."
     elif await User.exists().where(User.email == values["email"].lower()):
         errors["email"] = "Un compte existe déjà pour cette adresse."
-    values["name"] = nfc(values["name"])
-    if too_long(values["name"], User.name):
-        errors["name"] = f"Le nom tient en {column_limit(User.name)} caractères au plus."
     if values["role"] not in ROLES:
         errors["role"] = "Choisissez un rôle."
     if values["role"] in ("agent", "supervisor") and not request.app.state.academies.get(
@@ -92,6 +89,9 @@ async def create(request: Request) -> Template | Redirect:
             errors["uai"] = str(error)
         if not uais and "uai" not in errors:
             errors["uai"] = "Indiquez au moins un code UAI."
+    values["name"] = nfc(values["name"])
+    if too_long(values["name"], User.name):
+        errors["name"] = f"Le nom tient en {column_limit(User.name)} caractères au plus."
     if errors:
         return await users_page(request, staff, errors, values, 422)
     user_id = await service.create_user(
