@@ -330,6 +330,17 @@ async def test_agent_api_refuses_bad_values(desk):
     assert await snapshot() == before
 
 
+async def test_a_json_body_over_a_mebibyte_is_refused(desk):
+    headers = {**await bearer(desk, "agent@ot.fr"), "content-type": "application/json"}
+    before = await snapshot()
+    big = json.dumps({"body": "x" * (1024 * 1024), "internal": True}).encode()
+    response = await desk.post(
+        f"/api/v1/tickets/{desk.reference}/messages", content=big, headers=headers
+    )
+    refused(response, 413)
+    assert await snapshot() == before
+
+
 async def test_agent_api_list_with_absurd_cursor_or_filter(desk):
     headers = await bearer(desk, "agent@ot.fr")
     forged = base64.urlsafe_b64encode(json.dumps([None, 10**30]).encode()).decode()
