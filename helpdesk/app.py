@@ -38,6 +38,7 @@ from helpdesk.establishments import routes as school_accounts_routes
 from helpdesk.establishments import stats_routes as school_stats_routes
 from helpdesk.faq import routes as faq_routes
 from helpdesk.faq.service import FaqService
+from helpdesk.inputs import check_request
 from helpdesk.mail.catcher import MailCatcher
 from helpdesk.mail.sender import MailSender
 from helpdesk.mailin import routes as mailin_routes
@@ -290,6 +291,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[public, forms, staff, *static, swagger_files, MetricsController],
         # Requests and durations by route template (/metrics); none for unknown paths.
         middleware=[prometheus_config().middleware],
+        # One rule for every text received, before any handler reads it (helpdesk.inputs).
+        before_request=check_request,
         stores={SESSION_STORE: session_store(settings)},
         state=state,
         lifespan=[database],

@@ -27,6 +27,7 @@ from helpdesk.accounts.port import (
 )
 from helpdesk.accounts.service import account_service, local_directory
 from helpdesk.auth.service import require_staff
+from helpdesk.inputs import as_integer
 from helpdesk.web import page
 
 log = logging.getLogger(__name__)
@@ -195,9 +196,8 @@ async def api_pending_changes(request: Request) -> Response:
     if refusal:
         return refusal
     directory = local_directory(request.app.state.settings, request.app.state)
-    try:
-        ids = [int(i) for i in request.query_params.getall("id", [])]
-    except ValueError:
+    ids = [as_integer(i) for i in request.query_params.getall("id", [])]
+    if None in ids:
         return error_response(ActionRefused("id est un nombre entier.", "id"))
 
     async def call():

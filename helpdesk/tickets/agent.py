@@ -214,6 +214,8 @@ async def add_message(
         raise ActionRefused("Le message est vide.")
     if len(body) > 10_000:
         raise ActionRefused("Le message dépasse 10 000 caractères.")
+    if new_status and new_status not in STATUSES:
+        raise ActionRefused("Statut inconnu.")
     now = utcnow()
     changes: dict = {}
     events = [

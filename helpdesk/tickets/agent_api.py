@@ -9,6 +9,7 @@ from litestar.params import FromPath
 from piccolo.columns import Timestamptz
 
 from helpdesk.auth.service import require_staff
+from helpdesk.inputs import as_integer
 from helpdesk.tickets import agent
 from helpdesk.tickets.queue import QueueFilter, list_tickets
 from helpdesk.tickets.tables import Ticket
@@ -172,22 +173,31 @@ async def message_api(request: Request, reference: FromPath[str]) -> Response:
         return Response(
             {"errors": {"body": 'Envoyez {"body": "…", "internal": false}.'}}, status_code=422
         )
-    version = body.get("version", ticket["version"])
+    version = as_integer(body.get("version", ticket["version"]))
+    if version is None:
+        return Response({"errors": {"version": BAD_VERSION}}, status_code=422)
+    if not isinstance(body.get("internal", False), bool):
+        return Response({"errors": {"internal": "true ou false."}}, status_code=422)
+    if not isinstance(body.get("status") or "", str):
+        return Response({"errors": {"status": "Un statut, en texte."}}, status_code=422)
     try:
         updated = await agent.add_message(
             request.app.state,
             staff,
             ticket,
-            int(version),
+            version,
             body["body"],
-            internal=bool(body.get("internal")),
-            new_status=str(body.get("status") or ""),
+            internal=body.get("internal", False),
+            new_status=body.get("status") or "",
         )
     except agent.StaleTicket:
         return Response({"errors": {"version": agent_stale()}}, status_code=409)
-    except (agent.ActionRefused, ValueError, TypeError) as refused:
-        return Response({"errors": {"body": str(refused) or "Valeur invalide."}}, status_code=422)
+    except agent.ActionRefused as refused:
+        return Response({"errors": {"body": str(refused)}}, status_code=422)
     return Response(as_json(updated, PUBLIC_FIELDS), status_code=201)
+
+
+BAD_VERSION = "La version est le nombre entier lu avec la demande."
 
 
 def agent_stale() -> str:
@@ -207,11 +217,13 @@ async def patch_api(request: Request, reference: FromPath[str]) -> Response:
     body = await json_body(request)
     if body is None:
         return Response({"errors": {"_": "Le corps doit être un objet JSON."}}, status_code=422)
+    version = as_integer(body.get("version", ticket["version"]))
+    if version is None:
+        return Response({"errors": {"version": BAD_VERSION}}, status_code=422)
     try:
-        version = int(body.get("version", ticket["version"]))
         if "assignee" in body:
             assignee = body["assignee"]
-            if assignee is not None and not isinstance(assignee, int):
+            if assignee is not None and (isinstance(assignee, str) or as_integer(assignee) is None):
                 raise agent.ActionRefused("assignee : un identifiant d'agent ou null.")
             ticket = await agent.assign(staff, ticket, version, assignee, request.app.state)
             version = ticket["version"]
@@ -222,8 +234,8 @@ async def patch_api(request: Request, reference: FromPath[str]) -> Response:
             ticket = await agent.set_fields(staff, ticket, version, **fields)
     except agent.StaleTicket:
         return Response({"errors": {"version": agent_stale()}}, status_code=409)
-    except (agent.ActionRefused, ValueError, TypeError) as refused:
-        return Response({"errors": {"_": str(refused) or "Valeur invalide."}}, status_code=422)
+    except agent.ActionRefused as refused:
+        return Response({"errors": {"_": str(refused)}}, status_code=422)
     return Response(as_json(ticket, PUBLIC_FIELDS))
 
 
