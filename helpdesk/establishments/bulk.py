@@ -53,13 +53,15 @@ def plan(roster: Roster, public_kind: str, action: str, mode: str, wanted: list[
     return result
 
 
-def letters_document(done, roster: Roster) -> bytes | None:
-    from helpdesk.establishments.pdf import letters_pdf, table_pdf
+def letters_document(done, roster: Roster, layout) -> bytes | None:
+    """The single letters' own pages (`helpdesk.tickets.letters`), one a letter, in one PDF."""
+    from helpdesk.establishments.pdf import table_pdf
+    from helpdesk.tickets.letters import letters_pdf
 
     today = date_fr(dt.datetime.now(dt.UTC).date())
     if done.action == "inform":
         letters = [letter for r in done.results for letter in r.letters]
-        return letters_pdf(letters, roster.name, today) if letters else None
+        return letters_pdf(letters, layout, place=roster.name) if letters else None
     rows = [
         [r.identifier, r.secrets.get("provisional_password", "")]
         for r in done.results

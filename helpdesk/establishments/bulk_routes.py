@@ -14,11 +14,13 @@ from helpdesk.accounts.bulk import MAX_ACCOUNTS
 from helpdesk.accounts.port import AccountServiceUnavailable
 from helpdesk.auth.routes import client_ip
 from helpdesk.contacts.service import academie_of_uai
+from helpdesk.contacts.uai import UaiError
 from helpdesk.establishments import bulk
 from helpdesk.establishments.access import SPACES, Viewer, roster_of, viewer
 from helpdesk.establishments.dashboard import POPULATIONS
 from helpdesk.establishments.routes import space_of
 from helpdesk.tickets.account_panel import accounts_of
+from helpdesk.tickets.letters import layout_of
 from helpdesk.web import PageNotFound, page
 
 
@@ -104,7 +106,8 @@ async def act(request: Request, uai: FromPath[str]) -> Template | Redirect:
             error=error.message,
             current=who.base,
         )
-    document = bulk.letters_document(done, roster)
+    layout = layout_of(state.settings, state.academies.get(roster.academie))
+    document = bulk.letters_document(done, roster, layout)
     name = await bulk.keep_document(state.settings, roster.uai, document) if document else ""
     await bulk.record(who.staff, client_ip(request), roster, chosen, done)
     return page(
@@ -130,7 +133,10 @@ async def document_file(request: Request, uai: FromPath[str], name: FromPath[str
     if who.staff.role == "establishment":
         allowed = uai in who.staff.uais
     else:
-        academie = academie_of_uai(request.app.state.academies, uai)
+        try:
+            academie = academie_of_uai(request.app.state.academies, uai)
+        except UaiError:  # not a UAI: no school's document
+            academie = None
         allowed = academie is not None and academie.slug == who.staff.academie
     data = await bulk.load_document(request.app.state.settings, uai, name) if allowed else None
     if data is None:

@@ -61,37 +61,3 @@ def table_pdf(title: str, subtitle: str, columns: tuple, rows: list[list[str]]) 
         for values in rows:
             table.row([pdf.text_of(v) for v in values])
     return bytes(pdf.output())
-
-
-def letters_pdf(letters: list, establishment: str, day: str) -> bytes:
-    """The « feuilles individuelles » of « Informer » for many accounts: one page each.
-
-    The words are those of the single letter (`helpdesk.tickets.letters.paragraphs`, one
-    source for what a letter says); only the page layout is this document's.
-    """
-    from helpdesk.tickets.letters import paragraphs
-
-    pdf = Document("P")
-    pdf.set_margins(20, 20, 20)
-    pdf.set_title(pdf.text_of(f"Courriers ÉduConnect - {establishment}"))
-    for letter in letters:
-        pdf.add_page()
-        pdf.font(9)
-        pdf.line_of(
-            5, "Un compte unique pour les services numériques des écoles et des établissements"
-        )
-        pdf.line_of(5, f"{establishment}, le {day}", align="R")
-        pdf.ln(6)
-        pdf.font(13, bold=True)
-        pdf.line_of(7, letter.title)
-        pdf.ln(4)
-        pdf.font(11)
-        pdf.line_of(6, f"Bonjour {letter.first_name} {letter.last_name},")
-        for paragraph in paragraphs(letter):
-            pdf.ln(2)
-            pdf.line_of(6, paragraph)
-        pdf.ln(8)
-        pdf.line_of(
-            6, "La directrice ou le directeur d'école, la cheffe ou le chef d'établissement"
-        )
-    return bytes(pdf.output())

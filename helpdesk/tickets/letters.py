@@ -106,30 +106,41 @@ def latin1(text: str) -> str:
 
 
 def letter_pdf(letter: Letter, layout: Layout) -> bytes:
+    return letters_pdf([letter], layout)
+
+
+def letters_pdf(letters: list[Letter], layout: Layout, place: str = "") -> bytes:
+    """One page a letter: the single letter of a ticket, or a school's letters for many accounts
+    (`place`, the school, then heads each page)."""
     # Imported here: fpdf2 and fontTools take ≈ 22 Mio in every process that imports them, and
     # a letter is made a few times a day, by one process (bench/README.md, « Mémoire »).
     from fpdf import FPDF
 
     pdf = FPDF(format="A4")
     pdf.set_margins(20, 20, 20)
-    pdf.add_page()
     family, text = set_fonts(pdf, layout.font)
-    pdf.set_font(family, size=9)
-    write(pdf, 5, text("Un compte unique pour les services numériques des écoles et des "
-                       "établissements"))  # fmt: skip
-    if letter.date:
-        write(pdf, 5, text(f"Le {date_fr(letter.date)}"), align="R")
-    pdf.ln(6)
-    pdf.set_font(family, style="B", size=13)
-    write(pdf, 7, text(letter.title))
-    pdf.ln(4)
-    pdf.set_font(family, size=11)
-    write(pdf, 6, text(f"Bonjour {letter.first_name} {letter.last_name},"))
-    for paragraph in paragraphs(letter, layout):
-        pdf.ln(2)
-        write(pdf, 6, text(paragraph))
-    pdf.ln(8)
-    write(
-        pdf, 6, text("La directrice ou le directeur d'école, la cheffe ou le chef d'établissement")
-    )
+    for letter in letters:
+        pdf.add_page()
+        pdf.set_font(family, size=9)
+        write(pdf, 5, text("Un compte unique pour les services numériques des écoles et des "
+                           "établissements"))  # fmt: skip
+        dated = f"le {date_fr(letter.date)}" if letter.date else ""
+        heading = ", ".join(part for part in (place, dated) if part)
+        if heading:
+            write(pdf, 5, text(heading[0].upper() + heading[1:]), align="R")
+        pdf.ln(6)
+        pdf.set_font(family, style="B", size=13)
+        write(pdf, 7, text(letter.title))
+        pdf.ln(4)
+        pdf.set_font(family, size=11)
+        write(pdf, 6, text(f"Bonjour {letter.first_name} {letter.last_name},"))
+        for paragraph in paragraphs(letter, layout):
+            pdf.ln(2)
+            write(pdf, 6, text(paragraph))
+        pdf.ln(8)
+        write(
+            pdf,
+            6,
+            text("La directrice ou le directeur d'école, la cheffe ou le chef d'établissement"),
+        )
     return bytes(pdf.output())
