@@ -75,6 +75,7 @@ def letters_document(done, roster: Roster, layout) -> bytes | None:
         "changer à la première connexion.",
         ("Identifiant", "Mot de passe provisoire"),
         rows,
+        layout.font,
     )
 
 

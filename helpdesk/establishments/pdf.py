@@ -1,36 +1,20 @@
-"""PDF of the schools' space (lists, letters for many accounts): fpdf2 with a Unicode font
-when the system has DejaVu (Debian's fonts-dejavu-core), else the core font in Latin-1."""
+"""PDF lists of the schools' space: fpdf2, with the letters' font (`set_fonts`: Unicode when the
+font file of HELPDESK_LETTER_FONT is there, else the core font in Latin-1)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fpdf import FPDF, FontFace
 
-DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
-REPLACEMENTS = {"’": "'", "œ": "oe", "Œ": "OE", "…": "...", "–": "-", "\u202f": " "}
+from helpdesk.tickets.letters import set_fonts
 
 
 class Document(FPDF):
     """An A4 document whose `text()` is safe for the font in use."""
 
-    def __init__(self, orientation: str = "P"):
+    def __init__(self, orientation: str, font: str):
         super().__init__(orientation=orientation, format="A4")
         self.set_auto_page_break(auto=True, margin=15)
-        self.unicode = (DEJAVU / "DejaVuSans.ttf").exists()
-        if self.unicode:
-            self.add_font("DejaVu", "", str(DEJAVU / "DejaVuSans.ttf"))
-            self.add_font("DejaVu", "B", str(DEJAVU / "DejaVuSans-Bold.ttf"))
-            self.family_name = "DejaVu"
-        else:
-            self.family_name = "Helvetica"
-
-    def text_of(self, value: str) -> str:
-        if self.unicode:
-            return value
-        for sign, plain in REPLACEMENTS.items():
-            value = value.replace(sign, plain)
-        return value.encode("latin-1", "replace").decode("latin-1")
+        self.family_name, self.text_of = set_fonts(self, font)
 
     def font(self, size: float, bold: bool = False) -> None:
         self.set_font(self.family_name, "B" if bold else "", size)
@@ -39,9 +23,9 @@ class Document(FPDF):
         self.multi_cell(0, height, self.text_of(value), new_x="LMARGIN", new_y="NEXT", **options)
 
 
-def table_pdf(title: str, subtitle: str, columns: tuple, rows: list[list[str]]) -> bytes:
+def table_pdf(title: str, subtitle: str, columns: tuple, rows: list[list[str]], font: str) -> bytes:
     """A printable list: landscape, the header again on every page."""
-    pdf = Document("L")
+    pdf = Document("L", font)
     pdf.set_title(pdf.text_of(title))
     pdf.add_page()
     pdf.font(13, bold=True)

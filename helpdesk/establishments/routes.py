@@ -82,7 +82,7 @@ async def school_list(request: Request, uai: FromPath[str]) -> Template | Respon
     export = params.get("format", "")
     if export in ("csv", "pdf"):
         criteria = describe(query, lists.choices(roster, query.public))
-        return exported(export, roster.uai, query.public, title, criteria, entries)
+        return exported(request, export, roster.uai, query.public, title, criteria, entries)
     return page(
         "establishments/liste.html",
         status_code=422 if query.errors else 200,
@@ -127,10 +127,14 @@ async def selected_list(request: Request, uai: FromPath[str]) -> Response | Redi
             status_code=303,
         )
     title = lists.title(roster, query.public)
-    return exported(export, roster.uai, query.public, title, "Comptes sélectionnés.", entries)
+    return exported(
+        request, export, roster.uai, query.public, title, "Comptes sélectionnés.", entries
+    )
 
 
-def exported(export: str, uai: str, public: str, title: str, criteria: str, entries) -> Response:
+def exported(
+    request: Request, export: str, uai: str, public: str, title: str, criteria: str, entries
+) -> Response:
     stem = f"comptes-{public}-{uai}"
     if export == "csv":
         body, media = lists.csv_bytes(entries), "text/csv; charset=utf-8"
@@ -143,6 +147,7 @@ def exported(export: str, uai: str, public: str, title: str, criteria: str, entr
             f"{len(entries)} compte(s). {criteria} Liste éditée le {date_fr(today())}.",
             lists.COLUMNS,
             [lists.row(e) for e in entries],
+            font=request.app.state.settings.letter_font,
         )
         media = "application/pdf"
     return Response(

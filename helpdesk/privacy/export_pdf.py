@@ -8,7 +8,7 @@ import datetime as dt
 from helpdesk.french import date_fr, datetime_fr
 from helpdesk.privacy.audit import action_label
 from helpdesk.tickets.categories import CATEGORIES
-from helpdesk.tickets.letters import latin1
+from helpdesk.tickets.letters import set_fonts
 
 STATUS_LABELS = {
     "nouveau": "nouvelle",
@@ -104,17 +104,18 @@ def ticket_lines(ticket: dict, academies) -> list[tuple[str, str]]:
     return out
 
 
-def person_pdf(data: dict, academies) -> bytes:
+def person_pdf(data: dict, academies, font: str) -> bytes:
     from fpdf import FPDF  # imported here: heavy, and used a few times a year
 
     pdf = FPDF(format="A4")
     pdf.set_margins(20, 20, 20)
     pdf.add_page()
+    family, text_of = set_fonts(pdf, font)
     fonts = {"T": ("B", 14, 8), "H": ("B", 12, 7), "": ("", 10, 5)}
     for style, text in lines_of(data, academies):
         weight, size, height = fonts[style]
         if style:
             pdf.ln(3)
-        pdf.set_font("Helvetica", style=weight, size=size)
-        pdf.multi_cell(0, height, latin1(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, style=weight, size=size)
+        pdf.multi_cell(0, height, text_of(text), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -100,7 +100,14 @@ def set_fonts(pdf: FPDF, font: str) -> tuple[str, callable]:
 
 
 def latin1(text: str) -> str:
-    for sign, plain in {"’": "'", "œ": "oe", "Œ": "OE", "…": "...", "\u202f": " "}.items():
+    for sign, plain in {
+        "’": "'",
+        "œ": "oe",
+        "Œ": "OE",
+        "…": "...",
+        "–": "-",
+        "\u202f": " ",
+    }.items():
         text = text.replace(sign, plain)
     return text.encode("latin-1", "replace").decode("latin-1")
 

@@ -4,6 +4,7 @@ nothing; filters and CSV export."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from helpdesk.auth.service import audit
 from helpdesk.auth.tables import User
@@ -59,9 +60,11 @@ async def test_account_actions_and_filters(desk):
     mine = table_of(text_of(await desk.get(PAGE, params={"personne": "chef@lyon"})))
     assert "chef@lyon.fr" in mine and "agent@ot.fr" not in mine
 
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    # Days are Paris days: after 23 h UTC, UTC's « tomorrow » is already today in Paris.
+    paris_today = dt.datetime.now(ZoneInfo("Europe/Paris")).date()
+    tomorrow = (paris_today + dt.timedelta(days=1)).isoformat()
     assert "Aucune ligne ne correspond" in text_of(await desk.get(PAGE, params={"du": tomorrow}))
-    today = dt.date.today().isoformat()
+    today = paris_today.isoformat()
     assert "chef@lyon.fr" in text_of(await desk.get(PAGE, params={"du": today, "au": today}))
 
     wrong = await desk.get(PAGE, params={"du": "31/02/2026", "action": "effacer_tout"})
