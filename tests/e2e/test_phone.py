@@ -104,6 +104,19 @@ def test_no_sideways_scroll(new_context, follow_path: str, screen: str, javascri
     assert not problems, "Défilement horizontal :\n" + "\n".join(problems)
 
 
+def test_follow_up_page_numbers_nothing_in_the_margin(new_context, follow_path: str) -> None:
+    """The exchanges are a list without numbers: the DSFR's own ones hung left of the page."""
+    page = open_page(new_context, "telephone", True)
+    page.goto(follow_path + "?nouvelle=1")
+    markers = page.evaluate(
+        """() => [...document.querySelectorAll(".suivi-echange")]
+             .map(li => getComputedStyle(li, "::before").content)"""
+    )
+    assert markers and set(markers) <= {"none", "normal"}
+    steps = page.locator("h2:has-text('Et maintenant') + ol > li").first
+    assert steps.bounding_box()["x"] >= 0
+
+
 def nav_link(page: Page):
     return page.locator("#menu-principal").get_by_role("link", name="Contacter mon académie")
 

@@ -193,10 +193,9 @@ async def test_the_satisfaction_question_closes_in_one_answer(client):
     assert 'name="confirme" value="1"' in satisfaction
 
 
-async def test_follow_up_files_in_ko_and_steps_inside_the_page(client):
+async def test_follow_up_files_in_ko(client):
     files = {"piece_jointe": ("ecran.png", PNG, "image/png")}
     response = await submit_form(client, VALID_FORM, files=files)
     html = text_of(await client.get(response.headers["location"]))
     assert "ecran.png (2\u00a0Ko)" in html
     assert "Kio" not in html
-    assert '<ol class="suivi-etapes">' in html
