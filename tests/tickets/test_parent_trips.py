@@ -90,9 +90,10 @@ async def test_the_error_summary_takes_the_focus_and_links_to_each_field(client)
     html = text_of(response)
     summary = re.search(r'<div class="fr-alert fr-alert--error[^>]*>(.*?)</div>', html, re.S)
     assert 'id="erreurs" tabindex="-1" autofocus' in summary.group(0)
-    links = dict(re.findall(r'<a href="#([\w-]+)">([^<]+)</a>', summary.group(1)))
+    links = dict(re.findall(r'<a href="#([\w-]+)">(.*?)</a>', summary.group(1)))
     assert set(links) == {"child_birth_date", "degre-1er", "requester_email"}
     assert links["degre-1er"].startswith("L'élève est\u00a0: ")
+    assert "(1<sup>er</sup> degré)" in links["degre-1er"]
     assert links["requester_email"].startswith("Votre adresse électronique\u00a0: ")
     for anchor in links:  # each link leads to a field of the page
         assert f'id="{anchor}"' in html
@@ -199,3 +200,11 @@ async def test_follow_up_files_in_ko(client):
     html = text_of(await client.get(response.headers["location"]))
     assert "ecran.png (2\u00a0Ko)" in html
     assert "Kio" not in html
+
+
+async def test_the_first_step_summary_takes_the_focus_too(client):
+    html = text_of(await client.get("/assistance", params={"etape": "1"}))
+    summary = html.split('id="erreurs" tabindex="-1" autofocus', 1)[1].split("</div>", 1)[0]
+    assert '<a href="#academie">Choisissez votre académie dans la liste.</a>' in summary
+    assert '<a href="#categories">Choisissez ce qui ne va pas dans la liste.</a>' in summary
+    assert 'id="academie"' in html and 'id="categories"' in html
