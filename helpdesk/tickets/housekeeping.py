@@ -1,5 +1,6 @@
 """The worker's periodic chores: close resolved requests past their delay, tell requesters
-that the overnight change they waited for is done, forget expired staff sessions."""
+that the overnight change they waited for is done, forget expired staff sessions and the
+screenshots of forms never sent."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from types import SimpleNamespace
 
 from helpdesk.auth.service import purge_expired_sessions
 from helpdesk.tickets.night_changes import tell_applied
+from helpdesk.tickets.pending import purge_abandoned_uploads
 from helpdesk.tickets.service import close_resolved
 
 log = logging.getLogger("helpdesk")
@@ -44,6 +46,10 @@ async def run_chores(state) -> None:
         await purge_expired_sessions(state.settings)
     except Exception:
         log.exception("Nettoyage des sessions expirées impossible")
+    try:
+        await purge_abandoned_uploads(state.settings)
+    except Exception:
+        log.exception("Nettoyage des captures de formulaires abandonnés impossible")
 
 
 async def housekeeping_loop(state, stop: asyncio.Event, interval: float = 300.0) -> None:

@@ -4,10 +4,12 @@ choose the file again, and the page says the file is kept."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 
 from helpdesk.tickets.attachments import PENDING, Upload, delete_bytes, load_bytes, save_bytes
+from helpdesk.tickets.tables import StoredFile
 
 
 def pending_name(form_id: str) -> str:
@@ -41,3 +43,25 @@ async def discard_pending_upload(state, form_id: str) -> None:
         name = pending_name(form_id)
         await delete_bytes(state.settings, PENDING, name)
         await delete_bytes(state.settings, PENDING, f"{name}.json")
+
+
+PENDING_LIFETIME = dt.timedelta(days=1)  # a form left for a day is not coming back
+
+
+async def purge_abandoned_uploads(settings, now: dt.datetime | None = None) -> int:
+    """Forget the files of forms never sent (a parent who gave up); how many were removed."""
+    limit = (now or dt.datetime.now(dt.UTC)) - PENDING_LIFETIME
+    if settings.is_sqlite:
+        folder = settings.data_dir / PENDING
+        old = [
+            path
+            for path in (folder.iterdir() if folder.exists() else ())
+            if dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC) < limit
+        ]
+        for path in old:
+            path.unlink(missing_ok=True)
+        return len(old)
+    old = StoredFile.name.like(f"{PENDING}/%") & (StoredFile.created_at < limit)
+    count = await StoredFile.count().where(old)
+    await StoredFile.delete().where(old)
+    return count

@@ -208,3 +208,20 @@ async def test_the_first_step_summary_takes_the_focus_too(client):
     assert '<a href="#academie">Choisissez votre académie dans la liste.</a>' in summary
     assert '<a href="#categories">Choisissez ce qui ne va pas dans la liste.</a>' in summary
     assert 'id="academie"' in html and 'id="categories"' in html
+
+
+async def test_the_screenshots_of_forms_never_sent_are_forgotten_after_a_day(client, settings):
+    import datetime as dt
+
+    from helpdesk.tickets.pending import purge_abandoned_uploads
+
+    await submit_form(
+        client,
+        {**VALID_FORM, "child_birth_date": "12/05/2099"},
+        files={"piece_jointe": ("ecran.png", PNG, "image/png")},
+    )
+    assert await stored_files(settings, "attachments-pending") == 2  # the bytes, what they are
+    now = dt.datetime.now(dt.UTC)
+    assert await purge_abandoned_uploads(settings, now) == 0  # kept while the parent may return
+    assert await purge_abandoned_uploads(settings, now + dt.timedelta(days=1, minutes=1)) == 2
+    assert await stored_files(settings, "attachments-pending") == 0
