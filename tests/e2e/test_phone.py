@@ -92,7 +92,7 @@ def open_page(new_context, screen: str, javascript: bool) -> Page:
 def test_no_sideways_scroll(new_context, follow_path: str, screen: str, javascript: bool) -> None:
     page = open_page(new_context, screen, javascript)
     problems = []
-    for path in [*PUBLIC_PATHS, follow_path, follow_path + "?nouvelle=1"]:
+    for path in [*PUBLIC_PATHS, follow_path, follow_path + "?nouvelle=1", follow_path + "/resolu"]:
         page.goto(path)
         page.wait_for_load_state("load")
         if javascript and path.startswith("/aide") and "contact" not in path:
@@ -243,7 +243,7 @@ def test_accessibility_axe(new_context, follow_path: str, screen: str, javascrip
         pytest.fail(f"axe-core absent ({AXE_JS}) : `make deps` l'installe depuis package.json")
     page = open_page(new_context, screen, javascript)
     problems = []
-    for path in [*PUBLIC_PATHS, follow_path]:
+    for path in [*PUBLIC_PATHS, follow_path, follow_path + "/resolu"]:
         page.goto(path)
         problems += serious_violations(page, path, javascript)
     if javascript and screen == "telephone":
