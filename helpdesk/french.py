@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
+
+from markupsafe import Markup, escape
 
 NBSP = "\u00a0"
 MONTHS = [
@@ -46,3 +49,19 @@ def datetime_fr(value: dt.datetime) -> str:
 
 def weekday_fr(value: dt.date) -> str:
     return WEEKDAYS[value.weekday()]
+
+
+def file_size_fr(size: int) -> str:
+    """A file's size as the hints say it: « 240 Ko », « 1,5 Mo » (1 Ko = 1 024 octets)."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))}{NBSP}Ko"
+    megabytes = round(size / (1024 * 1024), 1)
+    return f"{megabytes:g}".replace(".", ",") + f"{NBSP}Mo"
+
+
+_ORDINAL = re.compile(r"\b(\d+)(er|re|nd|nde|e)\b")
+
+
+def ordinals_html(text: str) -> Markup:
+    """« 1er », « 2nd », « 6e » with their letters in superscript, for a page (text escaped)."""
+    return Markup(_ORDINAL.sub(r"\1<sup>\2</sup>", str(escape(text))))

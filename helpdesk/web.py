@@ -18,7 +18,7 @@ from litestar.utils.scope.state import ScopeState
 
 from helpdesk import PROJECT_DIR
 from helpdesk.assets import asset
-from helpdesk.french import date_fr, datetime_fr, hour_fr
+from helpdesk.french import date_fr, datetime_fr, file_size_fr, hour_fr, ordinals_html
 
 TEMPLATES_DIR = PROJECT_DIR / "templates"
 HTML = "text/html"  # Litestar adds "; charset=utf-8" to text/* itself
@@ -32,6 +32,7 @@ def make_environment(**globals_: object) -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(date_fr=date_fr, datetime_fr=datetime_fr, hour_fr=hour_fr)
+    env.filters.update(file_size_fr=file_size_fr, exposants=ordinals_html)
     env.globals.update(asset=asset, **globals_)
     return env
 
@@ -162,7 +163,9 @@ DATABASE_UNAVAILABLE = (
 )
 
 
-def error_response(request: Request, status_code: int, detail: str = "") -> Response:
+def error_response(
+    request: Request, status_code: int, detail: str = "", link: tuple[str, str] | None = None
+) -> Response:
     message = detail or ERROR_TEXTS.get(status_code, ERROR_TEXTS[500])
     if wants_json(request):
         return Response({"errors": {"_": message}}, status_code=status_code)
@@ -171,12 +174,18 @@ def error_response(request: Request, status_code: int, detail: str = "") -> Resp
         status_code=status_code,
         title=ERROR_TITLES.get(status_code, ERROR_TITLES[500]),
         message=message,
+        link=link,
     )
     return Response(html, status_code=status_code, media_type=HTML)
 
 
 class PageNotFound(NotFoundException):
-    """A 404 whose detail is a French sentence meant for the visitor."""
+    """A 404 whose detail is a French sentence meant for the visitor, and maybe a way on:
+    `link=(href, label)`, shown as the page's first button."""
+
+    def __init__(self, detail: str = "", link: tuple[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.link = link
 
 
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
@@ -188,7 +197,7 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
         return Redirect(f"/connexion?suite={target}", status_code=303)
     # The framework's own details are English and technical: only ours are shown.
     detail = exc.detail if isinstance(exc, PageNotFound) else ""
-    return error_response(request, exc.status_code, detail)
+    return error_response(request, exc.status_code, detail, getattr(exc, "link", None))
 
 
 # PostgreSQL refused a value (too long for its column, a number out of range, a NUL): every

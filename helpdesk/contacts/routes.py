@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from litestar import Request, Response, get
+from litestar.datastructures import CacheControlHeader
 from litestar.params import FromQuery
 from litestar.response import Template
 
@@ -19,7 +20,13 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-@get("/aide/contact", include_in_schema=False)
+# A public page, the same for everyone: browsers and shared caches may keep it a minute. Not
+# longer, as it says whether the national platform is open right now, and a supervisor's
+# change of the académie's contacts or an incident banner shows within that minute.
+CONTACT_CACHE = CacheControlHeader(max_age=60, public=True)
+
+
+@get("/aide/contact", include_in_schema=False, cache_control=CONTACT_CACHE)
 async def contact(request: Request) -> Template:
     academies: Academies = request.app.state.academies
     slug = request.query_params.get("academie", "").strip()

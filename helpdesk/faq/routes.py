@@ -56,9 +56,26 @@ async def vote(
         request, Limit("vote", state.settings.rate_limit_vote_per_minute, 60)
     )
     await record_vote(slug, answer == "oui")
+    helpful = answer == "oui"
+    links = [] if helpful else help_links(question)
     if "application/json" in request.headers.get("accept", ""):
-        return Response({"message": "Merci pour votre avis."})
-    return page("faq/merci.html", question=question, helpful=answer == "oui", error=False)
+        message = "Merci pour votre avis." + ("" if helpful else " " + STILL_STUCK)
+        return Response({"message": message, "links": links})
+    return page("faq/merci.html", question=question, helpful=helpful, links=links, error=False)
+
+
+STILL_STUCK = "Si votre difficulté demeure, l'assistance de votre académie peut vous aider\u00a0:"
+
+
+def help_links(question) -> list[dict[str, str]]:
+    """Where a parent goes on when an answer did not help (« Non »), with or without JavaScript."""
+    form = "/assistance" + (
+        f"?categorie={question.form_category}" if question.form_category else ""
+    )
+    return [
+        {"href": form, "label": "Remplir le formulaire d'assistance"},
+        {"href": "/aide/contact", "label": "Contacter mon académie"},
+    ]
 
 
 @get("/api/v1/faq", tags=["FAQ"], summary="Les questions de la FAQ, ou celles qui répondent à q")

@@ -24,9 +24,9 @@ def add_parser(commands) -> None:
 def cmd_purge(args: argparse.Namespace) -> int:
     from helpdesk.accounts.sealed import forget_delivered_secrets
     from helpdesk.db import make_engine, migrate
-    from helpdesk.privacy.pending import delete_abandoned
     from helpdesk.privacy.purge import purge
     from helpdesk.settings import load_settings
+    from helpdesk.tickets.pending import purge_abandoned_uploads
 
     try:
         as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
@@ -42,7 +42,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     async def run():
         await migrate(make_engine(settings.database_url))
         if not args.dry_run:  # the worker's other privacy chores, for hosts that run none
-            await delete_abandoned(settings)
+            await purge_abandoned_uploads(settings)
             await forget_delivered_secrets(settings)
         return await purge(settings.retention_days, settings, as_of=as_of, dry_run=args.dry_run)
 

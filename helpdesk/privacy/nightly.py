@@ -10,15 +10,15 @@ import logging
 
 from helpdesk.accounts.sealed import forget_delivered_secrets
 from helpdesk.french import PARIS
-from helpdesk.privacy.pending import delete_abandoned
 from helpdesk.privacy.purge import purge
+from helpdesk.tickets.pending import purge_abandoned_uploads
 
 log = logging.getLogger("helpdesk")
 
 
 async def privacy_chores(state, now: dt.datetime | None = None) -> None:
     now = now or dt.datetime.now(dt.UTC)
-    await delete_abandoned(state.settings, now)
+    await purge_abandoned_uploads(state.settings, now)
     today = now.astimezone(PARIS).date()
     if getattr(state, "privacy_purged_on", None) == today:
         await forget_delivered_secrets(state.settings, now, since=now - dt.timedelta(days=2))

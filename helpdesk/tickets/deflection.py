@@ -20,11 +20,14 @@ class Suggestions:
     confidence: float = 0.0
 
 
-def suggest(state, text: str, chosen_category: str) -> Suggestions:
+def suggest(state, text: str, chosen_category: str, requester_kind: str = "parent") -> Suggestions:
+    """The answers for this text; the pupils' answers (`public: eleve`) only to a pupil."""
     if len(text.strip()) < MIN_TEXT:
         return Suggestions([])
     category, confidence, slugs = triage_of(state).classify(text)
     questions = [q for q in (state.faq.question(slug) for slug in slugs) if q]
+    if requester_kind != "eleve":
+        questions = [q for q in questions if q.audience != "eleve"]
     proposed = ""
     if category != chosen_category and category in CATEGORIES and confidence >= PROPOSAL_CONFIDENCE:
         proposed = category

@@ -1,6 +1,6 @@
 """The worker's periodic chores: close resolved requests past their delay, tell requesters
 that the overnight change they waited for is done, forget expired staff sessions, anonymise
-what is past the retention delay (helpdesk/privacy/)."""
+what is past the retention delay and the screenshots of forms never sent (helpdesk/privacy/)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import secrets
 from typing import Any
@@ -17,17 +16,9 @@ from helpdesk.contacts.hours import PARIS, PHONE
 from helpdesk.inputs import OWN_TEXT_CHECKS, text_problem
 from helpdesk.ratelimit import Limit
 from helpdesk.tickets import deflection
-from helpdesk.tickets.attachments import (
-    PENDING,
-    AttachmentError,
-    Upload,
-    check_upload,
-    delete_bytes,
-    download,
-    load_bytes,
-    save_bytes,
-)
+from helpdesk.tickets.attachments import AttachmentError, Upload, check_upload, download
 from helpdesk.tickets.categories import CATEGORIES, fields_of
+from helpdesk.tickets.pending import discard_pending_upload, keep_pending_upload, pending_upload
 from helpdesk.tickets.service import (
     STATUS_LABELS,
     IdempotencyConflict,
@@ -113,7 +104,15 @@ async def read_upload(form: Any, name: str, max_bytes: int) -> Upload | None:
 
 
 def form_values(form) -> dict[str, str]:
-    names = (*FIELDS, "form_id", "email_confirme", "js", "verifie", "aide_montree")
+    names = (
+        *FIELDS,
+        "form_id",
+        "email_confirme",
+        "js",
+        "verifie",
+        "aide_montree",
+        "capture_gardee",
+    )
     return {name: v if isinstance(v := form.get(name, ""), str) else "" for name in names}
 
 
@@ -125,10 +124,23 @@ async def assistance_submit(request: Request) -> Response | Template:
     values = form_values(form)
     if form.get(HONEYPOT):  # filled by robots only: answer kindly, keep nothing
         return page("tickets/received_robot.html")
+    form_id, file_error, fresh = values["form_id"], "", None
+    try:
+        fresh = await read_upload(form, "piece_jointe", state.settings.max_attachment_bytes)
+    except AttachmentError as error:
+        file_error = str(error)
+    kept = values["capture_gardee"] == "1"  # the page said a file was kept for this form
+    upload = fresh or (await pending_upload(state, form_id) if kept else None)
+
+    async def again(shown: dict, errors: dict, status_code: int = 200, **extra) -> Template:
+        """The form shown again (error, « Vérifier » step): a file chosen now is kept, and said."""
+        await keep_pending_upload(state, form_id, fresh)
+        return render_form(request, shown, errors, status_code, kept_file=upload, **extra)
+
     switch = form.get("changer_categorie", "")
     if isinstance(switch, str) and switch in CATEGORIES:
         # The parent took the category the text points to: same form, that category's fields.
-        return render_form(request, {**values, "category": switch, "verifie": "1"}, {})
+        return await again({**values, "category": switch, "verifie": "1"}, {})
     clean, errors = validate_request(
         values,
         state.academies,
@@ -136,27 +148,19 @@ async def assistance_submit(request: Request) -> Response | Template:
         email_deliverability=state.settings.email_check_deliverability,
         email_confirmed=values["email_confirme"] == values["requester_email"] != "",
     )
-    upload = None
-    try:
-        upload = await read_upload(form, "piece_jointe", state.settings.max_attachment_bytes)
-    except AttachmentError as error:
-        errors["piece_jointe"] = str(error)
+    if file_error:
+        errors["piece_jointe"] = file_error
     if errors:
         values["email_confirme"] = values["requester_email"] if "requester_email" in errors else ""
-        return render_form(request, values, errors, status_code=422)
-    verified = values["verifie"] == "1"  # a "Vérifier" step came first: it may keep a file
-    upload = upload or (await pending_upload(state, values["form_id"]) if verified else None)
+        return await again(values, errors, 422)
     if values["js"] != "1" and values["verifie"] != "1":
         # Without JavaScript, the answers that may help are shown on a "Vérifier" step.
-        found = deflection.suggest(state, values["message"], values["category"])
+        found = deflection.suggest(
+            state, values["message"], values["category"], values["requester_kind"]
+        )
         if found.questions or found.proposed_category:
-            await keep_pending_upload(state, values["form_id"], upload)
-            await deflection.record(
-                values["form_id"], "montre", values["academie"], values["category"]
-            )
-            return render_form(
-                request, {**values, "verifie": "1"}, {}, suggestions=found, kept_file=upload
-            )
+            await deflection.record(form_id, "montre", values["academie"], values["category"])
+            return await again({**values, "verifie": "1"}, {}, suggestions=found)
     service = TicketService(state)
     fingerprint = body_fingerprint({k: values[k] for k in FIELDS})
     try:
@@ -177,49 +181,11 @@ async def assistance_submit(request: Request) -> Response | Template:
             },
             422,
         )
-    if verified:
-        await discard_pending_upload(state, values["form_id"])
+    if kept:
+        await discard_pending_upload(state, form_id)
     if not created.replayed and deflection.shown_on(values):
         await deflection.record(values["form_id"], "envoye", values["academie"], values["category"])
     return Redirect(f"/suivi/{created.token}?nouvelle=1", status_code=303)
-
-
-def pending_name(form_id: str) -> str:
-    return hashlib.sha256(form_id.encode()).hexdigest()
-
-
-async def keep_pending_upload(state, form_id: str, upload: Upload | None) -> None:
-    """A screenshot sent with the "Vérifier" step is kept for the final sending."""
-    if upload is None or not form_id:
-        return
-    name, settings = pending_name(form_id), state.settings
-    await discard_pending_upload(state, form_id)  # a second « Vérifier » replaces the first
-    await save_bytes(
-        settings,
-        PENDING,
-        f"{name}.json",
-        json.dumps([upload.filename, upload.content_type]).encode(),
-    )
-    await save_bytes(settings, PENDING, name, upload.data)
-
-
-async def pending_upload(state, form_id: str) -> Upload | None:
-    if not form_id:
-        return None
-    name = pending_name(form_id)
-    data = await load_bytes(state.settings, PENDING, name)
-    about = await load_bytes(state.settings, PENDING, f"{name}.json")
-    if data is None or about is None:
-        return None
-    filename, content_type = json.loads(about)
-    return Upload(filename, content_type, data)
-
-
-async def discard_pending_upload(state, form_id: str) -> None:
-    if form_id:
-        name = pending_name(form_id)
-        await delete_bytes(state.settings, PENDING, name)
-        await delete_bytes(state.settings, PENDING, f"{name}.json")
 
 
 def unknown_origin(state, values: dict[str, str]) -> str:
@@ -242,12 +208,14 @@ async def assistance_suggestions(request: Request) -> Response:
     values = form_values(await request.form())
     if unknown_origin(state, values):
         return Response("", media_type="text/html", status_code=422)
-    found = deflection.suggest(state, values["message"][:MESSAGE_MAX], values["category"])
+    found = deflection.suggest(
+        state, values["message"][:MESSAGE_MAX], values["category"], values["requester_kind"]
+    )
     if not found.questions and not found.proposed_category:
         return Response("", media_type="text/html")
     await deflection.record(values["form_id"], "montre", values["academie"], values["category"])
     html = state.jinja.get_template("tickets/_suggestions.html").render(
-        suggestions=found, category_labels={c: CATEGORIES[c].label for c in CATEGORIES}
+        suggestions=found, category_labels={c: CATEGORIES[c].label for c in CATEGORIES}, live=True
     )
     return Response(html, media_type="text/html")
 
@@ -276,8 +244,9 @@ async def ticket_or_404(request: Request, token: str) -> dict:
     ticket = await TicketService(request.app.state).by_token(token)
     if ticket is None:
         raise PageNotFound(
-            "Ce lien de suivi n'existe pas. Vérifiez qu'il est complet, ou demandez de nouveau "
-            "les liens de vos demandes à l'adresse /suivi/perdu."
+            "Ce lien de suivi n'existe pas. Vérifiez qu'il est complet (copiez-le en entier "
+            "depuis le courriel), ou recevez de nouveau les liens de vos demandes en cours.",
+            link=("/suivi/perdu", "Recevoir de nouveau mes liens de suivi"),
         )
     return ticket
 
@@ -346,9 +315,18 @@ async def follow_reply(request: Request, token: FromPath[str]) -> Response | Tem
     return Redirect(f"/suivi/{token}?envoye=1#echanges", status_code=303)
 
 
+@get("/suivi/{token:str}/resolu", include_in_schema=False)
+async def follow_solved_confirm(request: Request, token: FromPath[str]) -> Template:
+    """« Mon problème est résolu » asks first: closing is not undone by a slip of the finger."""
+    ticket = await ticket_or_404(request, token)
+    return page("tickets/confirm_solved.html", ticket=ticket, token=token)
+
+
 @post("/suivi/{token:str}/resolu", include_in_schema=False)
 async def follow_solved(request: Request, token: FromPath[str]) -> Redirect:
     ticket = await ticket_or_404(request, token)
+    if (await request.form()).get("confirme") != "1":
+        return Redirect(f"/suivi/{token}/resolu", status_code=303)
     await TicketService(request.app.state).close_by_requester(ticket)
     return Redirect(f"/suivi/{token}?resolu=1", status_code=303)
 
@@ -510,6 +488,7 @@ FORM_ROUTES = [
     assistance_resolved,
     follow,
     follow_reply,
+    follow_solved_confirm,
     follow_solved,
     follow_attachment,
     lost_link_form,

@@ -38,9 +38,11 @@ STATUS_LABELS = {
     "en_cours": "En cours de traitement",
     "en_attente": "En attente de votre réponse",
     "resolu": "Résolue",
-    "clos": "Close",
-    "spam": "Close",
+    "clos": "Clôturée",  # « Close » reads as English, all the more in a DSFR badge's capitals
+    "spam": "Clôturée",
 }
+REQUESTER_CLOSED = "Le demandeur indique que son problème est résolu."  # as the staff read it
+REQUESTER_CLOSED_PUBLIC = "Vous avez indiqué que votre problème est résolu."  # as the parent does
 
 
 ACKNOWLEDGMENT_EVENT = {
@@ -318,6 +320,8 @@ class TicketService:
             by_event.setdefault(file["event"], []).append(file)
         for event in events:
             event["attachments"] = by_event.get(event["id"], [])
+            if event["author"] == "demandeur" and event["body"] == REQUESTER_CLOSED:
+                event["body"] = REQUESTER_CLOSED_PUBLIC  # the page speaks to the parent
         return events
 
     async def attachment(self, ticket_id: int, attachment_id: int) -> dict | None:
@@ -396,7 +400,7 @@ class TicketService:
                     ticket=ticket["id"],
                     kind="statut",
                     author="demandeur",
-                    body="Le demandeur indique que son problème est résolu.",
+                    body=REQUESTER_CLOSED,
                     data={"avant": ticket["status"], "apres": "clos"},
                 )
             )

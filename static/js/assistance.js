@@ -14,7 +14,7 @@
     if (text.length < 15 || text === lastText) { return; }
     lastText = text;
     var body = new FormData();
-    ["_csrf_token", "form_id", "academie", "category"].forEach(function (name) {
+    ["_csrf_token", "form_id", "academie", "category", "requester_kind"].forEach(function (name) {
       body.append(name, form.elements[name].value);
     });
     body.append("message", text);
@@ -32,6 +32,10 @@
       .catch(function () { /* suggestions are a help, never a blocker */ });
   }
 
+  // The pupils' answers are offered to a pupil only: a change of « Vous êtes » asks again.
+  Array.prototype.forEach.call(form.elements.requester_kind, function (radio) {
+    radio.addEventListener("change", function () { lastText = ""; refresh(); });
+  });
   message.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(refresh, 700);

@@ -24,24 +24,27 @@ def test_search_opens_the_best_answer(page: Page) -> None:
     search.press("Enter")
     page.wait_for_url(re.compile(r"/aide\?q=date"))
     expect(page.locator("#resultats")).to_contain_text("pour « date de naissance refusée »")
-    question = page.locator("details#date-naissance-incorrecte")
-    expect(question).to_have_attribute("open", "")
+    question = page.locator("section.fr-accordion#date-naissance-incorrecte")
+    expect(question.locator(".fr-accordion__btn")).to_have_attribute("aria-expanded", "true")
     expect(question.locator(".faq-question__answer")).to_be_visible()
 
 
 def test_anchor_opens_its_question(page: Page) -> None:
     page.goto("/aide#identifiant-perdu")
-    question = page.locator("details#identifiant-perdu")
-    expect(question).to_have_js_property("open", True)
+    question = page.locator("section.fr-accordion#identifiant-perdu")
+    expect(question.locator(".fr-accordion__btn")).to_have_attribute("aria-expanded", "true")
     expect(question.locator(".faq-question__answer")).to_be_visible()
-    expect(page.locator("details#date-naissance-incorrecte")).to_have_js_property("open", False)
+    other = page.locator("#date-naissance-incorrecte .faq-question__answer")
+    expect(other).to_be_hidden()
+    page.goto("/aide#date-naissance-incorrecte")  # another anchor on the same page
+    expect(other).to_be_visible()
 
 
 def test_vote_is_recorded_in_place(page: Page, live_server: LiveServer) -> None:
     slug = "identifiant-perdu"
     before = live_server.get_json("/api/v1/faq/votes")["votes"].get(slug, {"oui": 0, "non": 0})
     page.goto(f"/aide#{slug}")
-    question = page.locator(f"details#{slug}")
+    question = page.locator(f"section#{slug}")
     with page.expect_response(f"**/aide/avis/{slug}") as vote:
         question.get_by_role("button", name="Oui", exact=True).click()
     assert vote.value.status == 200
@@ -103,7 +106,9 @@ def test_without_javascript(new_context) -> None:
     search.press("Enter")
     page.wait_for_url(re.compile(r"/aide\?q=mdp"))
     expect(page.locator("#resultats")).to_contain_text("pour « mdp »")
-    expect(page.locator("details.faq-question[open]")).to_have_count(1)
+    # Without JavaScript every answer of the results is shown; the best one is marked open.
+    expect(page.locator(".faq-question .fr-collapse--expanded")).to_have_count(1)
+    expect(page.locator(".faq-question__answer").last).to_be_visible()
 
     page.goto("/aide/contact")
     page.get_by_label("Votre académie").select_option("orleans-tours")

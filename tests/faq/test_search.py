@@ -12,7 +12,7 @@ from helpdesk.faq.search import MAX_RESULTS, audience_of
 from helpdesk.faq.service import FaqService
 from tests.helpers import text_of
 
-ANSWER = re.compile(r'<details class="faq-question" id="([a-z0-9-]+)"')
+ANSWER = re.compile(r'<section class="fr-accordion faq-question" id="([a-z0-9-]+)"')
 
 # The issue's examples: everyday words, and the answer a parent expects first.
 PARENTS_WORDS = [
@@ -55,7 +55,8 @@ async def test_parents_words_find_their_answer_first(client, query, expected):
     page = await answers_of_page(client, query)
     assert page[0] == expected
     assert await answers_of_api(client, query) == page
-    assert f'id="{expected}" open' in text_of(await client.get("/aide", params={"q": query}))
+    html = text_of(await client.get("/aide", params={"q": query}))
+    assert f'aria-expanded="true" aria-controls="{expected}-reponse"' in html
 
 
 async def test_weak_matches_are_not_listed(client):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from helpdesk.privacy.pending import delete_abandoned
 from helpdesk.tickets.attachments import PENDING
+from helpdesk.tickets.pending import purge_abandoned_uploads
 from tests.helpers import VALID_FORM, form_page, stored_files, submit_form
 from tests.tickets.test_form import PNG
 
@@ -27,9 +27,9 @@ async def test_abandoned_screenshots_go_after_a_day(client, settings):
     await checked_form(client)
     assert await stored_files(settings, PENDING) == 2  # the image and what it is
     now = dt.datetime.now(dt.UTC)
-    assert await delete_abandoned(settings, now + dt.timedelta(hours=23)) == 0
+    assert await purge_abandoned_uploads(settings, now + dt.timedelta(hours=23)) == 0
     assert await stored_files(settings, PENDING) == 2
-    assert await delete_abandoned(settings, now + dt.timedelta(days=1, minutes=1)) == 2
+    assert await purge_abandoned_uploads(settings, now + dt.timedelta(days=1, minutes=1)) == 2
     assert await stored_files(settings, PENDING) == 0
 
 

@@ -22,6 +22,8 @@ async def test_without_javascript_a_verify_step_shows_answers_then_sends(client)
     assert 'name="verifie" value="1"' in check.text
     assert 'name="aide_montree" value="1"' in check.text
     assert "capture.png" in html  # the screenshot is kept for the sending
+    assert 'name="capture_gardee" value="1"' in html
+    assert "Je continue ma demande" not in html  # a script's button: « Envoyer » goes on here
     assert await Ticket.count() == 0
     sent = await client.post(
         "/assistance",
@@ -29,6 +31,7 @@ async def test_without_javascript_a_verify_step_shows_answers_then_sends(client)
             "_csrf_token": csrf_token(check.text),
             "form_id": form_id(page.text),
             "verifie": "1",
+            "capture_gardee": "1",
             **VALID_FORM,
         },
         files={"piece_jointe": ("", b"")},

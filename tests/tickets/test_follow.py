@@ -64,7 +64,8 @@ async def test_an_empty_reply_is_refused(client):
 
 async def test_solved_closes_and_a_later_reply_opens_a_linked_ticket(client):
     url = await new_ticket(client)
-    assert (await post_on_follow(client, url, "resolu")).status_code == 303
+    solved = await post_on_follow(client, url, "resolu", {"confirme": "1"})
+    assert solved.status_code == 303
     first = await Ticket.select().first()
     assert first["status"] == "clos" and first["closed_at"] is not None
     response = await post_on_follow(client, url, "repondre", {"message": "Le problème revient."})

@@ -54,10 +54,14 @@ async def test_a_screenshot_checked_on_one_host_is_sent_from_another(backend, se
             page=page,
         )
         assert checked.status_code == 200  # the « Vérifier » step
+        assert 'name="capture_gardee" value="1"' in checked.text  # the page says it is kept
         assert await Attachment.count() == 0
         host_b.cookies = host_a.cookies
         final = await submit_form(
-            host_b, {**VALID_FORM, "js": "", "verifie": "1"}, files=None, page=page
+            host_b,
+            {**VALID_FORM, "js": "", "verifie": "1", "capture_gardee": "1"},
+            files=None,
+            page=page,
         )
         assert final.status_code == 303, final.text
     attachment = await Attachment.select().first()
