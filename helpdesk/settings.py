@@ -189,6 +189,8 @@ def load_settings(**overrides: object) -> Settings:
     )
     for key, value in overrides.items():
         setattr(settings, key, value)
+    # Served over HTTPS: cookies are Secure, whatever HELPDESK_BEHIND_HTTPS says.
+    settings.behind_https = settings.behind_https or settings.base_url.startswith("https://")
     if not settings.secret_key:
         settings.secret_key = os.environ.get("HELPDESK_SECRET_KEY", "").strip()
     if not settings.secret_key:
