@@ -70,10 +70,16 @@ async def create(request: Request) -> Template | Redirect:
     errors = {}
     if staff.role == "supervisor":
         values["role"], values["academie"] = "agent", staff.academie
-    if "@" not in values["email"] or len(values["email"]) > 320:
-        errors["email"] = "Saisissez une adresse électronique valide."
-    elif await User.exists().where(User.email == values["email"].lower()):
-        errors["email"] = "Un compte existe déjà pour cette adresse."
+    email = str(form.get("email", ""))  # as sent: a line break inside is refused, not trimmed
+    try:
+        values["email"] = service.staff_email(
+            email, request.app.state.settings.email_check_deliverability
+        )
+    except ValueError as error:
+        errors["email"] = str(error)
+    else:
+        if await User.exists().where(User.email == values["email"]):
+            errors["email"] = "Un compte existe déjà pour cette adresse."
     if values["role"] not in ROLES:
         errors["role"] = "Choisissez un rôle."
     if values["role"] in ("agent", "supervisor") and not request.app.state.academies.get(
@@ -98,7 +104,7 @@ async def create(request: Request) -> Template | Redirect:
         uais=uais,
         name=values["name"],
     )
-    await invite(request, values["email"].lower())
+    await invite(request, values["email"])
     await service.audit(
         "compte_cree", staff.id, detail_email=values["email"], role=values["role"], user=user_id
     )

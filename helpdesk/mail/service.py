@@ -33,6 +33,9 @@ def compose_mail(
     # A subject is one line: a line break typed in a form (CR, LF, U+2028…) becomes a space,
     # where the email package would refuse the header when the mail is sent.
     subject = " ".join(subject.splitlines())
+    # An address is checked where it is typed; one holding a line break would be a header.
+    if len(to.splitlines()) > 1:
+        raise ValueError(f"Adresse de destinataire refusée\u00a0: {to!r}")
     text, html = render_mail(jinja, template, {"settings": settings, "subject": subject, **context})
     domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "assistance.localhost"
     return {
