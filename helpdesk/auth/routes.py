@@ -8,7 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from helpdesk.auth import service
+from helpdesk.auth import service, throttle
 from helpdesk.auth.passwords import new_totp_secret, password_problem, totp_uri, verify_totp
 from helpdesk.auth.sessions import came_with_session, restart_without_session
 from helpdesk.auth.tables import User
@@ -17,7 +17,6 @@ from helpdesk.ratelimit import Limit
 from helpdesk.web import PageNotFound, page
 
 LOGIN_PER_IP = Limit("login_ip", 20, 60)
-LOGIN_PER_ACCOUNT = Limit("login_account", 5, 300)
 TOO_MANY = "Trop de tentatives de connexion. Patientez quelques minutes avant de réessayer."
 
 
@@ -29,11 +28,22 @@ def safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else ""
 
 
-async def login_allowed(request: Request, email: str) -> bool:
-    limiter = request.app.state.rate_limiter
-    by_ip = await limiter.hit(LOGIN_PER_IP, client_ip(request))
-    by_account = await limiter.hit(LOGIN_PER_ACCOUNT, email)
-    return by_ip and by_account
+async def login_refusal(request: Request, email: str) -> str:
+    """Why this attempt is refused before any check (empty: it may go on): too many attempts
+    from this client address, or this account's delay after failures (helpdesk.auth.throttle)."""
+    state = request.app.state
+    if not await state.rate_limiter.hit(LOGIN_PER_IP, client_ip(request)):
+        return TOO_MANY
+    wait = await throttle.wait_left(state.rate_limiter, email, state.settings.login_delay_seconds)
+    return throttle.wait_message(wait) if wait > 0 else ""
+
+
+async def login_failed(request: Request, email: str) -> None:
+    await throttle.failed(request.app.state.rate_limiter, email)
+
+
+async def login_succeeded(request: Request, email: str) -> None:
+    await throttle.succeeded(request.app.state.rate_limiter, email)
 
 
 async def text_field(request: Request, name: str) -> str:
@@ -68,17 +78,19 @@ async def login(request: Request) -> Template | Redirect:
     email = str(form.get("email", "")).strip().lower()
     password = str(form.get("password", ""))
     suite = safe_next(str(form.get("suite", "")))
-    if not await login_allowed(request, email):
+    refusal = await login_refusal(request, email)
+    if refusal:
         await service.audit("connexion_bloquee", ip=client_ip(request), email=email)
         return page(
             "auth/login.html",
             status_code=429,
-            errors={"_": TOO_MANY},
+            errors={"_": refusal},
             values={"email": email},
             suite=suite,
         )
     user = await service.check_credentials(email, password)
     if user is None:
+        await login_failed(request, email)
         await service.audit("connexion_refusee", ip=client_ip(request), email=email)
         return page(
             "auth/login.html",
@@ -90,6 +102,7 @@ async def login(request: Request) -> Template | Redirect:
     if user["totp_secret"] or user["totp_required"]:
         request.set_session({"pending_user": user["id"], "suite": suite})
         return Redirect("/connexion/code", status_code=303)
+    await login_succeeded(request, email)
     open_session(request, user)
     await service.audit("connexion", user["id"], client_ip(request))
     return Redirect(suite or service.staff_from_row(user).home, status_code=303)
@@ -118,10 +131,12 @@ async def totp_form(request: Request) -> Template:
 async def totp_check(request: Request) -> Template | Redirect:
     user = await pending_user(request)
     code = await text_field(request, "code")
-    if not await login_allowed(request, user["email"]):
-        return page("auth/totp.html", status_code=429, errors={"code": TOO_MANY}, enrol=None)
+    refusal = await login_refusal(request, user["email"])
+    if refusal:
+        return page("auth/totp.html", status_code=429, errors={"code": refusal}, enrol=None)
     secret = user["totp_secret"] or request.session.get("new_totp", "")
     if not verify_totp(secret, code):
+        await login_failed(request, user["email"])
         await service.audit("code_refuse", user["id"], client_ip(request))
         enrol = (
             None
@@ -139,6 +154,7 @@ async def totp_check(request: Request) -> Template | Redirect:
     if not user["totp_secret"]:
         await User.update({User.totp_secret: secret}).where(User.id == user["id"])
     suite = request.session.get("suite", "")
+    await login_succeeded(request, user["email"])
     open_session(request, user)
     await service.audit("connexion", user["id"], client_ip(request), second_facteur=True)
     return Redirect(suite or service.staff_from_row(user).home, status_code=303)
@@ -289,10 +305,12 @@ async def api_login(request: Request) -> Response:
             {"errors": {"_": "Envoyez un objet JSON {email, password}."}}, status_code=422
         )
     email = body["email"].strip().lower()
-    if not await login_allowed(request, email):
-        return Response({"errors": {"_": TOO_MANY}}, status_code=429)
+    refusal = await login_refusal(request, email)
+    if refusal:
+        return Response({"errors": {"_": refusal}}, status_code=429)
     user = await service.check_credentials(email, body["password"])
     if user is None:
+        await login_failed(request, email)
         await service.audit("connexion_refusee", ip=client_ip(request), email=email, api=True)
         return Response(
             {"errors": {"_": "Adresse électronique ou mot de passe incorrect."}}, status_code=401
@@ -300,9 +318,11 @@ async def api_login(request: Request) -> Response:
     if user["totp_secret"] or user["totp_required"]:
         code = body.get("totp")
         if not isinstance(code, str) or not verify_totp(user["totp_secret"], code):
+            await login_failed(request, email)
             return Response(
                 {"errors": {"totp": "Code à usage unique requis ou invalide."}}, status_code=401
             )
+    await login_succeeded(request, email)
     token = await service.issue_api_token(user["id"])
     await service.audit("connexion", user["id"], client_ip(request), api=True)
     return Response({"token": token, "expires_in": int(service.API_TOKEN_LIFETIME.total_seconds())})
