@@ -9,6 +9,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from helpdesk.auth import service, throttle
+from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.passwords import new_totp_secret, password_problem, totp_uri, verify_totp
 from helpdesk.auth.sessions import came_with_session, restart_without_session
 from helpdesk.auth.tables import User
@@ -250,7 +251,7 @@ async def my_account(request: Request) -> Template:
         staff=staff,
         user=user,
         current="/compte",
-        message=request.query_params.get("message", ""),
+        message=flashed(request),
     )
 
 
@@ -263,7 +264,7 @@ async def my_account_save(request: Request) -> Redirect:
     )
     if form.get("totp") == "1":
         await User.update({User.totp_required: True}).where(User.id == staff.id)
-    return Redirect("/compte?message=Préférences+enregistrées", status_code=303)
+    return redirect_with(request, "/compte", "Préférences enregistrées.")
 
 
 PAGE_ROUTES = [
