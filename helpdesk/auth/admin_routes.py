@@ -8,7 +8,7 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from helpdesk.auth import service
+from helpdesk.auth import second_factor, service
 from helpdesk.auth.routes import mail_password_link
 from helpdesk.auth.tables import ROLE_LABELS, ROLES, User
 from helpdesk.contacts.uai import UaiError, normalise_uai
@@ -36,11 +36,14 @@ async def users_page(
             User.active,
             User.totp_required,
             User.last_login_at,
+            User.totp_secret,
         )
         .where(manageable(staff))
         .order_by(User.email)
         .output(load_json=True)
     )
+    for user in users:  # whether a second factor is set, not the secret, goes to the page
+        user["second_factor"] = bool(user.pop("totp_secret"))
     roles = ROLES if staff.role == "admin" else ("agent",)
     return page(
         "auth/users.html",
@@ -133,6 +136,8 @@ async def update(request: Request, user_id: FromPath[int]) -> Redirect:
         await User.update({User.totp_required: True}).where(User.id == user_id)
     elif action == "reinitialiser":
         await invite(request, target["email"])
+    elif action == "reinitialiser_totp":  # a lost phone: enrols again at the next sign-in
+        await second_factor.reset(user_id)
     await service.audit(f"compte_{action}", staff.id, user=user_id)
     return Redirect("/admin/utilisateurs", status_code=303)
 

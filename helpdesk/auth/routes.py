@@ -8,9 +8,9 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from helpdesk.auth import service, throttle
+from helpdesk.auth import second_factor, service, throttle
 from helpdesk.auth.flash import flashed, redirect_with
-from helpdesk.auth.passwords import new_totp_secret, password_problem, totp_uri, verify_totp
+from helpdesk.auth.passwords import new_totp_secret, password_problem, totp_uri
 from helpdesk.auth.sessions import came_with_session, restart_without_session
 from helpdesk.auth.tables import User
 from helpdesk.mail.service import queue_mail
@@ -117,6 +117,11 @@ async def pending_user(request: Request) -> dict:
     return user
 
 
+def enrolment(secret: str, user: dict) -> dict:
+    uri = totp_uri(secret, user["email"])
+    return {"secret": secret, "uri": uri, "qr": second_factor.qr_svg(uri)}
+
+
 @get("/connexion/code", include_in_schema=False)
 async def totp_form(request: Request) -> Template:
     user = await pending_user(request)
@@ -124,8 +129,16 @@ async def totp_form(request: Request) -> Template:
     if not user["totp_secret"]:
         secret = request.session.get("new_totp") or new_totp_secret()
         request.session["new_totp"] = secret
-        enrol = {"secret": secret, "uri": totp_uri(secret, user["email"])}
+        enrol = enrolment(secret, user)
     return page("auth/totp.html", errors={}, enrol=enrol)
+
+
+CODE_ERRORS = {
+    "": "Ce code n'est pas valide. Saisissez les 6 chiffres affichés par votre application, "
+    "ou un de vos codes de secours.",
+    "rejeu": "Ce code a déjà servi. Attendez que votre application en affiche un nouveau "
+    "(30 secondes au plus).",
+}
 
 
 @post("/connexion/code", include_in_schema=False)
@@ -136,29 +149,26 @@ async def totp_check(request: Request) -> Template | Redirect:
     if refusal:
         return page("auth/totp.html", status_code=429, errors={"code": refusal}, enrol=None)
     secret = user["totp_secret"] or request.session.get("new_totp", "")
-    if not verify_totp(secret, code):
+    proof = await second_factor.check(user, secret, code)
+    if proof not in ("totp", "secours"):
         await login_failed(request, user["email"])
-        await service.audit("code_refuse", user["id"], client_ip(request))
-        enrol = (
-            None
-            if user["totp_secret"]
-            else {"secret": secret, "uri": totp_uri(secret, user["email"])}
-        )
+        await service.audit("code_refuse", user["id"], client_ip(request), rejeu=proof == "rejeu")
         return page(
             "auth/totp.html",
             status_code=401,
-            enrol=enrol,
-            errors={
-                "code": "Ce code n'est pas valide. Saisissez les 6 chiffres affichés par votre application."
-            },
+            enrol=None if user["totp_secret"] else enrolment(secret, user),
+            errors={"code": CODE_ERRORS[proof]},
         )
-    if not user["totp_secret"]:
-        await User.update({User.totp_secret: secret}).where(User.id == user["id"])
-    suite = request.session.get("suite", "")
+    suite = request.session.get("suite", "") or service.staff_from_row(user).home
     await login_succeeded(request, user["email"])
     open_session(request, user)
-    await service.audit("connexion", user["id"], client_ip(request), second_facteur=True)
-    return Redirect(suite or service.staff_from_row(user).home, status_code=303)
+    await service.audit("connexion", user["id"], client_ip(request), second_facteur=proof)
+    if not user["totp_secret"]:  # enrolled now: the recovery codes, shown this once
+        await User.update({User.totp_secret: secret}).where(User.id == user["id"])
+        codes = await second_factor.new_recovery_codes(user["id"])
+        await service.audit("codes_de_secours_crees", user["id"], client_ip(request))
+        return page("auth/recovery_codes.html", codes=codes, suite=suite)
+    return Redirect(suite, status_code=303)
 
 
 @post("/deconnexion", include_in_schema=False)
@@ -318,7 +328,10 @@ async def api_login(request: Request) -> Response:
         )
     if user["totp_secret"] or user["totp_required"]:
         code = body.get("totp")
-        if not isinstance(code, str) or not verify_totp(user["totp_secret"], code):
+        proof = ""
+        if isinstance(code, str) and user["totp_secret"]:
+            proof = await second_factor.check(user, user["totp_secret"], code)
+        if proof not in ("totp", "secours"):
             await login_failed(request, email)
             return Response(
                 {"errors": {"totp": "Code à usage unique requis ou invalide."}}, status_code=401
