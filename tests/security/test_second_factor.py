@@ -19,16 +19,17 @@ async def send_code(client, code: str):
     )
 
 
-async def enrol(client, email: str = "chef@ot.fr") -> tuple[str, list[str]]:
-    """Sign in for the first time: (the TOTP secret, the recovery codes shown)."""
+async def enrol(client, email: str = "chef@ot.fr") -> tuple[str, list[str], str]:
+    """Sign in for the first time: (the TOTP secret, the recovery codes shown, the code used)."""
     first = await login(client, email)
     assert first.headers["location"] == "/connexion/code"
     page = await client.get("/connexion/code")
     secret = re.search(r'id="cle-totp">([A-Z2-7]+)<', page.text).group(1)
-    done = await send_code(client, pyotp.TOTP(secret).now())
+    code = pyotp.TOTP(secret).now()
+    done = await send_code(client, code)
     assert done.status_code == 200
     codes = re.findall(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>", done.text)
-    return secret, codes
+    return secret, codes, code
 
 
 async def sign_in_again(client, email: str = "chef@ot.fr") -> None:
@@ -44,7 +45,7 @@ async def test_enrolment_shows_a_qr_code_then_recovery_codes_once(client):
     assert qr and "<path" in qr.group(0) and "style=" not in qr.group(0)
     assert "QR code" in text_of(page)
     client.cookies.clear()
-    _secret, codes = await enrol(client)
+    _secret, codes, _code = await enrol(client)
     assert len(codes) == 10 and len(set(codes)) == 10
     assert await RecoveryCode.count() == 10
     stored = await RecoveryCode.select(RecoveryCode.code_hash)
@@ -55,14 +56,13 @@ async def test_enrolment_shows_a_qr_code_then_recovery_codes_once(client):
 
 async def test_a_code_is_refused_the_second_time_within_its_window(client):
     await make_staff("chef@ot.fr", role="supervisor", totp_required=True)
-    secret, _codes = await enrol(client)
-    used = pyotp.TOTP(secret).now()
+    secret, _codes, used = await enrol(client)
     await sign_in_again(client)
     replay = await send_code(client, used)
     assert replay.status_code == 401
     assert "Ce code a déjà servi" in text_of(replay)
     assert (await client.get("/agent", follow_redirects=False)).status_code == 303  # not in
-    following = pyotp.TOTP(secret).at(time.time() + 30)  # the next step, within the drift
+    following = pyotp.TOTP(secret).at(time.time() + 30)  # a later step, within the drift
     assert (await send_code(client, following)).status_code == 303
     assert (await client.get("/agent")).status_code == 200
     # Through the API too.
@@ -73,7 +73,7 @@ async def test_a_code_is_refused_the_second_time_within_its_window(client):
 
 async def test_a_recovery_code_signs_in_once(client):
     await make_staff("chef@ot.fr", role="supervisor", totp_required=True)
-    _secret, codes = await enrol(client)
+    _secret, codes, _code = await enrol(client)
     await sign_in_again(client)
     rescued = await send_code(client, codes[3].upper())  # as typed from a sheet of paper
     assert rescued.status_code == 303 and rescued.headers["location"] == "/agent"
