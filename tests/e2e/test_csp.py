@@ -62,3 +62,18 @@ def test_staff_pages_run_without_csp_violation(page, live_server):
         page.wait_for_load_state("networkidle")
         assert violations(page) == [], path
     assert console == []
+
+
+def test_second_factor_enrolment_shows_its_qr_code_without_violation(page, live_server):
+    live_server.cli(
+        "create-user",
+        *("--email", "chef.csp@ot.fr", "--password", "Agent-Navigateur-2026"),
+        *("--role", "supervisor", "--academie", "orleans-tours", "--totp"),
+    )
+    console: list[str] = []
+    watched(page, console)
+    page.goto(live_server.at("/connexion"))
+    log_in(page, "chef.csp@ot.fr")
+    expect(page.locator("#qr-totp svg")).to_be_visible()
+    assert page.locator("#qr-totp svg").bounding_box()["width"] > 100
+    assert violations(page) == [] and console == []
