@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from litestar import Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -196,16 +197,17 @@ async def lost_password(request: Request) -> Template:
     state = request.app.state
     email = (await text_field(request, "email")).lower()
     limiter = state.rate_limiter
-    if await limiter.hit(Limit("staff_reset", 5, 3600), client_ip(request)) and await limiter.hit(
-        Limit("staff_reset_mail", 3, 3600), email
-    ):
-        await mail_password_link(
-            request,
-            email,
-            "Choisir un nouveau mot de passe - Assistance ÉduConnect",
-            "mot_de_passe_agent",
-        )
-    return page("auth/lost_password.html", sent=True, errors={})
+    allowed = await limiter.hit(
+        Limit("staff_reset", 5, 3600), client_ip(request)
+    ) and await limiter.hit(Limit("staff_reset_mail", 3, 3600), email)
+    subject = "Choisir un nouveau mot de passe - Assistance ÉduConnect"
+    # The lookup and the mail after the response: its time tells nothing of which accounts exist.
+    task = BackgroundTask(mail_password_link, request, email, subject, "mot_de_passe_agent")
+    return Template(
+        template_name="auth/lost_password.html",
+        context={"sent": True, "errors": {}},
+        background=task if allowed else None,
+    )
 
 
 async def mail_password_link(request: Request, email: str, subject: str, kind: str) -> None:
@@ -262,7 +264,22 @@ async def my_account(request: Request) -> Template:
         user=user,
         current="/compte",
         message=flashed(request),
+        recovery_left=(
+            await second_factor.recovery_codes_left(staff.id) if user["totp_secret"] else None
+        ),
     )
+
+
+@post("/compte/codes-de-secours", include_in_schema=False)
+async def renew_recovery_codes(request: Request) -> Template:
+    """New recovery codes, shown once; the older ones stop working."""
+    staff = await service.require_staff(request)
+    user = await User.select(User.totp_secret).where(User.id == staff.id).first()
+    if not user["totp_secret"]:
+        raise PageNotFound("Votre compte n'a pas encore de second facteur.")
+    codes = await second_factor.new_recovery_codes(staff.id)
+    await service.audit("codes_de_secours_crees", staff.id, client_ip(request))
+    return page("auth/recovery_codes.html", codes=codes, suite="/compte")
 
 
 @post("/compte", include_in_schema=False)
@@ -280,6 +297,7 @@ async def my_account_save(request: Request) -> Redirect:
 PAGE_ROUTES = [
     my_account,
     my_account_save,
+    renew_recovery_codes,
     login_form,
     login,
     totp_form,

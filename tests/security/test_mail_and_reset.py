@@ -95,3 +95,19 @@ async def test_a_new_reset_link_ends_the_older_ones(client):
     )
     assert chosen.status_code == 303
     assert (await login(client, "agent@ot.fr", "Nouveau-Secret-2027")).status_code == 303
+
+
+async def test_the_staff_lost_password_page_answers_the_same_for_any_address(client):
+    await make_staff("agent@ot.fr")
+    answers = []
+    for email in ("agent@ot.fr", "personne@ot.fr"):
+        page = await client.get("/connexion/mot-de-passe-perdu")
+        answer = await client.post(
+            "/connexion/mot-de-passe-perdu",
+            data={"_csrf_token": csrf_token(page.text), "email": email},
+        )
+        assert answer.status_code == 200
+        answers.append(re.sub(r'value="[0-9a-f]+"', "", answer.text))  # CSRF tokens aside
+    assert answers[0] == answers[1]
+    mails = await OutboxMail.select(OutboxMail.recipient)
+    assert mails == [{"recipient": "agent@ot.fr"}]

@@ -110,3 +110,18 @@ async def test_an_admin_resets_a_lost_second_factor_and_it_is_audited(client):
     # The supervisor enrols again at the next sign-in, with a new key.
     await sign_in_again(client)
     assert 'id="qr-totp"' in (await client.get("/connexion/code")).text
+
+
+async def test_new_recovery_codes_replace_the_old_ones(client):
+    await make_staff("chef@ot.fr", role="supervisor", totp_required=True)
+    _secret, old_codes, _code = await enrol(client)
+    account = await client.get("/compte")
+    assert "Il vous reste 10 codes de secours" in text_of(account)
+    renewed = await staff_post(client, "/compte/codes-de-secours", {}, page_url="/compte")
+    assert renewed.status_code == 200
+    new_codes = re.findall(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>", renewed.text)
+    assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+    assert await AuditLog.count().where(AuditLog.action == "codes_de_secours_crees") == 2
+    await sign_in_again(client)
+    assert (await send_code(client, old_codes[0])).status_code == 401
+    assert (await send_code(client, new_codes[0])).status_code == 303
