@@ -3,7 +3,8 @@ violation reported by the browser (public pages, the form, the map, staff pages,
 
 from playwright.sync_api import expect
 
-from tests.e2e.test_journeys import create_agent, log_in
+from tests.e2e.test_journeys import caught_link, create_agent, log_in, post_ticket
+from tests.helpers import VALID_API
 
 WATCH = """
 window.__csp = [];
@@ -57,11 +58,19 @@ def test_staff_pages_run_without_csp_violation(page, live_server):
     page.goto(live_server.at("/agent"))
     log_in(page, "agent.csp@ot.fr")
     expect(page.locator("h1")).to_contain_text("File d'attente")
-    for path in ("/agent", "/compte", "/agent/statistiques"):
+    reference = post_ticket(live_server, {**VALID_API, "academie": "orleans-tours"})
+    for path in ("/agent", "/compte", "/agent/statistiques", f"/agent/tickets/{reference}"):
         page.goto(live_server.at(path))
         page.wait_for_load_state("networkidle")
         assert violations(page) == [], path
-    assert console == []
+    # The ticket page still works: taking the request is one click.
+    page.get_by_role("button", name="Prendre la demande").click()
+    expect(page.locator("#assignee-actuel")).not_to_be_empty()
+    assert violations(page) == [] and console == []
+    # The parent's follow-up page, from the acknowledgment mail.
+    page.goto(caught_link(page, live_server, reference))
+    expect(page.locator("h1")).to_have_text(f"Demande {reference}")
+    assert violations(page) == [] and console == []
 
 
 def test_second_factor_enrolment_shows_its_qr_code_without_violation(page, live_server):
