@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= $(or $(HELPDESK_HOST),127.0.0.1)
 PORT ?= $(or $(HELPDESK_PORT),8000)
 
-.PHONY: run test deps browser lint bench clean
+.PHONY: run test deps browser fonts imap-server lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-deps: $(VENV)/.installed node_modules/.installed
+deps: $(VENV)/.installed node_modules/.installed fonts
+
+# A Unicode font for the printed letters (names such as « Łucja » or « Doğan »): Debian's DejaVu.
+fonts:
+	@[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq fonts-dejavu-core >/dev/null; }
 
 # Debian's Chromium for the browser tests (Playwright's own browser download is not used).
 browser:
@@ -37,7 +43,13 @@ run: deps
 	  if [ "$$HELPDESK_DEMO" = 1 ]; then $(BIN)/helpdesk demo || exit 1; fi; \
 	  $(BIN)/helpdesk serve --host $(HOST) --port $(PORT)
 
-test: deps browser
+# Debian's Dovecot for the IMAP poller's tests (started by the tests on a loopback port).
+imap-server:
+	@command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; }
+
+test: deps browser imap-server
 	$(BIN)/pytest
 
 lint: deps

@@ -23,7 +23,6 @@ tuning: that file would no longer be unseen).
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import re
 import statistics
@@ -34,6 +33,8 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
+from labelled import percentile, read_rows  # noqa: E402
+
 from helpdesk.faq.analysis import stem, word_keys  # noqa: E402
 from helpdesk.faq.service import FaqService  # noqa: E402
 from helpdesk.text import fold, stems  # noqa: E402
@@ -41,24 +42,6 @@ from helpdesk.text import fold, stems  # noqa: E402
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_FILES = [DATA_DIR / "faq_queries_tuning.jsonl", DATA_DIR / "faq_queries_unseen.jsonl"]
 NEAR_COPY = 0.6  # word-set Jaccard from which a query is a near-copy of the content
-
-
-def read_rows(path: Path, slugs: set[str]) -> list[dict]:
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        if not isinstance(row.get("query"), str) or row.get("slug") not in slugs:
-            raise SystemExit(f"{path}:{number} : « query » manquant ou « slug » inconnu")
-        rows.append(row)
-    return rows
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def timings(faq: FaqService, queries: list[str], repeat: int) -> tuple[list[float], list[float]]:
@@ -114,7 +97,11 @@ def closeness(rows: list[dict], lines: list[frozenset[str]]) -> list[float]:
 
 def report(path: Path, faq: FaqService, repeat: int, details: bool) -> str:
     slugs = {q.slug for q in faq.faq.questions}
-    rows = read_rows(path, slugs)
+    rows = read_rows(
+        path,
+        lambda row: isinstance(row.get("query"), str) and row.get("slug") in slugs,
+        "« query » manquant ou « slug » inconnu",
+    )
     first = top3 = empty = 0
     counts, misses = [], []
     for row in rows:

@@ -21,7 +21,6 @@ the app does. It never trains on FILE.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import re
 import statistics
@@ -33,6 +32,8 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
+from labelled import percentile, read_rows  # noqa: E402
+
 from helpdesk.faq.service import FaqService  # noqa: E402
 from helpdesk.text import fold  # noqa: E402
 from helpdesk.tickets.validation import MESSAGE_MAX  # noqa: E402
@@ -40,24 +41,6 @@ from helpdesk.triage.service import CATEGORIES, TRAIN_PATH, Triage, read_jsonl  
 
 TOP_FAQ = 3
 NEAR_COPY = 0.6  # word-set Jaccard from which a message is a near-copy of a training message
-
-
-def read_rows(path: Path) -> list[dict]:
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        if not isinstance(row.get("text"), str) or row.get("category") not in CATEGORIES:
-            raise SystemExit(f"{path}:{number}: « text » ou « category » manquant ou inconnu")
-        rows.append(row)
-    return rows
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def per_category(pairs: list[tuple[str, str]]) -> dict[str, tuple[float, float, float, int]]:
@@ -119,7 +102,11 @@ def nearest_training(rows: list[dict]) -> list[float]:
 
 
 def report(path: Path, triage: Triage, repeat: int) -> str:
-    rows = read_rows(path)
+    rows = read_rows(
+        path,
+        lambda row: isinstance(row.get("text"), str) and row.get("category") in CATEGORIES,
+        "« text » ou « category » manquant ou inconnu",
+    )
     pairs, faq_total, faq_hits, misses = [], 0, 0, []
     for row in rows:
         category, confidence, slugs = triage.classify(row["text"])

@@ -32,12 +32,19 @@ from helpdesk.contacts.academies import load_academies
 from helpdesk.contacts.service import ContactOverrides
 from helpdesk.db import bind, make_engine, migrate
 from helpdesk.demo import routes as demo_routes
+from helpdesk.establishments import bulk_routes as school_bulk_routes
+from helpdesk.establishments import routes as school_accounts_routes
+from helpdesk.establishments import stats_routes as school_stats_routes
 from helpdesk.faq import routes as faq_routes
 from helpdesk.faq.service import FaqService
+from helpdesk.inputs import check_request
 from helpdesk.mail.catcher import MailCatcher
 from helpdesk.mail.sender import MailSender
+from helpdesk.mailin import routes as mailin_routes
+from helpdesk.mailin.receiver import start_receiver
 from helpdesk.observability.metrics import MetricsController, prometheus_config
 from helpdesk.observability.requests_log import RequestLog, configure_logging
+from helpdesk.privacy import routes as privacy_routes
 from helpdesk.ratelimit import RateLimiter
 from helpdesk.security_headers import SwaggerPage, security_headers_hook
 from helpdesk.settings import Settings, load_settings
@@ -124,7 +131,7 @@ def build_state(settings: Settings) -> State:
     bind(engine)
     academies = load_academies()
     faq = FaqService.load()
-    incidents = IncidentBoard()
+    incidents = IncidentBoard({a.slug: a.nom_complet for a in academies.all})
     jinja = make_environment(settings=settings, academies=academies.all, incidents=incidents)
     # Templates change on deploy, which restarts the processes: checking their files' dates on
     # every page is for demo mode (`make run`) only.
@@ -171,12 +178,16 @@ async def mail_sending(app: Litestar) -> AsyncIterator[None]:
             sender = MailSender(settings)
             tasks.append(asyncio.create_task(sender.run_forever(stop, settings.mail_poll_seconds)))
         tasks.append(asyncio.create_task(housekeeping_loop(app.state, stop)))
+    # The one process also receives the replies (helpdesk/mailin), as `helpdesk mail-in` does.
+    receiver = await start_receiver(app.state) if settings.mail_sender_in_process else None
     try:
         yield
     finally:
         stop.set()
         for task in tasks:
             await task
+        if receiver:
+            await receiver.stop()
         if catcher:
             catcher.stop()
 
@@ -251,7 +262,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         cookie_samesite="lax",
     )
     csrf_middleware = DefineMiddleware(CSRFMiddleware, config=csrf)
-    forms = Router(path="/", route_handlers=ticket_routes.FORM_ROUTES, middleware=[csrf_middleware])
+    forms = Router(
+        path="/",
+        route_handlers=[*ticket_routes.FORM_ROUTES, *mailin_routes.FORM_ROUTES],
+        middleware=[csrf_middleware],
+    )
     # Staff pages: a server-side session (cookie HttpOnly, SameSite, see helpdesk.auth.sessions)
     # and CSRF on every form.
     sessions = session_config(settings)
@@ -262,7 +277,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *agent_routes.ROUTES,
             *anomaly_routes.ROUTES,
             *establishment_routes.ROUTES,
+            *school_stats_routes.ROUTES,
+            *school_accounts_routes.ROUTES,
+            *school_bulk_routes.ROUTES,
             *admin_routes.ROUTES,
+            *privacy_routes.ROUTES,
+            *mailin_routes.STAFF_ROUTES,
         ],
         middleware=[sessions.middleware, csrf_middleware],
         opt={UNCOMPRESSED: True},
@@ -271,6 +291,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[public, forms, staff, *static, swagger_files, MetricsController],
         # Requests and durations by route template (/metrics); none for unknown paths.
         middleware=[prometheus_config().middleware],
+        # One rule for every text received, before any handler reads it (helpdesk.inputs).
+        before_request=check_request,
         stores={SESSION_STORE: session_store(settings)},
         state=state,
         lifespan=[database],

@@ -330,6 +330,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="envoie les courriels de la file d'envoi")
     worker.add_argument("--once", action="store_true", help="un seul passage, puis s'arrête")
     worker.set_defaults(func=cmd_worker)
+    from helpdesk.mailin.command import add_command as add_mail_in
+
+    add_mail_in(commands)  # helpdesk mail-in
     outbox = commands.add_parser("outbox", help="état de la file d'envoi des courriels")
     outbox.add_argument("--retry-failed", action="store_true")
     outbox.set_defaults(func=cmd_outbox)
@@ -349,6 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     accounts_demo.add_argument("--seed", type=int, default=2026)
     accounts_demo.set_defaults(func=cmd_accounts_demo)
+    from helpdesk.privacy.commands import add_parser as add_privacy_parser
+
+    add_privacy_parser(commands)  # helpdesk purge
     return parser
 
 

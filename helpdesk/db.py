@@ -65,6 +65,7 @@ TABLE_MODULES = [
     "helpdesk.auth.tables",
     "helpdesk.accounts.tables",
     "helpdesk.tickets.tables",
+    "helpdesk.mailin.tables",
 ]
 
 

@@ -24,8 +24,10 @@ PARIS = ZoneInfo("Europe/Paris")
 WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 
 
-def date_fr(value: dt.date) -> str:
-    """4 mars 2012 (1er for the first day of a month)."""
+def date_fr(value: dt.date | str) -> str:
+    """4 mars 2012 (1er for the first day of a month); also from an ISO date."""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
     day = "1er" if value.day == 1 else str(value.day)
     return f"{day} {MONTHS[value.month - 1]} {value.year}"
 

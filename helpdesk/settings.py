@@ -74,6 +74,23 @@ class Settings:
     accounts_apply_nightly_at_once: bool = False  # apply "overnight" account changes at once
     extra: dict[str, str] = field(default_factory=dict)
     metrics_token: str = ""  # when set, /metrics asks for `Authorization: Bearer <jeton>`
+    # Mail in (helpdesk/mailin): the receiver the académie's mail server relays to
+    mailin_host: str = "127.0.0.1"
+    mailin_port: int = 2525  # 0: no receiver
+    mailin_domain: str = ""  # of the signed reply addresses; empty: mails say « ne répondez pas »
+    mailin_lmtp: bool = False
+    imap_host: str = ""  # a mailbox to read the replies from (IMAP); empty: none
+    imap_port: int = 993
+    imap_user: str = ""
+    imap_password: str = ""
+    imap_folder: str = "INBOX"
+    imap_tls: str = "tls"  # tls | starttls | none
+    imap_poll_seconds: float = 60.0
+
+    # Letters of « Informer »: the académie's page they print (empty: the académie's site from
+    # content/academies.toml) and a Unicode font (Debian's fonts-dejavu-core, `make deps`).
+    letter_url: str = ""
+    letter_font: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
     @property
     def is_sqlite(self) -> bool:
@@ -188,6 +205,25 @@ def load_settings(**overrides: object) -> Settings:
         accounts_api_key=env("HELPDESK_ACCOUNTS_API_KEY", "").strip(),
         accounts_apply_nightly_at_once=_flag("HELPDESK_ACCOUNTS_APPLY_AT_ONCE"),
         metrics_token=env("HELPDESK_METRICS_TOKEN", "").strip(),
+        mailin_host=env("HELPDESK_MAILIN_HOST", "127.0.0.1"),
+        mailin_port=_int("HELPDESK_MAILIN_PORT", 2525),
+        # Demo mode answers by mail on the receiver it starts: the sender's domain serves.
+        mailin_domain=env("HELPDESK_MAILIN_DOMAIN", "").strip().lower()
+        or (
+            env("HELPDESK_MAIL_FROM", Settings.mail_from).rpartition("@")[2].strip("> ").lower()
+            if _flag("HELPDESK_DEMO")
+            else ""
+        ),
+        mailin_lmtp=_flag("HELPDESK_MAILIN_LMTP"),
+        imap_host=env("HELPDESK_IMAP_HOST", "").strip(),
+        imap_port=_int("HELPDESK_IMAP_PORT", 993),
+        imap_user=env("HELPDESK_IMAP_USER", ""),
+        imap_password=env("HELPDESK_IMAP_PASSWORD", ""),
+        imap_folder=env("HELPDESK_IMAP_FOLDER", "INBOX"),
+        imap_tls=env("HELPDESK_IMAP_TLS", "tls").lower(),
+        imap_poll_seconds=float(env("HELPDESK_IMAP_POLL_SECONDS", "60")),
+        letter_url=env("HELPDESK_LETTER_URL", "").strip(),
+        letter_font=env("HELPDESK_LETTER_FONT", "").strip() or Settings.letter_font,
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

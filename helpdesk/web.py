@@ -191,7 +191,16 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     return error_response(request, exc.status_code, detail)
 
 
+# PostgreSQL refused a value (too long for its column, a number out of range, a NUL): every
+# input is checked before it gets there (helpdesk.inputs), so this one escaped a check. The
+# person learns that a value was refused; the log says which, to add the missing check.
+VALUE_REFUSED = "Une valeur envoyée n'est pas acceptée (trop longue ou hors des limites permises)."
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, asyncpg.DataError):
+        request.logger.warning("Valeur refusée par la base, sans vérification avant : %r", exc)
+        return error_response(request, 422, VALUE_REFUSED)
     if isinstance(exc, DATABASE_UNAVAILABLE):
         request.logger.warning("Base de données injoignable\u00a0: %r", exc)
         response = error_response(request, 503)

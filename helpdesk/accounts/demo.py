@@ -21,6 +21,7 @@ from faker import Faker
 from helpdesk.accounts.local import AccountRecord, LinkRecord, LocalDirectory
 from helpdesk.accounts.port import ACTIVE, EN_COURS, INFORME, NON_INFORME
 from helpdesk.accounts.rules import identifier_base, letters_only, provisional_password
+from helpdesk.accounts.school_health import school_year_start
 from helpdesk.contacts.uai import check_letter
 
 DOMAINS = ("example.fr", "example.org", "example.net")
@@ -43,6 +44,16 @@ SCHOOLS = [
 LEVELS = {
     "college": [("6e", 2014), ("5e", 2013), ("4e", 2012), ("3e", 2011)],
     "lycee": [("2nde", 2010), ("1re", 2009), ("Tle", 2008)],
+}
+# The MEF of each level, as SIECLE names them (guide 3.1 « MEF »).
+MEFS = {
+    "6e": "6EME",
+    "5e": "5EME",
+    "4e": "4EME",
+    "3e": "3EME",
+    "2nde": "2NDE GENERALE ET TECHNO",
+    "1re": "1ERE GENERALE",
+    "Tle": "TERMINALE GENERALE",
 }
 FAMILIES_PER_SCHOOL = 190
 REFERENCE_DAY = dt.datetime(2025, 9, 1, 8, 0, tzinfo=dt.UTC)  # rentrée: dates follow from it
@@ -71,6 +82,8 @@ class Person:
     provisional: str = ""
     last_informed_at: dt.datetime | None = None
     last_login_at: dt.datetime | None = None
+    mef: str = ""
+    mobile_confirmed: bool = False
 
 
 @dataclass
@@ -317,12 +330,46 @@ class DemoBuilder:
         )
 
 
+def dashboard_facts(builder: DemoBuilder, seed: int, today: dt.datetime) -> None:
+    """What the schools' dashboard reads (guide §2), drawn with a generator of its own so that
+    the rest of the directory stays the same for a seed: MEF, mobiles confirmed, and dates of
+    information and connection moved into the current school year, up to `today`."""
+    rng = random.Random(seed * 7919 + 1)
+    rentree = dt.datetime.combine(school_year_start(today.date()), REFERENCE_DAY.timetz())
+    elapsed = max(today - rentree, dt.timedelta(hours=1))
+
+    def this_year(when: dt.datetime) -> dt.datetime:
+        # The builder spreads its dates over 200 days after its rentrée: into this year's.
+        moved = rentree + (when - REFERENCE_DAY) * (elapsed / dt.timedelta(days=200))
+        return min(moved, today - dt.timedelta(minutes=5))
+
+    for p in builder.people:
+        p.mef = MEFS.get(p.classe.split(" ")[0], "") if p.classe else ""
+        if p.last_informed_at:
+            p.last_informed_at = this_year(p.last_informed_at)
+        if p.last_login_at:
+            if rng.random() < 0.65:  # some have not come back since last year
+                p.last_login_at = this_year(p.last_login_at)
+            else:
+                p.last_login_at = rentree - dt.timedelta(days=rng.randrange(1, 300), hours=3)
+        if p.kind == "responsable" and p.mobile and p.state == ACTIVE:
+            # Auto-inscription confirms the mobile by an SMS code (guide 1.1).
+            p.mobile_confirmed = p.origin == "Responsable" or rng.random() < 0.4
+
+
 async def load_demo_directory(
-    directory: LocalDirectory, seed: int = 2026, families_per_school: int = FAMILIES_PER_SCHOOL
+    directory: LocalDirectory,
+    seed: int = 2026,
+    families_per_school: int = FAMILIES_PER_SCHOOL,
+    today: dt.datetime | None = None,
 ) -> dict:
-    """Empty the directory, then fill it; returns counts for the command's summary."""
+    """Empty the directory, then fill it; returns counts for the command's summary.
+
+    Dates of information and connection fall in the school year of `today` (now by default).
+    """
     builder = DemoBuilder(seed, families_per_school)
     builder.build()
+    dashboard_facts(builder, seed, today or dt.datetime.now(dt.UTC))
     records = [
         AccountRecord(
             key=p.key,
@@ -340,6 +387,8 @@ async def load_demo_directory(
             birth_date=p.birth_date,
             ine=p.ine,
             classe=p.classe,
+            mef=p.mef,
+            mobile_confirmed=p.mobile_confirmed,
             flags=p.flags,
             provisional=p.provisional,
             password_kind=p.password_kind,

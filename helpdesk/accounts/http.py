@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/accounts/v1"
 RETRYABLE_STATUSES = {500, 502, 503, 504}
+BULK_SLICE = 50  # accounts per request of act_many
 
 
 class HttpAccountService(NamedActions):
@@ -148,6 +149,51 @@ class HttpAccountService(NamedActions):
         params = [("id", str(int(i))) for i in ids][:500]
         body = await self._request("GET", "/pending-changes", params=params, retry=True)
         return [PendingChange.from_dict(item) for item in body.get("items") or []]
+
+    async def school_roster(self, uai: str, scope: Scope | str, kind: str = ""):
+        from helpdesk.accounts.school_health import Roster
+
+        if not isinstance(uai, str) or not uai.strip():
+            raise ActionRefused("Indiquez l'UAI de l'établissement.", "uai")
+        path = f"/establishments/{quote(uai.strip().upper(), safe='')}/roster"
+        params = self._scope_params(Scope.of(scope)) + ([("kind", kind)] if kind else [])
+        body = await self._request("GET", path, params=params, retry=True)
+        return Roster.from_dict(body)
+
+    async def act_many(
+        self, action, identifiers, params=None, *, scope, idempotency_key=None, params_of=None
+    ):
+        from helpdesk.accounts.bulk import BulkResult, check_bulk, check_params_of
+
+        unique = check_bulk(action, identifiers)
+        params_of = check_params_of(params_of)
+        key = (idempotency_key or "").strip()
+        results, refused = [], []
+        # Sent by slices: each request stays well within the timeout (an action and a letter
+        # take ≈ 10 ms in the directory); the per-account keys make a retried slice a replay.
+        for start in range(0, len(unique), BULK_SLICE):
+            part = unique[start : start + BULK_SLICE]
+            body = await self._request(
+                "POST",
+                f"/bulk-actions/{quote(action, safe='')}",
+                json_body={
+                    "identifiers": part,
+                    "params": dict(params or {}),
+                    "params_of": {i: p for i, p in params_of.items() if i in part},
+                    "scope": Scope.of(scope).as_dict(),
+                },
+                headers={"Idempotency-Key": key} if key else None,
+                retry=bool(key),
+            )
+            done = BulkResult.from_dict(body)
+            results += done.results
+            refused += done.refused
+        return BulkResult(action=action, results=results, refused=refused)
+
+    async def activation_stats(self, scope: Scope | str) -> list[dict]:
+        params = self._scope_params(Scope.of(scope))
+        body = await self._request("GET", "/activation-stats", params=params, retry=True)
+        return [dict(row) for row in body.get("items") or []]
 
     async def ping(self) -> None:
         """A cheap call that reads no account, for /health: raises AccountServiceUnavailable."""

@@ -26,6 +26,8 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 
+from helpdesk.accounts import sealed
+from helpdesk.accounts.link_reports import LinkReports, refuse_reported_link
 from helpdesk.accounts.port import (
     ACTIONS,
     ACTIVE,
@@ -140,7 +142,7 @@ class Confirmation:
     identifier: str = ""
 
 
-class LocalDirectory(NamedActions):
+class LocalDirectory(LinkReports, NamedActions):
     """The default adapter of the AccountService port."""
 
     def __init__(
@@ -339,6 +341,8 @@ class LocalDirectory(NamedActions):
             password_display=display,
             last_informed_at=iso(row["last_informed_at"]),
             last_login_at=iso(row["last_login_at"]),
+            mef=row["mef"],
+            mobile_confirmed=bool(row["mobile_confirmed"]),
         )
 
     async def _update(self, account_id: int, **values: Any) -> None:
@@ -423,6 +427,32 @@ class LocalDirectory(NamedActions):
             next_cursor = encode_cursor(tail["last_folded"], tail["first_folded"], tail["id"])
         return Page(items=await self._accounts(rows), next_cursor=next_cursor)
 
+    async def act_many(
+        self, action, identifiers, params=None, *, scope, idempotency_key=None, params_of=None
+    ):
+        from helpdesk.accounts.bulk import act_many
+
+        return await act_many(
+            self,
+            action,
+            identifiers,
+            params,
+            scope=scope,
+            idempotency_key=idempotency_key,
+            params_of=params_of,
+        )
+
+    async def activation_stats(self, scope: Scope | str) -> list[dict]:
+        from helpdesk.accounts.school_health import activation_rows
+
+        async with self.engine().transaction():
+            return await activation_rows(Scope.of(scope))
+
+    async def school_roster(self, uai: str, scope: Scope | str, kind: str = ""):
+        from helpdesk.accounts.school_health import school_roster
+
+        return await school_roster(uai, Scope.of(scope), kind)
+
     # --- the port: acting ---------------------------------------------------------------------
 
     async def act(
@@ -479,7 +509,7 @@ class LocalDirectory(NamedActions):
                 "paramètres\u00a0: utilisez une clé nouvelle pour une action nouvelle.",
                 "idempotency_key",
             )
-        data = _json(row["result"])
+        data = sealed.replayed(self.settings, row)  # encrypted, secrets kept a short while
         data["replayed"] = True
         return ActionResult.from_dict(data)
 
@@ -532,7 +562,7 @@ class LocalDirectory(NamedActions):
                     fingerprint=fingerprint,
                     action=action,
                     identifier=row["identifier"],
-                    result=json.dumps(result.as_dict(include_secrets=True)),
+                    result=sealed.seal(self.settings, result.as_dict(include_secrets=True)),
                 )
             )
             return result
@@ -643,6 +673,7 @@ class LocalDirectory(NamedActions):
             )
         if link["status"] == "confirme":
             raise ActionRefused(f"L'élève {name} figure déjà sur ce compte.", "params.eleve")
+        refuse_reported_link(link, name)
         if row["state"] != ACTIVE:
             # A responsable confirms his children when he activates the account (the child's
             # birth date, FAQ seed 001 §2.1, §2.2); guide 5.1: « Il doit alors rattacher
@@ -1540,6 +1571,7 @@ class LocalDirectory(NamedActions):
         commune, académie), accounts and their links, in one transaction and a few statements.
         Returns the identifier given to each record's key."""
         accounts, links = list(accounts), list(links)
+        establishments = list(establishments)
         async with write_transaction(self.engine()):
             known = {
                 r["uai"] for r in await DirectoryEstablishment.select(DirectoryEstablishment.uai)
@@ -1551,6 +1583,11 @@ class LocalDirectory(NamedActions):
             ]
             if new_establishments:
                 await DirectoryEstablishment.insert(*new_establishments)
+            fed = [uai for uai, *_rest in establishments]
+            if fed:  # these schools' bases just fed the directory (guide 1.2)
+                await DirectoryEstablishment.update(
+                    {DirectoryEstablishment.directory_updated_at: self.now()}
+                ).where(DirectoryEstablishment.uai.is_in(fed))
             academie_of = {
                 r["uai"]: r["academie"]
                 for r in await DirectoryEstablishment.select(
@@ -1664,6 +1701,8 @@ class AccountRecord:
     birth_date: dt.date | str | None = None
     ine: str = ""
     classe: str = ""
+    mef: str = ""
+    mobile_confirmed: bool = False
     flags: Iterable[str] = ()
     password: str = ""  # chosen password (hashed); none given: a password nobody knows
     provisional: str = ""  # "Non activé - informé": given, or generated
@@ -1694,6 +1733,8 @@ class AccountRecord:
         if kind is None:
             kind = {INFORME: "provisoire", EN_COURS: "choisi", ACTIVE: "choisi"}.get(self.state, "")
         values.update(
+            mef=self.mef,
+            mobile_confirmed=self.mobile_confirmed and bool(self.mobile),
             pending_email=self.pending_email.lower(),
             password_kind=kind,
             provisional_password=(self.provisional or provisional_password())

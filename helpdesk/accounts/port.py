@@ -18,7 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from helpdesk.accounts.bulk import BulkResult
+    from helpdesk.accounts.school_health import Roster
 
 # --- Vocabulary (seeds 003 and 004) -------------------------------------------------------
 
@@ -77,6 +81,7 @@ ACTIONS = (
     "regenerate_identifier",
     "inform",
     "mark_compromised",
+    "clear_link_report",
 )
 ACTION_LABELS = {
     "correct_birth_date": "Corriger la date de naissance",
@@ -91,6 +96,7 @@ ACTION_LABELS = {
     "regenerate_identifier": "Réinitialiser l'identifiant",
     "inform": "Informer",
     "mark_compromised": "Signaler le compte comme compromis",
+    "clear_link_report": "Lever le signalement «\u00a0Je ne suis pas le représentant légal\u00a0»",
 }
 # What ÉduConnect applies during its night processing (guide §8; FAQ seed 001 §6).
 NIGHTLY_ACTIONS = ("regenerate_identifier", "correct_birth_date")
@@ -336,6 +342,8 @@ class Account(_Data):
     password_display: str = ""
     last_informed_at: str | None = None
     last_login_at: str | None = None
+    mef: str = ""  # élèves (guide 3.1)
+    mobile_confirmed: bool = False  # confirmed by an SMS code (guide §2)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Account:
@@ -455,6 +463,12 @@ class AccountService(Protocol):
         the help desk learns that the night processing has run, to tell the requester."""
         ...
 
+    async def school_roster(self, uai: str, scope: Scope | str, kind: str = "") -> Roster:
+        """A school's élèves and the responsables of its élèves (only one `kind` if given),
+        with what the console's dashboard and lists show (guide §2, 3.1, 5.1);
+        AccountNotFound outside the scope."""
+        ...
+
     async def act(
         self,
         action: str,
@@ -464,6 +478,25 @@ class AccountService(Protocol):
         scope: Scope | str,
         idempotency_key: str | None = None,
     ) -> ActionResult: ...
+
+    async def activation_stats(self, scope: Scope | str) -> list[dict]:
+        """Accounts counted by school, kind, state (code), MEF and class within the scope
+        (guide §6): [{uai, name, kind, state_code, mef, classe, count}]."""
+        ...
+
+    async def act_many(
+        self,
+        action: str,
+        identifiers: Sequence[str],
+        params: Mapping[str, Any] | None = None,
+        *,
+        scope: Scope | str,
+        idempotency_key: str | None = None,
+        params_of: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> BulkResult:
+        """« Informer » or « Réinitialiser les mots de passe » for many accounts (at most
+        500): each by the single-account rules; those refused are listed with the reason."""
+        ...
 
     async def correct_birth_date(
         self, identifier, params, *, scope, idempotency_key=None

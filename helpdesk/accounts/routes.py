@@ -27,6 +27,7 @@ from helpdesk.accounts.port import (
 )
 from helpdesk.accounts.service import account_service, local_directory
 from helpdesk.auth.service import require_staff
+from helpdesk.inputs import as_integer
 from helpdesk.web import page
 
 log = logging.getLogger(__name__)
@@ -195,13 +196,83 @@ async def api_pending_changes(request: Request) -> Response:
     if refusal:
         return refusal
     directory = local_directory(request.app.state.settings, request.app.state)
-    try:
-        ids = [int(i) for i in request.query_params.getall("id", [])]
-    except ValueError:
+    ids = [as_integer(i) for i in request.query_params.getall("id", [])]
+    if None in ids:
         return error_response(ActionRefused("id est un nombre entier.", "id"))
 
     async def call():
         return {"items": [c.as_dict() for c in await directory.pending_changes(ids)]}
+
+    return await guarded(call)
+
+
+@get(
+    "/api/accounts/v1/establishments/{uai:str}/roster",
+    tags=["API des comptes"],
+    summary="Les comptes d'un établissement (élèves et leurs responsables), dans un périmètre",
+)
+async def api_school_roster(request: Request, uai: FromPath[str]) -> Response:
+    refusal = api_key_refusal(request)
+    if refusal:
+        return refusal
+    directory = local_directory(request.app.state.settings, request.app.state)
+
+    async def call():
+        kind = request.query_params.get("kind", "")
+        return (await directory.school_roster(uai, scope_from_params(request), kind)).as_dict()
+
+    return await guarded(call)
+
+
+@get(
+    "/api/accounts/v1/activation-stats",
+    tags=["API des comptes"],
+    summary="Comptes par établissement, public, état, MEF et classe, dans un périmètre",
+)
+async def api_activation_stats(request: Request) -> Response:
+    refusal = api_key_refusal(request)
+    if refusal:
+        return refusal
+    directory = local_directory(request.app.state.settings, request.app.state)
+
+    async def call():
+        return {"items": await directory.activation_stats(scope_from_params(request))}
+
+    return await guarded(call)
+
+
+@post(
+    "/api/accounts/v1/bulk-actions/{action:str}",
+    tags=["API des comptes"],
+    summary='Une action sur plusieurs comptes ({"identifiers": […], "params": {…}, "scope": {…}})',
+    status_code=200,
+)
+async def api_act_many(request: Request, action: FromPath[str]) -> Response:
+    refusal = api_key_refusal(request)
+    if refusal:
+        return refusal
+    directory = local_directory(request.app.state.settings, request.app.state)
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict) or not all(
+        isinstance(body.get(name, {}), dict) for name in ("params", "params_of", "scope")
+    ):
+        return error_response(
+            ActionRefused('Envoyez un objet JSON {"identifiers": […], "params": {…}}.', "params")
+        )
+
+    async def call():
+        result = await directory.act_many(
+            action,
+            body.get("identifiers"),
+            body.get("params") or {},
+            scope=Scope.of(body.get("scope") or {}),
+            idempotency_key=request.headers.get("idempotency-key") or None,
+            params_of=body.get("params_of") or {},
+        )
+        return result.as_dict(include_secrets=True)
 
     return await guarded(call)
 
@@ -256,6 +327,9 @@ ROUTES = [
     api_get,
     api_act,
     api_pending_changes,
+    api_school_roster,
+    api_act_many,
+    api_activation_stats,
     agents_search,
     agents_get,
     confirm_email,

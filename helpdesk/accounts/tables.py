@@ -16,6 +16,9 @@ class DirectoryEstablishment(Table, tablename="directory_establishment"):
     commune = Varchar(length=100, default="")
     academie = Varchar(length=40, index=True)
     degre = Varchar(length=3, default="2nd")
+    # « la date de dernière mise à jour de son établissement dans ÉduConnect à partir des
+    # données de SIECLE » (guide 1.2, §2): set by each import of the school's base.
+    directory_updated_at = Timestamptz(null=True, default=None)
 
 
 class DirectoryAccount(Table, tablename="directory_account"):
@@ -29,6 +32,7 @@ class DirectoryAccount(Table, tablename="directory_account"):
     birth_date = Date(null=True, default=None)  # élèves: as in the school's base
     ine = Varchar(length=11, default="")
     classe = Varchar(length=40, default="")
+    mef = Varchar(length=60, default="")  # élèves: the MEF (« 6EME », « 2NDE GT »…), guide 3.1
     uai = Varchar(length=8, default="")  # élève: the school; responsable: the one that created it
     state = Varchar(length=40)
     origin = Varchar(length=20, default="Non renseigné")
@@ -36,6 +40,9 @@ class DirectoryAccount(Table, tablename="directory_account"):
     email_confirmed = Boolean(default=False)
     pending_email = Varchar(length=320, default="")  # a change waiting for its confirmation
     mobile = Varchar(length=10, default="")
+    # The mobile confirmed by an SMS code (auto-inscription, or later in « Mes informations »):
+    # a key figure of the console's dashboard (guide §2).
+    mobile_confirmed = Boolean(default=False)
     password_kind = Varchar(length=12, default="")  # "" | provisoire | choisi
     # Shown by the console until the user chooses a password (guide 3.3, 5.3): kept in clear
     # only while it is provisional; chosen passwords are stored hashed (argon2id).

@@ -12,6 +12,7 @@ from helpdesk.auth import second_factor, service
 from helpdesk.auth.routes import mail_password_link
 from helpdesk.auth.tables import ROLE_LABELS, ROLES, User
 from helpdesk.contacts.uai import UaiError, normalise_uai
+from helpdesk.inputs import column_limit, nfc, too_long
 from helpdesk.web import PageNotFound, page
 
 
@@ -97,6 +98,9 @@ async def create(request: Request) -> Template | Redirect:
             errors["uai"] = str(error)
         if not uais and "uai" not in errors:
             errors["uai"] = "Indiquez au moins un code UAI."
+    values["name"] = nfc(values["name"])
+    if too_long(values["name"], User.name):
+        errors["name"] = f"Le nom tient en {column_limit(User.name)} caractères au plus."
     if errors:
         return await users_page(request, staff, errors, values, 422)
     user_id = await service.create_user(
@@ -130,6 +134,9 @@ async def update(request: Request, user_id: FromPath[int]) -> Redirect:
     action = str((await request.form()).get("action", ""))
     if action == "desactiver":
         await service.set_active(user_id, False)  # its sessions and API tokens end now
+        from helpdesk.tickets.assignment import release_tickets_of  # tickets know users
+
+        await release_tickets_of(user_id, target["name"] or target["email"], staff.id)
     elif action == "activer":
         await service.set_active(user_id, True)
     elif action == "exiger_totp":

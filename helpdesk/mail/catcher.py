@@ -45,6 +45,7 @@ class CaughtMail:
     subject: str
     date: str
     text: str
+    answerable: bool = False  # it has a reply address: « Répondre à ce courriel »
 
 
 def caught_mails(folder: Path, limit: int = 100) -> list[CaughtMail]:
@@ -62,6 +63,7 @@ def caught_mails(folder: Path, limit: int = 100) -> list[CaughtMail]:
                 subject=str(message["Subject"]),
                 date=str(message["Date"]),
                 text=body.get_content() if body else "",
+                answerable=bool(message["Reply-To"]),
             )
         )
     return mails

@@ -27,6 +27,7 @@ import aiosmtplib
 
 from helpdesk.db import is_postgres, write_transaction
 from helpdesk.mail.tables import OutboxMail
+from helpdesk.mailin.address import reply_address, thread_id
 from helpdesk.settings import Settings
 
 log = logging.getLogger("helpdesk.mail")
@@ -94,6 +95,12 @@ def build_message(
     message["Message-ID"] = row["message_id"]
     message["Date"] = format_datetime(row["created_at"])
     message["Auto-Submitted"] = "auto-generated"
+    if reference := row.get("ticket_reference"):
+        # Every mail of a ticket refers to one thread id (signed): mail clients show them
+        # together, and a reply that lost its Reply-To still names its ticket.
+        message["References"] = message["In-Reply-To"] = thread_id(settings, reference)
+        if reply_to := reply_address(settings, reference, row.get("kind", "")):
+            message["Reply-To"] = reply_to
     message.set_content(row["text_body"], cte="quoted-printable")
     if row["html_body"]:
         message.add_alternative(row["html_body"], subtype="html", cte="quoted-printable")
@@ -184,7 +191,11 @@ class MailSender:
         return smtp
 
     async def send(self, smtp: aiosmtplib.SMTP, message: EmailMessage) -> None:
-        await smtp.send_message(message)  # SMTPUTF8 asked for a non-ASCII address
+        # A mail about a ticket bounces back to its signed address, which the receiver reads
+        # (helpdesk/mailin): the ticket is flagged. Others to the From address, as before.
+        bounce_to = message["Reply-To"]
+        # SMTPUTF8 asked for a non-ASCII address
+        await smtp.send_message(message, sender=str(bounce_to) if bounce_to else None)
 
     async def mark_sent(self, rows: list[dict]) -> None:
         await OutboxMail.update(

@@ -8,6 +8,7 @@ from email.utils import parseaddr
 from jinja2 import Environment
 
 from helpdesk.mail.tables import OutboxMail
+from helpdesk.mailin.address import reply_address
 from helpdesk.settings import Settings
 
 
@@ -36,7 +37,13 @@ def compose_mail(
     # An address is checked where it is typed; one holding a line break would be a header.
     if len(to.splitlines()) > 1:
         raise ValueError(f"Adresse de destinataire refusée\u00a0: {to!r}")
-    text, html = render_mail(jinja, template, {"settings": settings, "subject": subject, **context})
+    # The footer says « répondez simplement à ce courriel » when the mail has a reply address.
+    answerable = bool(reply_address(settings, ticket_reference, kind))
+    text, html = render_mail(
+        jinja,
+        template,
+        {"settings": settings, "subject": subject, "answerable": answerable, **context},
+    )
     domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "assistance.localhost"
     return {
         "recipient": to,

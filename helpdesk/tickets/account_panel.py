@@ -8,37 +8,23 @@ import datetime as dt
 from helpdesk.accounts.local import mail_environment
 from helpdesk.accounts.port import (
     ACTION_LABELS,
-    ACTIONS,
     FLAG_LABELS,
     Account,
     AccountError,
     AccountQuery,
     Letter,
 )
-from helpdesk.accounts.port import ActionRefused as AccountRefused
 from helpdesk.accounts.service import account_service
-from helpdesk.auth.service import Staff
+from helpdesk.auth.service import Staff, audit
 from helpdesk.mail.service import queue_mail
 from helpdesk.observability.metrics import ACCOUNT_ACTIONS
-from helpdesk.tickets import agent, night_changes
+from helpdesk.tickets import account_safety, agent, night_changes
 from helpdesk.tickets.attachments import Upload, store
-from helpdesk.tickets.letters import letter_pdf
+from helpdesk.tickets.letters import layout_of, letter_pdf
 from helpdesk.tickets.service import attach
+from helpdesk.tickets.staff_words import LINK_STATUS_WORDS
 from helpdesk.tickets.tables import Attachment, LetterDelivery, Ticket, TicketEvent
 
-# The resolution playbook of DESIGN.md §3: what an agent may do for each category.
-PLAYBOOK: dict[str, tuple[str, ...]] = {
-    "date_naissance": ("correct_birth_date",),
-    "rattachement": ("link_child", "unlink_child", "merge_accounts"),
-    "mail_confirmation": ("update_email", "resend_confirmation_mail"),
-    "identifiant_perdu": ("remind_identifier", "regenerate_identifier"),
-    "mot_de_passe": ("reset_password", "inform"),
-    "auto_inscription": ("update_mobile",),
-    "compte_compromis": ("inform", "mark_compromised"),
-    "demarche_en_ligne": (),
-    "etablissement_console": ACTIONS,
-    "autre": ACTIONS,
-}
 # The parameters each action asks for: (name, label, kind)
 PARAMS: dict[str, list[tuple[str, str, str]]] = {
     "correct_birth_date": [("birth_date", "Date de naissance exacte (JJ/MM/AAAA)", "text")],
@@ -52,12 +38,17 @@ PARAMS: dict[str, list[tuple[str, str, str]]] = {
         ("reset_password", "Avec un nouveau mot de passe provisoire", "checkbox"),
     ],
     "mark_compromised": [("reason", "Motif", "text")],
+    "clear_link_report": [
+        ("eleve", "Identifiant de l'élève signalé", "text"),
+        ("reason", "Motif de la levée du signalement", "text"),
+    ],
 }
 
 
 async def keep_letter(state, ticket: dict, event_id: int, letter) -> None:
     """The PDF on the ticket (staff only), and offered to the account's school to hand over."""
-    pdf = Upload(f"courrier-{letter.identifier}.pdf", "application/pdf", letter_pdf(letter))
+    layout = layout_of(state.settings, state.academies.get(ticket["academie"]))
+    pdf = Upload(f"courrier-{letter.identifier}.pdf", "application/pdf", letter_pdf(letter, layout))
     storage_name = await store(state.settings, pdf)
     await attach(ticket["id"], event_id, pdf, storage_name)
     stored = await Attachment.select(Attachment.id).where(Attachment.storage_name == storage_name)
@@ -76,11 +67,6 @@ OPTION_LABELS = {
     "courrier": "feuille individuelle à imprimer (PDF)",
     "mail": "courriel à l'adresse du compte",
 }
-UNCONFIRMED_MAIL = (
-    "L'adresse mail de ce compte n'est pas confirmée\u00a0: un mot de passe provisoire ne "
-    "s'envoie qu'à une adresse confirmée par son titulaire. Choisissez la feuille individuelle "
-    "à imprimer\u00a0: elle est proposée à l'établissement, qui la remettra."
-)
 
 
 def accounts_of(state):
@@ -95,10 +81,6 @@ def default_search(ticket: dict) -> str:
     return ticket["identifier"] or ticket["child_last_name"] or ticket["requester_last_name"]
 
 
-def allowed_actions(category: str) -> tuple[str, ...]:
-    return PLAYBOOK.get(category, ())
-
-
 def read_params(action: str, form) -> dict:
     params = {}
     for name, _label, kind in PARAMS.get(action, []):
@@ -110,11 +92,17 @@ def read_params(action: str, form) -> dict:
 async def panel(state, staff: Staff, ticket: dict, query: str, identifier: str) -> dict:
     """What the panel shows: the accounts found, or the one chosen, or why it can't."""
     service = accounts_of(state)
+    events = await account_safety.account_events(ticket["id"])
+    tie = account_safety.tie_of(events)
     view: dict = {
         "query": query,
         "flag_labels": FLAG_LABELS,
         "labels": ACTION_LABELS,
-        "actions": allowed_actions(ticket["category"]),
+        "actions": account_safety.allowed_actions(ticket, tie),
+        "tie": tie,
+        "link_words": LINK_STATUS_WORDS,
+        "identity": None,
+        "withheld": {},
         "params": PARAMS,
         "option_labels": OPTION_LABELS,
         "results": [],
@@ -124,7 +112,9 @@ async def panel(state, staff: Staff, ticket: dict, query: str, identifier: str) 
     }
     try:
         if identifier:
-            view["account"] = await service.get(identifier, staff.academie)
+            account = view["account"] = await service.get(identifier, staff.academie)
+            who = view["identity"] = account_safety.identity(ticket, account, events)
+            view["withheld"] = account_safety.withheld(who, view["actions"])
         else:
             view["results"] = (
                 await service.search(AccountQuery(scope=staff.academie, q=query, limit=20))
@@ -169,11 +159,11 @@ def password_letter(account: Account, password: str) -> Letter:
 
 
 async def hand_password(
-    state, staff: Staff, ticket: dict, event_id: int, identifier: str, password: str
+    state, staff: Staff, ticket: dict, event_id: int, identifier: str, password: str, who
 ) -> str:
     """The console's reset gives neither mail nor letter (guide 5.4): the school reads the
-    password in its lists. From a ticket the family must get it: by mail to the account's
-    confirmed address, otherwise on a letter for the school to hand over."""
+    password in its lists. From a ticket the family must get it: by mail to a verified
+    requester (the account's confirmed address), otherwise on a letter the school hands over."""
     try:
         account = await accounts_of(state).get(identifier, staff.academie)
     except AccountError as error:
@@ -182,8 +172,7 @@ async def hand_password(
             "pour transmettre un mot de passe provisoire à la famille."
         )
     letter = password_letter(account, password)
-    mail_ok = account.email_confirmed and "adresse_mail_en_erreur" not in account.flags
-    if account.email and mail_ok:
+    if who.verified:
         await queue_mail(
             mail_environment(state.jinja),
             state.settings,
@@ -203,17 +192,19 @@ async def hand_password(
         return sentence
     await keep_letter(state, ticket, event_id, letter)
     return (
-        "Le compte n'a pas d'adresse mail confirmée\u00a0: le mot de passe provisoire est sur "
-        "une feuille à imprimer, jointe à la demande et proposée à l'établissement."
+        f"{who.label}\u00a0: le mot de passe provisoire est sur une feuille à imprimer, jointe "
+        "à la demande et proposée à l'établissement, qui la remettra en main propre."
     )
 
 
-async def require_confirmed_mail(state, staff: Staff, identifier: str) -> None:
-    """The help desk acts on a request typed in a web form: unlike the school's console, it
-    mails a provisional password only to an address the account's owner has confirmed."""
-    account = await accounts_of(state).get(identifier, staff.academie)
-    if not (account.email and account.email_confirmed):
-        raise AccountRefused(UNCONFIRMED_MAIL, "params.mode")
+async def action_events(ticket_id: int) -> list[dict]:
+    """The account actions recorded on a ticket, oldest first."""
+    return (
+        await TicketEvent.select()
+        .where((TicketEvent.ticket == ticket_id) & (TicketEvent.kind == "compte"))
+        .order_by(TicketEvent.id)
+        .output(load_json=True)
+    )
 
 
 async def run(
@@ -226,14 +217,19 @@ async def run(
     params: dict,
     idempotency_key: str,
     resolve: bool,
+    reason: str = "",
 ) -> str:
-    """Call the port once (idempotent), record the outcome on the ticket, keep the letters."""
-    if action not in allowed_actions(ticket["category"]):
-        raise agent.ActionRefused("Cette action n'est pas prévue pour la catégorie de la demande.")
+    """Check who may get what (account_safety), call the port once (idempotent), record the
+    outcome on the ticket, keep the letters. A replayed key records nothing new."""
+    if action not in ACTION_LABELS:
+        raise agent.ActionRefused("Action inconnue.")
+    events = await account_safety.account_events(ticket["id"])
+    tie = account_safety.tie_of(events)
     label = ACTION_LABELS[action]
     try:
-        if action == "inform" and params.get("mode") == "mail":
-            await require_confirmed_mail(state, staff, identifier)
+        account = await accounts_of(state).get(identifier, staff.academie)
+        who = account_safety.identity(ticket, account, events)
+        account_safety.check(ticket, tie, who, action, account.identifier, params, reason)
         result = await accounts_of(state).act(
             action,
             identifier,
@@ -249,7 +245,7 @@ async def run(
                 kind="compte",
                 author="agent",
                 public=False,
-                body=f"{label} ({identifier}) : échec, rien n'a changé. {error}",
+                body=f"{label} ({identifier})\u00a0: échec, rien n'a changé. {error}",
                 data={
                     "action": action,
                     "compte": identifier,
@@ -261,32 +257,64 @@ async def run(
         )
         raise agent.ActionRefused(str(error)) from error
     ACCOUNT_ACTIONS.labels(action, "replayed" if result.replayed else "ok").inc()
+    if result.replayed:  # done once already, and recorded then
+        return result.message
+    await account_safety.record_tie(staff, ticket, tie, account.identifier, reason)
     event = TicketEvent(
         ticket=ticket["id"],
         kind="compte",
         author="agent",
         public=False,
-        body=f"{label} ({identifier}) : {result.message}",
+        body=f"{label} ({account.identifier})\u00a0: {result.message}",
         data={
             "action": action,
-            "compte": identifier,
+            "compte": account.identifier,
             "params": params,
             "resultat": result.as_dict(),
+            "verifie": who.verified,
+            "cle": idempotency_key or "",
             "par": staff.id,
         },
     )
     await event.save()
-    if not result.replayed and result.pending_changes:
-        await night_changes.record(ticket["id"], identifier, result.pending_changes)
+    # The audit log's « Action sur un compte ÉduConnect »
+    await audit(
+        "action_compte",
+        staff.id,
+        operation=label,
+        compte=account.identifier,
+        demande=ticket["reference"],
+    )
+    if result.pending_changes:
+        await night_changes.record(ticket["id"], account.identifier, result.pending_changes)
         if any(change.applied_at for change in result.pending_changes):  # demo: applied at once
             await night_changes.tell_applied(state)
     for letter in result.letters:
         await keep_letter(state, ticket, event.id, letter)
     message = result.message
     password = result.secrets.get("provisional_password", "")
-    if action == "reset_password" and password and not result.replayed:
-        message += " " + await hand_password(state, staff, ticket, event.id, identifier, password)
+    if action == "reset_password" and password:
+        message += " " + await hand_password(
+            state, staff, ticket, event.id, account.identifier, password, who
+        )
     if resolve and ticket["status"] not in ("resolu", "clos"):
         fresh = await Ticket.select().where(Ticket.id == ticket["id"]).first()
         await agent.set_fields(staff, fresh, fresh["version"], status="resolu")
     return message
+
+
+async def school_of(state, staff: Staff, ticket: dict) -> str:
+    """« Lycée des Coteaux, UAI 0450782F »: the name typed on the ticket, else the
+    directory's name for that UAI (within the académie)."""
+    uai, name = ticket["uai"], ticket["etablissement"]
+    if uai and not name:
+        try:
+            found = await accounts_of(state).search(
+                AccountQuery(scope=staff.academie, uai=uai, limit=1)
+            )
+            name = found.items[0].establishment if found.items else ""
+        except AccountError:
+            name = ""
+    if not uai:
+        return name
+    return f"{name}, UAI {uai}" if name else f"UAI {uai}"

@@ -10,9 +10,11 @@ from helpdesk.auth.tables import User
 from helpdesk.db import write_transaction
 from helpdesk.mail.service import queue_mail
 from helpdesk.tickets.categories import ALL_CATEGORY_CODES
+from helpdesk.tickets.merging import carry_requester
 from helpdesk.tickets.queue import forget_counts
 from helpdesk.tickets.service import STATUS_LABELS, new_follow_token, utcnow
 from helpdesk.tickets.sla import add_working_time, working_minutes_between
+from helpdesk.tickets.staff_words import SHORT_CATEGORY
 from helpdesk.tickets.tables import STATUSES, Ticket, TicketEvent
 
 PRIORITIES = ("basse", "normale", "haute", "urgente")
@@ -178,8 +180,16 @@ async def set_fields(
                 kind="categorie",
                 author="agent",
                 public=False,
-                body=f"Catégorie : {ticket['category']} → {category}.",
-                data={"avant": ticket["category"], "apres": category, "par": staff.id},
+                body=(
+                    f"Catégorie\u00a0: {SHORT_CATEGORY.get(ticket['category'], ticket['category'])}"
+                    f" → {SHORT_CATEGORY[category]} (par {staff.name or staff.email})."
+                ),
+                data={
+                    "avant": ticket["category"],
+                    "apres": category,
+                    "par": staff.id,
+                    "nom": staff.name or staff.email,
+                },
             )
         )
     if not changes:
@@ -204,6 +214,8 @@ async def add_message(
         raise ActionRefused("Le message est vide.")
     if len(body) > 10_000:
         raise ActionRefused("Le message dépasse 10 000 caractères.")
+    if new_status and new_status not in STATUSES:
+        raise ActionRefused("Statut inconnu.")
     now = utcnow()
     changes: dict = {}
     events = [
@@ -238,6 +250,15 @@ async def mail_requester(
     """A mail to the requester with a fresh follow-up link (only hashes of links are kept), and
     its line `note` in the timeline. Nothing for a ticket without an address."""
     if not ticket["requester_email"]:  # a ticket from the directory, for an account with no mail
+        await TicketEvent.insert(
+            TicketEvent(
+                ticket=ticket["id"],
+                kind="courriel",
+                author="systeme",
+                public=False,
+                body="Aucun courriel n'est parti\u00a0: la demande n'a pas d'adresse de demandeur.",
+            )
+        )
         return
     token = await new_follow_token(ticket["id"])
     await queue_mail(
@@ -339,6 +360,7 @@ async def merge_into(staff: Staff, ticket: dict, version: int, target_reference:
     ]
     async with write_transaction(Ticket._meta.db):
         updated = await apply_change(ticket, version, status_changes(ticket, "clos", now), events)
+        await carry_requester(ticket, target)
         await TicketEvent.insert(
             TicketEvent(
                 ticket=target["id"],
@@ -359,14 +381,16 @@ async def transfer(state, staff: Staff, ticket: dict, version: int, academie_slu
     target = state.academies.get(academie_slug)
     if target is None or target.slug == ticket["academie"]:
         raise ActionRefused("Choisissez une autre académie.")
-    note = f"Transférée de l'académie {ticket['academie']} vers {target.slug}."
+    source = state.academies.get(ticket["academie"])
+    note = f"Transférée\u00a0: {source.nom if source else ticket['academie']} → {target.nom}."
     flagged = False
     if ticket["uai"]:
         uai_academie = academie_of_uai(state.academies, ticket["uai"])
         if uai_academie is None or uai_academie.slug != target.slug:
             flagged = True
             note += (
-                f" Attention : l'UAI {ticket['uai']} n'appartient pas à l'académie {target.slug}."
+                f" Attention\u00a0: l'UAI {ticket['uai']} n'appartient pas à l'académie "
+                f"{target.nom}."
             )
     event = TicketEvent(
         kind="transfert",

@@ -9,9 +9,10 @@ from litestar.params import FromPath
 from piccolo.columns import Timestamptz
 
 from helpdesk.auth.service import require_staff
+from helpdesk.inputs import as_integer
 from helpdesk.tickets import agent
 from helpdesk.tickets.queue import QueueFilter, list_tickets
-from helpdesk.tickets.tables import Ticket, TicketEvent
+from helpdesk.tickets.tables import Ticket
 
 PUBLIC_FIELDS = (
     "reference",
@@ -84,6 +85,27 @@ def as_json(row: dict, fields: tuple[str, ...]) -> dict:
     }
 
 
+def account_action_data(event: dict) -> dict:
+    """An account action's event also as data: its code, the account, what it did or why not
+    (without secrets: the port's `as_dict()` left them out when it was recorded)."""
+    if event["kind"] != "compte":
+        return {}
+    data = event["data"]
+    if isinstance(data, str):
+        data = json.loads(data or "{}")
+    return {
+        "account_action": {
+            "code": data.get("action", ""),
+            "account": data.get("compte", ""),
+            "params": data.get("params", {}),
+            "outcome": "ok" if "resultat" in data else "echec",
+            "result": data.get("resultat"),
+            "error": data.get("erreur"),
+            "requester_verified": data.get("verifie"),
+        }
+    }
+
+
 def not_found() -> Response:
     return Response(
         {"errors": {"reference": "Demande introuvable dans votre académie."}}, status_code=404
@@ -128,6 +150,7 @@ async def detail_api(request: Request, reference: FromPath[str]) -> Response:
                     "body": e["body"],
                     "created_at": e["created_at"].isoformat(),
                 }
+                | account_action_data(e)
                 for e in events
             ]
         }
@@ -150,22 +173,31 @@ async def message_api(request: Request, reference: FromPath[str]) -> Response:
         return Response(
             {"errors": {"body": 'Envoyez {"body": "…", "internal": false}.'}}, status_code=422
         )
-    version = body.get("version", ticket["version"])
+    version = as_integer(body.get("version", ticket["version"]))
+    if version is None:
+        return Response({"errors": {"version": BAD_VERSION}}, status_code=422)
+    if not isinstance(body.get("internal", False), bool):
+        return Response({"errors": {"internal": "true ou false."}}, status_code=422)
+    if not isinstance(body.get("status") or "", str):
+        return Response({"errors": {"status": "Un statut, en texte."}}, status_code=422)
     try:
         updated = await agent.add_message(
             request.app.state,
             staff,
             ticket,
-            int(version),
+            version,
             body["body"],
-            internal=bool(body.get("internal")),
-            new_status=str(body.get("status") or ""),
+            internal=body.get("internal", False),
+            new_status=body.get("status") or "",
         )
     except agent.StaleTicket:
         return Response({"errors": {"version": agent_stale()}}, status_code=409)
-    except (agent.ActionRefused, ValueError, TypeError) as refused:
-        return Response({"errors": {"body": str(refused) or "Valeur invalide."}}, status_code=422)
+    except agent.ActionRefused as refused:
+        return Response({"errors": {"body": str(refused)}}, status_code=422)
     return Response(as_json(updated, PUBLIC_FIELDS), status_code=201)
+
+
+BAD_VERSION = "La version est le nombre entier lu avec la demande."
 
 
 def agent_stale() -> str:
@@ -185,11 +217,13 @@ async def patch_api(request: Request, reference: FromPath[str]) -> Response:
     body = await json_body(request)
     if body is None:
         return Response({"errors": {"_": "Le corps doit être un objet JSON."}}, status_code=422)
+    version = as_integer(body.get("version", ticket["version"]))
+    if version is None:
+        return Response({"errors": {"version": BAD_VERSION}}, status_code=422)
     try:
-        version = int(body.get("version", ticket["version"]))
         if "assignee" in body:
             assignee = body["assignee"]
-            if assignee is not None and not isinstance(assignee, int):
+            if assignee is not None and (isinstance(assignee, str) or as_integer(assignee) is None):
                 raise agent.ActionRefused("assignee : un identifiant d'agent ou null.")
             ticket = await agent.assign(staff, ticket, version, assignee, request.app.state)
             version = ticket["version"]
@@ -200,8 +234,8 @@ async def patch_api(request: Request, reference: FromPath[str]) -> Response:
             ticket = await agent.set_fields(staff, ticket, version, **fields)
     except agent.StaleTicket:
         return Response({"errors": {"version": agent_stale()}}, status_code=409)
-    except (agent.ActionRefused, ValueError, TypeError) as refused:
-        return Response({"errors": {"_": str(refused) or "Valeur invalide."}}, status_code=422)
+    except agent.ActionRefused as refused:
+        return Response({"errors": {"_": str(refused)}}, status_code=422)
     return Response(as_json(ticket, PUBLIC_FIELDS))
 
 
@@ -232,6 +266,7 @@ async def account_action_api(request: Request, reference: FromPath[str]) -> Resp
     if not isinstance(params, dict):
         return Response({"errors": {"params": "Un objet est attendu."}}, status_code=422)
     key = request.headers.get("idempotency-key", "").strip()[:200] or None
+    before = await account_panel.action_events(ticket["id"])
     try:
         await account_panel.run(
             request.app.state,
@@ -243,21 +278,20 @@ async def account_action_api(request: Request, reference: FromPath[str]) -> Resp
             params,
             key,
             resolve=bool(body.get("resolve")),
+            reason=str(body.get("reason") or "")[:500],
         )
     except agent.ActionRefused as refused:
         return Response({"errors": {"action": str(refused)}}, status_code=409)
-    event = (
-        await TicketEvent.select()
-        .where((TicketEvent.ticket == ticket["id"]) & (TicketEvent.kind == "compte"))
-        .order_by(TicketEvent.id, ascending=False)
-        .output(load_json=True)
-        .first()
-    )
+    after = await account_panel.action_events(ticket["id"])
+    # A replayed key wrote nothing: the answer is the entry of the first call.
+    event = next((e for e in after if key and e["data"].get("cle") == key), after[-1])
+    data = dict(event["data"])
+    data["resultat"] = {**data.get("resultat", {}), "replayed": len(after) == len(before)}
     return Response(
         {
             "kind": event["kind"],
             "body": event["body"],
-            "data": event["data"],
+            "data": data,
             "created_at": event["created_at"].isoformat(),
         },
         status_code=201,

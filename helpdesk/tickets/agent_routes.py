@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -16,28 +15,18 @@ from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import Staff, academy_agents, current_agents, require_staff
 from helpdesk.contacts.service import AUDIENCES
 from helpdesk.french import datetime_fr
-from helpdesk.tickets import account_panel, agent, incidents, sla, stats
+from helpdesk.mailin.bounces import address_error, address_errors
+from helpdesk.tickets import account_panel, account_steps, agent, incidents, sla, staff_words, stats
 from helpdesk.tickets.attachments import download
 from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.queue import PAGE_SIZE, QueueFilter, list_tickets, status_counts
-from helpdesk.tickets.service import STATUS_LABELS, utcnow
+from helpdesk.tickets.service import utcnow
+from helpdesk.tickets.staff_words import SHORT_CATEGORY, STAFF_STATUS_LABELS
 from helpdesk.tickets.tables import STATUSES, Attachment, CannedAnswer, Ticket, Transmission
 from helpdesk.web import PageNotFound, page
 
 CATEGORY_LABELS = {code: c.label for code, c in CATEGORIES.items()} | {
     "etablissement_console": "Établissement : console d'administration des comptes"
-}
-SHORT_CATEGORY = {
-    "date_naissance": "Date de naissance",
-    "rattachement": "Rattachement",
-    "mail_confirmation": "Courriel de confirmation",
-    "identifiant_perdu": "Identifiant perdu",
-    "mot_de_passe": "Mot de passe",
-    "auto_inscription": "Auto-inscription SMS",
-    "compte_compromis": "Compte compromis",
-    "demarche_en_ligne": "Démarche en ligne",
-    "etablissement_console": "Console établissement",
-    "autre": "Autre",
 }
 CHECKLISTS = {
     "date_naissance": [
@@ -95,9 +84,12 @@ class QueueRow:
     assignee: str
     late: bool
     due: str
+    address_error: str = ""  # the reason of a bounce: « adresse du demandeur en erreur »
 
 
-def queue_row(row: dict, agent_names: dict[int, str], now: dt.datetime) -> QueueRow:
+def queue_row(
+    row: dict, agent_names: dict[int, str], now: dt.datetime, address_error: str = ""
+) -> QueueRow:
     due = row["sla_due_at"]
     suggested, confidence = row["suggested_category"], row["suggested_confidence"]
     suggestion = ""
@@ -111,10 +103,11 @@ def queue_row(row: dict, agent_names: dict[int, str], now: dt.datetime) -> Queue
         suggestion=suggestion,
         requester=f"{row['requester_first_name']} {row['requester_last_name']}",
         child=f"{row['child_first_name']} {row['child_last_name']}",
-        status=STATUS_LABELS[row["status"]],
+        status=STAFF_STATUS_LABELS[row["status"]],
         assignee=agent_names.get(row["assignee_id"], "-") if row["assignee_id"] else "-",
         late=bool(due and due < now and row["status"] in ("nouveau", "en_cours")),
         due=datetime_fr(due) if due else "-",
+        address_error=address_error,
     )
 
 
@@ -154,22 +147,24 @@ async def queue_page(request: Request) -> Template:
     agents = await academy_agents(staff.academie)  # remembered a few seconds
     agent_names = {a["id"]: a["name"] or a["email"] for a in agents}
     now = utcnow()
+    bounced = await address_errors([row["id"] for row in rows])
     return page(
         "agent/queue.html",
         staff=staff,
-        rows=[queue_row(row, agent_names, now) for row in rows],
+        rows=[queue_row(row, agent_names, now, bounced.get(row["id"], "")) for row in rows],
         rendered_row=rendered_row,
         next_cursor=next_cursor,
         f=f,
         counts=await status_counts(staff.academie),
         statuses=STATUSES,
-        status_labels=STATUS_LABELS,
+        status_labels=STAFF_STATUS_LABELS,
         categories=SHORT_CATEGORY,
         agents=agents,
         academie=request.app.state.academies.get(staff.academie),
         query_string=lambda **kw: query_string(params, **kw),
         page_size=PAGE_SIZE,
         message=flashed(request),
+        words=staff_words,
     )
 
 
@@ -255,7 +250,7 @@ async def ticket_page_response(
         staff,
         ticket,
         params.get("compte_q", account_panel.default_search(ticket)),
-        params.get("compte", ""),
+        params.get("compte", "") or (confirm or {}).get("identifier", ""),
     )
     files = (
         await Attachment.select().where(Attachment.ticket == ticket["id"]).order_by(Attachment.id)
@@ -263,6 +258,8 @@ async def ticket_page_response(
     return page(
         "agent/ticket.html",
         account_view=account_view,
+        words=staff_words,
+        school=await account_panel.school_of(state, staff, ticket),
         files=files,
         confirm=confirm,
         transmissions=transmissions,
@@ -270,6 +267,7 @@ async def ticket_page_response(
         canned=await agent.canned_answers(staff.academie),
         faq_questions=state.faq.faq.questions,
         uai_mismatch=agent.uai_mismatch(state, ticket),
+        address_error=await address_error(ticket["id"]),
         all_academies=state.academies.all,
         status_code=status_code,
         staff=staff,
@@ -277,7 +275,7 @@ async def ticket_page_response(
         events=events,
         agents=agents,
         agent_names={a["id"]: a["name"] or a["email"] for a in agents},
-        status_labels=STATUS_LABELS,
+        status_labels=STAFF_STATUS_LABELS,
         statuses=STATUSES,
         categories=CATEGORY_LABELS,
         priorities=agent.PRIORITIES,
@@ -365,29 +363,10 @@ async def ticket_action(request: Request, reference: FromPath[str]) -> Template 
         elif action == "spam":
             await agent.set_fields(staff, ticket, version, status="spam")
         elif action == "compte_verifier":
-            # The confirmation step: exactly what will change, with the key that makes it once.
-            chosen = str(form.get("compte_action", ""))
-            confirm = {
-                "action": chosen,
-                "identifier": str(form.get("compte", "")),
-                "params": account_panel.read_params(chosen, form),
-                "key": str(uuid.uuid4()),
-                "label": account_panel.ACTION_LABELS.get(chosen, chosen),
-            }
+            confirm = await account_steps.confirm(state, staff, ticket, form)
             return await ticket_page_response(request, staff, ticket, confirm=confirm)
         elif action == "compte_executer":
-            chosen = str(form.get("compte_action", ""))
-            done = await account_panel.run(
-                state,
-                staff,
-                ticket,
-                version,
-                chosen,
-                str(form.get("compte", "")),
-                account_panel.read_params(chosen, form),
-                str(form.get("cle", "")),
-                resolve=form.get("resoudre") == "1",
-            )
+            done = await account_steps.execute(state, staff, ticket, version, form)
             url = f"/agent/tickets/{reference}?compte={quote(str(form.get('compte', '')))}#compte"
             return redirect_with(request, url, done)
         elif action == "incident":
@@ -438,7 +417,7 @@ async def statistics_page(request: Request) -> Template:
         staff=staff,
         data=data,
         categories=SHORT_CATEGORY,
-        status_labels=STATUS_LABELS,
+        status_labels=STAFF_STATUS_LABELS,
         statuses=STATUSES,
         faq=request.app.state.faq,
         academie=request.app.state.academies.get(staff.academie),
@@ -452,7 +431,7 @@ async def statistics_csv(request: Request) -> Response:
     lines = ["categorie;statut;nombre"] + [f"{r['category']};{r['status']};{r['n']}" for r in rows]
     return Response(
         "\n".join(lines) + "\n",
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",  # Litestar adds the one charset (utf-8)
         headers={
             "content-disposition": f'attachment; filename="statistiques-{staff.academie}.csv"'
         },
@@ -502,7 +481,7 @@ async def canned_save(request: Request) -> Template | Redirect:
 
 @get("/agent/incidents", include_in_schema=False)
 async def incidents_page(request: Request) -> Template:
-    staff = await require_staff(request, "supervisor")
+    staff = await require_staff(request, "supervisor", "admin")  # admin: national incidents
     return page(
         "agent/incidents.html",
         staff=staff,
@@ -515,7 +494,7 @@ async def incidents_page(request: Request) -> Template:
 
 @post("/agent/incidents", include_in_schema=False)
 async def incidents_action(request: Request) -> Template | Redirect:
-    staff = await require_staff(request, "supervisor")
+    staff = await require_staff(request, "supervisor", "admin")
     state = request.app.state
     form = await request.form()
     title, text = str(form.get("title", "")).strip(), str(form.get("message", "")).strip()

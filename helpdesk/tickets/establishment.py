@@ -192,10 +192,11 @@ async def answer_transmission(
 
 
 async def letters(staff: Staff) -> list[dict]:
-    """The letters agents made for accounts of the staff's schools, newest first."""
+    """The letters agents made for accounts of the staff's schools, newest first. Only the
+    newest of an account is offered: an older one's password is no longer the one to use."""
     if staff.role != "establishment" or not staff.uais:
         return []
-    return (
+    rows = (
         await LetterDelivery.select(
             LetterDelivery.id,
             LetterDelivery.uai,
@@ -208,6 +209,18 @@ async def letters(staff: Staff) -> list[dict]:
         .where(LetterDelivery.uai.is_in(list(staff.uais)))
         .order_by(LetterDelivery.id, ascending=False)
         .limit(200)
+    )
+    seen: set[str] = set()
+    for row in rows:
+        row["replaced"] = row["account"] in seen
+        seen.add(row["account"])
+    return rows
+
+
+async def replaced(delivery: dict) -> bool:
+    """A newer letter was made for the same account."""
+    return await LetterDelivery.exists().where(
+        (LetterDelivery.account == delivery["account"]) & (LetterDelivery.id > delivery["id"])
     )
 
 

@@ -155,6 +155,8 @@ async def own_letter(request: Request, delivery_id: int) -> tuple[Staff, dict]:
     delivery = await establishment.letter_for(staff, delivery_id)
     if delivery is None:
         raise PageNotFound("Ce courrier n'existe pas pour vos établissements.")
+    if await establishment.replaced(delivery):
+        raise PageNotFound("Ce courrier a été remplacé par un plus récent, à remettre à sa place.")
     return staff, delivery
 
 

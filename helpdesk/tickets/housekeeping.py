@@ -1,5 +1,6 @@
 """The worker's periodic chores: close resolved requests past their delay, tell requesters
-that the overnight change they waited for is done, forget expired staff sessions."""
+that the overnight change they waited for is done, forget expired staff sessions, anonymise
+what is past the retention delay (helpdesk/privacy/)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 from types import SimpleNamespace
 
 from helpdesk.auth.service import purge_expired_sessions
+from helpdesk.privacy.nightly import privacy_chores
 from helpdesk.tickets.night_changes import tell_applied
 from helpdesk.tickets.service import close_resolved
 
@@ -44,6 +46,10 @@ async def run_chores(state) -> None:
         await purge_expired_sessions(state.settings)
     except Exception:
         log.exception("Nettoyage des sessions expirées impossible")
+    try:
+        await privacy_chores(state)
+    except Exception:
+        log.exception("Anonymisation des données personnelles impossible")
 
 
 async def housekeeping_loop(state, stop: asyncio.Event, interval: float = 300.0) -> None:

@@ -17,15 +17,23 @@ REFRESH_SECONDS = 15.0  # other processes see a new incident within this delay
 class IncidentBoard:
     """The open incidents, as every page of this process shows them (refreshed periodically)."""
 
-    def __init__(self):
+    def __init__(self, names: dict[str, str] | None = None):
         self.open: list[dict] = []
+        self.names = names or {}  # académie slug → « Académie d'Orléans-Tours »
 
     @property
     def signature(self) -> tuple:
         return tuple(incident["id"] for incident in self.open)
 
-    def __call__(self) -> list[dict]:  # Jinja: {% for incident in incidents() %}
-        return self.open
+    def __call__(self, academie: str = "") -> list[dict]:
+        """The banners of a page about `academie` (its form, a follow-up, its contact card):
+        that académie's incidents and the national ones (opened by an admin), each naming
+        where it holds. Jinja: {% for incident in incidents(slug) %}."""
+        return [
+            {**incident, "where": self.names.get(incident["academie"], "Toutes les académies")}
+            for incident in self.open
+            if not incident["academie"] or incident["academie"] == academie
+        ]
 
     async def refresh(self) -> None:
         self.open = await Incident.select().where(Incident.status == "ouvert").order_by(Incident.id)

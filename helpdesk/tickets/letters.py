@@ -2,62 +2,110 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from helpdesk.accounts.port import Letter
+from helpdesk.french import date_fr
 
 if TYPE_CHECKING:
     from fpdf import FPDF
 
-REPLACEMENTS = {"’": "'", "œ": "oe", "Œ": "OE", "…": "...", "–": "-", "\u202f": " "}
+# The address the guide prints on responsables' letters (§7, « portail Scolarité Services »).
+SCOLARITE_SERVICES = "https://teleservices.education.gouv.fr"
+log = logging.getLogger(__name__)
 
 
-def latin1(text: str) -> str:
-    """The PDF core fonts speak Latin-1: French accents are in it, a few signs are not."""
-    for sign, plain in REPLACEMENTS.items():
-        text = text.replace(sign, plain)
-    return text.encode("latin-1", "replace").decode("latin-1")
+@dataclass(frozen=True)
+class Layout:
+    """What a letter needs besides its data: the académie's page and a Unicode font."""
+
+    link: str
+    font: str = ""  # a TrueType file; "" or missing: the PDF core font (Latin-1 only)
 
 
-def paragraphs(letter: Letter) -> list[str]:
+def layout_of(settings, academie) -> Layout:
+    link = settings.letter_url or (academie.site if academie else "") or SCOLARITE_SERVICES
+    return Layout(link=link, font=settings.letter_font)
+
+
+def credentials(letter: Letter) -> list[str]:
+    """« Identifiant / Mot de passe provisoire », as the guide's letters print them."""
+    if not letter.has_provisional_password:
+        return [f"Votre identifiant\u00a0: {letter.identifier}"]
+    return [
+        "Indiquez sur la page de connexion ÉduConnect les identifiant et mot de passe ci-dessous"
+        "\u00a0:",
+        f"Identifiant\u00a0: {letter.identifier}",
+        f"Mot de passe provisoire\u00a0: {letter.provisional_password}",
+        "Le mot de passe est à modifier lors de la première connexion.",
+    ]
+
+
+def where_to_go(letter: Letter, layout: Layout) -> list[str]:
+    if letter.account_kind == "responsable":
+        lines = [f"Pour accéder à vos services, allez à l'adresse {SCOLARITE_SERVICES}."]
+        if layout.link != SCOLARITE_SERVICES:
+            lines.append(f"Les informations de votre académie\u00a0: {layout.link}")
+        return lines
+    return [f"Pour accéder à vos services, allez à l'adresse {layout.link}."]
+
+
+def paragraphs(letter: Letter, layout: Layout) -> list[str]:
     if letter.kind == "compte_compromis":
         return [
-            "Votre compte ÉduConnect présentant un risque de sécurité, votre mot de passe actuel a dû être modifié.",
-            "Il vous est donc demandé de :",
-            "- vérifier la sécurité des appareils par lesquels vous accédez à ÉduConnect (analyse antivirus complète) ;",
-            "- ensuite, choisir un nouveau mot de passe différent pour ÉduConnect en cliquant sur le lien "
-            "« Mot de passe oublié » de la page de connexion, ou vous adresser à l'école ou à l'établissement.",
+            "Votre compte ÉduConnect présentant un risque de sécurité, votre mot de passe actuel "
+            "a dû être modifié.",
+            "Il vous est donc demandé de\u00a0:",
+            "- vérifier la sécurité des appareils par lesquels vous accédez à ÉduConnect "
+            "(analyse antivirus complète)\u00a0;",
+            "- ensuite, vous connecter avec les identifiant et mot de passe provisoire ci-dessous,"
+            " puis choisir un nouveau mot de passe, différent de l'ancien.",
+            *credentials(letter),
+            *where_to_go(letter, layout),
         ]
     lines = [
-        f"L'établissement {letter.establishment or letter.uai} vous informe que vous disposez d'un compte ÉduConnect.",
-        "Ce compte unique est personnel. Il simplifie vos accès aux services numériques des écoles et des "
-        "établissements. Vous le conserverez même en cas de changement d'établissement ou d'académie.",
+        f"L'établissement {letter.establishment or letter.uai} vous informe que vous disposez "
+        "d'un compte ÉduConnect.",
+        "Ce compte unique est personnel. Il simplifie vos accès aux services numériques des "
+        "écoles et des établissements. Vous le conserverez même en cas de changement "
+        "d'établissement ou d'académie.",
     ]
     for child in letter.children:
         lines.append(
-            f"- {child.get('first_name', '')} {child.get('last_name', '')}, {child.get('classe', '')} "
-            f"(en tant que {str(child.get('relation', 'représentant légal')).lower()})"
+            f"- {child.get('first_name', '')} {child.get('last_name', '')}, "
+            f"{child.get('classe', '')} (en tant que "
+            f"{str(child.get('relation', 'représentant légal')).lower()})"
         )
-    lines.append(
-        "Pour accéder à vos services, allez à l'adresse https://educonnect.education.gouv.fr."
-    )
-    if letter.has_provisional_password:
-        lines += [
-            "Indiquez sur la page de connexion ÉduConnect les identifiant et mot de passe ci-dessous pour activer votre compte :",
-            f"Identifiant : {letter.identifier}",
-            f"Mot de passe provisoire : {letter.provisional_password}",
-            "Le mot de passe est à modifier lors de la première connexion.",
-        ]
-    else:
-        lines.append(f"Votre identifiant : {letter.identifier}")
-    return lines
+    return lines + where_to_go(letter, layout) + credentials(letter)
 
 
 def write(pdf: FPDF, height: float, text: str, **options) -> None:
     pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT", **options)
 
 
-def letter_pdf(letter: Letter) -> bytes:
+def set_fonts(pdf: FPDF, font: str) -> tuple[str, callable]:
+    """DejaVu (every name prints: « ł », « ğ »…) when the file is there; otherwise the core
+    font, which knows Latin-1 only (a sign outside it prints « ? »)."""
+    regular = Path(font) if font else None
+    if regular and regular.is_file():
+        bold = regular.with_name(regular.stem + "-Bold" + regular.suffix)
+        pdf.add_font("Lettre", "", str(regular))
+        pdf.add_font("Lettre", "B", str(bold if bold.is_file() else regular))
+        return "Lettre", str
+    log.warning("police Unicode introuvable (%s)\u00a0: courrier en Latin-1", font)
+    return "Helvetica", latin1
+
+
+def latin1(text: str) -> str:
+    for sign, plain in {"’": "'", "œ": "oe", "Œ": "OE", "…": "...", "\u202f": " "}.items():
+        text = text.replace(sign, plain)
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def letter_pdf(letter: Letter, layout: Layout) -> bytes:
     # Imported here: fpdf2 and fontTools take ≈ 22 Mio in every process that imports them, and
     # a letter is made a few times a day, by one process (bench/README.md, « Mémoire »).
     from fpdf import FPDF
@@ -65,27 +113,23 @@ def letter_pdf(letter: Letter) -> bytes:
     pdf = FPDF(format="A4")
     pdf.set_margins(20, 20, 20)
     pdf.add_page()
-    pdf.set_font("Helvetica", size=9)
-    write(
-        pdf,
-        5,
-        latin1("Un compte unique pour les services numériques des écoles et des établissements"),
-    )
+    family, text = set_fonts(pdf, layout.font)
+    pdf.set_font(family, size=9)
+    write(pdf, 5, text("Un compte unique pour les services numériques des écoles et des "
+                       "établissements"))  # fmt: skip
     if letter.date:
-        write(pdf, 5, latin1(f"Le {letter.date}"), align="R")
+        write(pdf, 5, text(f"Le {date_fr(letter.date)}"), align="R")
     pdf.ln(6)
-    pdf.set_font("Helvetica", style="B", size=13)
-    write(pdf, 7, latin1(letter.title))
+    pdf.set_font(family, style="B", size=13)
+    write(pdf, 7, text(letter.title))
     pdf.ln(4)
-    pdf.set_font("Helvetica", size=11)
-    write(pdf, 6, latin1(f"Bonjour {letter.first_name} {letter.last_name},"))
-    for paragraph in paragraphs(letter):
+    pdf.set_font(family, size=11)
+    write(pdf, 6, text(f"Bonjour {letter.first_name} {letter.last_name},"))
+    for paragraph in paragraphs(letter, layout):
         pdf.ln(2)
-        write(pdf, 6, latin1(paragraph))
+        write(pdf, 6, text(paragraph))
     pdf.ln(8)
     write(
-        pdf,
-        6,
-        latin1("La directrice ou le directeur d'école, la cheffe ou le chef d'établissement"),
+        pdf, 6, text("La directrice ou le directeur d'école, la cheffe ou le chef d'établissement")
     )
     return bytes(pdf.output())

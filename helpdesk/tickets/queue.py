@@ -14,6 +14,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.query import Select
 
 from helpdesk.auth.service import Staff
+from helpdesk.inputs import as_integer
 from helpdesk.text import fold
 from helpdesk.tickets.tables import OPEN_STATUSES, STATUSES, Ticket
 
@@ -104,8 +105,11 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime | None, int] | None:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value, row_id = json.loads(base64.urlsafe_b64decode(padded))
-        return (dt.datetime.fromisoformat(value) if value else None), int(row_id)
-    except (ValueError, TypeError):
+        row_id = as_integer(row_id)  # a forged cursor may hold any number
+        if row_id is None:
+            return None
+        return (dt.datetime.fromisoformat(value) if value else None), row_id
+    except (ValueError, TypeError, RecursionError):
         return None
 
 
@@ -128,8 +132,8 @@ def where_clause(staff: Staff, f: QueueFilter, now: dt.datetime):
         clause &= Ticket.assignee_id == staff.id
     elif f.assignee == "non_assigne":
         clause &= Ticket.assignee_id.is_null()
-    elif f.assignee.isdigit():
-        clause &= Ticket.assignee_id == int(f.assignee)
+    elif as_integer(f.assignee) is not None:
+        clause &= Ticket.assignee_id == as_integer(f.assignee)
     if f.older_than_days:
         clause &= Ticket.created_at < now - dt.timedelta(days=f.older_than_days)
     if f.overdue:

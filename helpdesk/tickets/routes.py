@@ -15,6 +15,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from helpdesk.contacts.hours import PARIS, PHONE
+from helpdesk.inputs import OWN_TEXT_CHECKS, text_problem
 from helpdesk.ratelimit import Limit
 from helpdesk.tickets import deflection
 from helpdesk.tickets.attachments import (
@@ -35,7 +36,7 @@ from helpdesk.tickets.service import (
     body_fingerprint,
 )
 from helpdesk.tickets.validation import FIELDS, MESSAGE_MAX, MESSAGE_MIN, validate_request
-from helpdesk.web import PageNotFound, page
+from helpdesk.web import PageNotFound, error_response, page
 
 API_MAX_BYTES = 64 * 1024
 HONEYPOT = "site_web"
@@ -117,7 +118,7 @@ def form_values(form) -> dict[str, str]:
     return {name: v if isinstance(v := form.get(name, ""), str) else "" for name in names}
 
 
-@post("/assistance", include_in_schema=False)
+@post("/assistance", include_in_schema=False, opt={OWN_TEXT_CHECKS: FIELDS})
 async def assistance_submit(request: Request) -> Response | Template:
     state = request.app.state
     await state.rate_limiter.check(request, form_limit(request))
@@ -222,6 +223,16 @@ async def discard_pending_upload(state, form_id: str) -> None:
         await delete_bytes(state.settings, PENDING, f"{name}.json")
 
 
+def unknown_origin(state, values: dict[str, str]) -> str:
+    """Why the FAQ statistics cannot count this form (an académie or a category that does not
+    exist: anyone can post one), or "". Both may still be unchosen."""
+    if values["academie"] and state.academies.get(values["academie"]) is None:
+        return "Choisissez votre académie dans la liste."
+    if values["category"] and values["category"] not in CATEGORIES:
+        return "Choisissez ce qui ne va pas dans la liste."
+    return ""
+
+
 @post("/assistance/suggestions", include_in_schema=False, status_code=200)
 async def assistance_suggestions(request: Request) -> Response:
     """While the parent writes (JavaScript): the answers that may help, as an HTML fragment."""
@@ -230,6 +241,8 @@ async def assistance_suggestions(request: Request) -> Response:
         request, Limit("triage", state.settings.rate_limit_triage_per_minute, 60)
     )
     values = form_values(await request.form())
+    if unknown_origin(state, values):
+        return Response("", media_type="text/html", status_code=422)
     found = deflection.suggest(state, values["message"][:MESSAGE_MAX], values["category"])
     if not found.questions and not found.proposed_category:
         return Response("", media_type="text/html")
@@ -245,6 +258,9 @@ async def assistance_resolved(request: Request) -> Template:
     """ "Ma question est résolue": the parent leaves with the FAQ's answer; nothing is sent."""
     form = await request.form()
     values = form_values(form)
+    problem = unknown_origin(request.app.state, values)
+    if problem:
+        return error_response(request, 422, problem)
     slug = form.get("slug", "")
     slug = slug if isinstance(slug, str) else ""
     await deflection.record(
@@ -293,7 +309,7 @@ async def follow(request: Request, token: FromPath[str]) -> Template:
     return follow_page(request, ticket, timeline, token, errors={}, values={})
 
 
-@post("/suivi/{token:str}/repondre", include_in_schema=False)
+@post("/suivi/{token:str}/repondre", include_in_schema=False, opt={OWN_TEXT_CHECKS: ("message",)})
 async def follow_reply(request: Request, token: FromPath[str]) -> Response | Template:
     state = request.app.state
     ticket = await ticket_or_404(request, token)
@@ -304,6 +320,8 @@ async def follow_reply(request: Request, token: FromPath[str]) -> Response | Tem
     errors = {}
     if not message:
         errors["message"] = "Écrivez votre réponse."
+    elif text_problem(message):
+        errors["message"] = text_problem(message)
     elif len(message) > MESSAGE_MAX:
         errors["message"] = f"Votre message est trop long : {MESSAGE_MAX} caractères au plus."
     upload = None

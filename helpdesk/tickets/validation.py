@@ -13,7 +13,9 @@ from email_validator import EmailNotValidError, validate_email
 from helpdesk.contacts.academies import Academies
 from helpdesk.contacts.service import find_academie
 from helpdesk.contacts.uai import UaiError, normalise_uai
+from helpdesk.inputs import is_name, nfc, text_problem, too_long
 from helpdesk.tickets.categories import CATEGORIES, fields_of
+from helpdesk.tickets.tables import Ticket
 
 MESSAGE_MIN = 10
 MESSAGE_MAX = 5000
@@ -41,9 +43,7 @@ COMMON_MAIL_DOMAINS = (
     "ac-orleans-tours.fr",
 )
 _INE = re.compile(r"^(?:[0-9]{9}[A-Z]{2}|[0-9]{10}[A-Z]|[0-9]{4}A[0-9]{5}[A-Z])$")
-_NAME = re.compile(r"^[^\W\d_]+(?:[ '’.-]+[^\W\d_]+)*\.?$")
 _IDENTIFIER = re.compile(r"^[a-z0-9][a-z0-9._-]{1,99}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 FIELDS = (
     "academie",
@@ -102,7 +102,7 @@ def as_text(value: object) -> str:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise TypeError
-    return str(value).strip()
+    return nfc(str(value)).strip()
 
 
 def parse_date(typed: str) -> dt.date | None:
@@ -172,7 +172,7 @@ def check_email(typed: str, deliverability: bool, confirmed: bool) -> tuple[str,
 def check_name(value: str, label: str) -> str:
     if not value:
         return f"Indiquez {label}."
-    if len(value) > 100 or not _NAME.match(value):
+    if len(value) > 100 or not is_name(value):
         return f"Indiquez {label} en lettres (100 caractères au plus)."
     return ""
 
@@ -193,8 +193,10 @@ def validate_request(
         except TypeError:
             errors[name] = "Valeur invalide."
             raw[name] = ""
-        if _CONTROL.search(raw[name]):
-            errors[name] = "Ce champ contient des caractères invalides."
+        if text_problem(raw[name]):
+            errors[name] = (
+                "Ce champ contient un caractère non permis (caractère nul ou de contrôle)."
+            )
 
     academie = academies.get(raw["academie"])
     if academie is None:
@@ -311,9 +313,12 @@ def validate_request(
         errors["identifier"] = "Un identifiant ÉduConnect ressemble à p.dupont12 (sans espace)."
     clean["identifier"] = identifier
 
-    for name, limit in (("etablissement", 200), ("child_classe", 40)):
-        if len(raw[name]) > limit:
-            errors[name] = f"{limit} caractères au plus."
+    for name, column in (
+        ("etablissement", Ticket.etablissement),
+        ("child_classe", Ticket.child_classe),
+    ):
+        if too_long(raw[name], column):
+            errors[name] = too_long(raw[name], column)
         clean[name] = raw[name]
 
     text = raw["message"]

@@ -7,6 +7,7 @@ import json
 from litestar import Request, Response, post
 from litestar.datastructures import State
 
+from helpdesk.inputs import BODY_ERRORS_UNDER
 from helpdesk.ratelimit import Limit
 from helpdesk.tickets.validation import MESSAGE_MAX
 from helpdesk.triage.model import LinearModel
@@ -45,6 +46,7 @@ def errors(message: str, status_code: int) -> Response:
         "de la limite de débit."
     ),
     status_code=200,
+    opt={BODY_ERRORS_UNDER: "text"},
 )
 async def triage_api(request: Request) -> Response:
     state = request.app.state

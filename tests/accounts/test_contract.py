@@ -432,3 +432,118 @@ async def test_pending_changes_say_when_the_night_has_applied_them(service, loca
     [after] = await service.pending_changes([pending.id])
     assert after.applied_at and after.outcome["birth_date"] == "2014-03-04"
     assert await service.pending_changes([]) == []
+
+
+async def test_a_school_roster_lists_its_pupils_and_their_responsables(service, local, family):
+    roster = await service.school_roster(TILLEULS, OT)
+    assert (roster.uai, roster.name, roster.academie) == (TILLEULS, "Collège des Tilleuls", OT)
+    assert roster.directory_updated_at  # the import is the school's last update
+    by_id = {entry.identifier: entry for entry in roster.entries}
+    # Inès is at the lycée; Hélène is here through Emma; Karim's only link here is reported wrong.
+    assert family.ines not in by_id and family.lina not in by_id
+    assert {family.leo, family.claire, family.helene, family.karim} <= set(by_id)
+    leo, claire = by_id[family.leo], by_id[family.claire]
+    assert (leo.kind, leo.classes, leo.state_code) == ("eleve", ["6e A"], "active")
+    assert (claire.classes, claire.mail_state, claire.mobile_state) == (
+        ["6e A"],
+        "non_confirmee",
+        "non_confirme",
+    )
+    assert by_id[family.marc].mail_state == "en_erreur"
+    assert by_id[family.sophie].flags == ["compromis"]
+    assert by_id[family.karim].classes == []
+    # Staff of the school, and the same value through either adapter.
+    assert await service.school_roster(TILLEULS, Scope(uais=(TILLEULS,))) == roster
+    assert await local.school_roster(TILLEULS, OT) == roster
+    for uai, scope in ((TILLEULS, LYON), (TILLEULS, Scope(uais=("0451042N",)))):
+        with pytest.raises(AccountNotFound):
+            await service.school_roster(uai, scope)
+    with pytest.raises(ActionRefused):
+        await service.school_roster(" ", OT)
+    pupils = await service.school_roster(TILLEULS, OT, kind="eleve")
+    assert pupils.entries == [e for e in roster.entries if e.kind == "eleve"]
+    with pytest.raises(ActionRefused):
+        await service.school_roster(TILLEULS, OT, kind="parent")
+
+
+async def test_inform_and_reset_many_accounts_by_the_single_account_rules(service, family):
+    from helpdesk.accounts.bulk import BulkResult
+
+    done = await service.act_many(
+        "inform",
+        [family.nadia, family.claire, family.sami, family.jean, family.nadia],
+        {"mode": "courrier"},
+        scope=OT,
+        idempotency_key="lot-1",
+        params_of={family.claire: {"mode": "mail"}},
+    )
+    assert isinstance(done, BulkResult) and done.action == "inform"
+    assert [r.identifier for r in done.results] == [family.nadia, family.claire, family.sami]
+    nadia, claire, sami = done.results
+    assert nadia.letters and nadia.secrets["provisional_password"]  # never informed: a password
+    assert claire.mails and not claire.letters  # by mail, as asked for her
+    assert sami.letters[0].account_kind == "eleve"
+    # Jean is in Lyon: not found, the others done all the same.
+    assert done.refused == [
+        {
+            "identifier": family.jean,
+            "code": "account_not_found",
+            "message": "Aucun compte ÉduConnect n'a l'identifiant j.dupont1 dans votre périmètre.",
+        }
+    ]
+    again = await service.act_many(
+        "inform",
+        [family.nadia, family.claire, family.sami, family.jean],
+        {"mode": "courrier"},
+        scope=OT,
+        idempotency_key="lot-1",
+        params_of={family.claire: {"mode": "mail"}},
+    )
+    assert all(r.replayed for r in again.results)
+    assert again.results[0].secrets == nadia.secrets
+    # Reset: refused for a never informed account (guide 3.4), done for the others.
+    reset = await service.act_many(
+        "reset_password", [family.paul, family.emma], scope=Scope(uais=(TILLEULS,))
+    )
+    assert [r.identifier for r in reset.results] == [family.paul, family.emma]
+    assert all(r.secrets["provisional_password"] for r in reset.results)
+    for action, identifiers, params_of in (
+        ("link_child", [family.paul], None),
+        ("inform", [], None),
+        ("inform", "p.martin1", None),
+        ("inform", [f"x.compte{i}" for i in range(501)], None),
+        ("inform", [family.paul], {family.paul: "mail"}),
+    ):
+        with pytest.raises(ActionRefused):
+            await service.act_many(action, identifiers, {}, scope=OT, params_of=params_of)
+
+
+async def test_activation_statistics_count_accounts_by_school_state_and_class(service, family):
+    rows = await service.activation_stats(OT)
+    assert {r["uai"] for r in rows} == {TILLEULS, "0451042N"}
+    tilleuls = [r for r in rows if r["uai"] == TILLEULS]
+    assert all(r["name"] == "Collège des Tilleuls" for r in tilleuls)
+    sixth = [r for r in tilleuls if r["kind"] == "eleve" and r["classe"] == "6e A"]
+    assert [(r["state_code"], r["count"]) for r in sixth] == [("active", 1)]
+    roster = await service.school_roster(TILLEULS, OT)
+    assert sum(r["count"] for r in tilleuls) == len(roster.entries)
+    assert await service.activation_stats(Scope(uais=(TILLEULS,))) == tilleuls
+    assert all(r["uai"] != TILLEULS for r in await service.activation_stats(LYON))
+
+
+async def test_many_accounts_go_over_http_by_slices(local, api_server, family, monkeypatch):
+    import helpdesk.accounts.http as http_adapter
+
+    monkeypatch.setattr(http_adapter, "BULK_SLICE", 2)
+    remote = http_service(api_server.url)
+    chosen = [family.paul, family.emma, family.leo, family.jean, family.luc]
+    done = await remote.act_many("reset_password", chosen, scope=OT, idempotency_key="tranches")
+    assert [r.identifier for r in done.results] == [
+        family.paul,
+        family.emma,
+        family.leo,
+        family.luc,
+    ]
+    assert [r["identifier"] for r in done.refused] == [family.jean]
+    again = await local.act_many("reset_password", chosen, scope=OT, idempotency_key="tranches")
+    assert all(r.replayed for r in again.results)

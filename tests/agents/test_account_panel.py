@@ -122,7 +122,8 @@ async def test_agent_fixes_the_address_and_the_confirmation_link_activates_the_a
     account = await accounts_of(desk.app.state).get(luc, "orleans-tours")
     assert account.state == ACTIVE and account.email_confirmed
     events = await TicketEvent.select().where(TicketEvent.kind == "compte")
-    assert len(events) == 2 and "luc.bernard@example.fr" in str(events[0]["data"])
+    # the replay with the same key wrote no second entry
+    assert len(events) == 1 and "luc.bernard@example.fr" in str(events[0]["data"])
     assert (await Ticket.select().first())["status"] == "resolu"
 
 

@@ -327,7 +327,8 @@ async def test_transfer_flags_a_uai_of_another_academie(agent_client):
     moved = await Ticket.select().first()
     assert moved["academie"] == "lyon"
     event = await TicketEvent.select().where(TicketEvent.kind == "transfert").first()
-    assert "n'appartient pas à l'académie lyon" in event["body"]
+    assert "n'appartient pas à l'académie Lyon" in event["body"]
+    assert "Orléans-Tours → Lyon" in event["body"]
     assert (
         await agent_client.get(f"/agent/tickets/{reference}")
     ).status_code == 404  # gone from OT

@@ -152,6 +152,7 @@ def start_live_server(
         "HELPDESK_PORT": str(port),
         "HELPDESK_BASE_URL": url,
         "HELPDESK_DEMO_SMTP_PORT": str(free_port()),
+        "HELPDESK_MAILIN_PORT": str(free_port()),
         **(extra_env or {}),
     }
     # Nothing of the caller's HELPDESK_* settings (a developer's PostgreSQL, Redis...) leaks in.

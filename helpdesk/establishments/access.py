@@ -1,0 +1,55 @@
+"""Who may look at which school's accounts: its own staff (their UAIs), and the agents of its
+académie. Anything else is « not found » (DESIGN.md §8), never « forbidden »."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar import Request
+from litestar.exceptions import HTTPException
+
+from helpdesk.accounts.port import (
+    AccountNotFound,
+    AccountServiceUnavailable,
+    ActionRefused,
+    Scope,
+)
+from helpdesk.accounts.school_health import Roster
+from helpdesk.auth.service import Staff, require_staff
+from helpdesk.tickets.account_panel import accounts_of
+from helpdesk.web import PageNotFound
+
+# Each space has its own address for the same pages.
+SPACES = {"establishment": "/etablissement/comptes", "agent": "/agent/etablissements"}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    staff: Staff
+    scope: Scope
+    base: str  # /etablissement/comptes or /agent/etablissements
+
+    def url(self, uai: str, rest: str = "") -> str:
+        return f"{self.base}/{uai}{rest}"
+
+
+async def viewer(request: Request, space: str) -> Viewer:
+    if space == "establishment":
+        staff = await require_staff(request, "establishment")
+        return Viewer(staff, Scope(uais=staff.uais), SPACES[space])
+    staff = await require_staff(request, "agent", "supervisor")
+    return Viewer(staff, Scope(academie=staff.academie), SPACES[space])
+
+
+async def roster_of(request: Request, who: Viewer, uai: str, kind: str = "") -> Roster:
+    """The school's roster (one `kind` of accounts if given) through the account port, or a
+    French 404."""
+    uai = uai.strip().upper()
+    if who.staff.role == "establishment" and uai not in who.staff.uais:
+        raise PageNotFound("Cet établissement n'est pas l'un des vôtres.")
+    try:
+        return await accounts_of(request.app.state).school_roster(uai, who.scope, kind)
+    except (AccountNotFound, ActionRefused):
+        raise PageNotFound("Cet établissement n'est pas dans votre périmètre.") from None
+    except AccountServiceUnavailable:
+        raise HTTPException(status_code=503) from None

@@ -1,0 +1,101 @@
+"""« Informer » and « Réinitialiser les mots de passe » for the accounts ticked in a school's
+list (guide 3.2, 3.4, 5.2, 5.4), through the account port's `act_many`.
+
+- « Informer » by mail goes only to an address the account's holder confirmed (DESIGN.md §8);
+  the other accounts get the printable letter, in one PDF with a page per account.
+- A reset gives provisional passwords without letters or mails (guide 5.4): the school prints
+  the list of identifiers and provisional passwords to hand over.
+- Each request is rate-limited per staff member and recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from helpdesk.accounts.school_health import Roster
+from helpdesk.auth.service import audit
+from helpdesk.french import date_fr
+from helpdesk.ratelimit import Limit
+from helpdesk.tickets.attachments import load_bytes, save_bytes
+
+BULK_LIMIT = Limit("comptes_en_lot", 20, 3600)  # requests per staff member and hour
+FOLDER = "comptes-en-lot"
+ACTION_LABELS = {"inform": "Informer", "reset_password": "Réinitialiser les mots de passe"}
+MODES = {"courrier": "Feuilles individuelles imprimables", "mail": "Mail"}
+
+
+@dataclass
+class Plan:
+    """What a confirmed request will do, shown before it is done."""
+
+    action: str
+    mode: str
+    identifiers: list
+    by_mail: list = field(default_factory=list)  # « Informer » by mail: confirmed addresses
+    by_letter: list = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.identifiers)
+
+
+def plan(roster: Roster, public_kind: str, action: str, mode: str, wanted: list[str]) -> Plan:
+    """Only accounts of this school's list (never another school's, even in the scope)."""
+    chosen = set(wanted)
+    entries = [e for e in roster.entries if e.kind == public_kind and e.identifier in chosen]
+    result = Plan(action, mode, [e.identifier for e in entries])
+    if action == "inform":
+        for e in entries:
+            by_mail = mode == "mail" and e.mail_state == "confirmee"
+            (result.by_mail if by_mail else result.by_letter).append(e.identifier)
+    return result
+
+
+def letters_document(done, roster: Roster) -> bytes | None:
+    from helpdesk.establishments.pdf import letters_pdf, table_pdf
+
+    today = date_fr(dt.datetime.now(dt.UTC).date())
+    if done.action == "inform":
+        letters = [letter for r in done.results for letter in r.letters]
+        return letters_pdf(letters, roster.name, today) if letters else None
+    rows = [
+        [r.identifier, r.secrets.get("provisional_password", "")]
+        for r in done.results
+        if r.secrets.get("provisional_password")
+    ]
+    if not rows:
+        return None
+    return table_pdf(
+        f"Mots de passe provisoires - {roster.name} ({roster.uai})",
+        f"{len(rows)} compte(s) réinitialisé(s) le {today}\u00a0: chaque mot de passe est à "
+        "changer à la première connexion.",
+        ("Identifiant", "Mot de passe provisoire"),
+        rows,
+    )
+
+
+async def keep_document(settings, uai: str, data: bytes) -> str:
+    name = uuid.uuid4().hex
+    await save_bytes(settings, f"{FOLDER}/{uai}", f"{name}.pdf", data)
+    return name
+
+
+async def load_document(settings, uai: str, name: str) -> bytes | None:
+    if not (len(name) == 32 and all(c in "0123456789abcdef" for c in name)):
+        return None
+    return await load_bytes(settings, f"{FOLDER}/{uai}", f"{name}.pdf")
+
+
+async def record(staff, ip: str, roster: Roster, chosen: Plan, done) -> None:
+    await audit(
+        "comptes_en_lot",
+        staff.id,
+        ip,
+        uai=roster.uai,
+        operation=chosen.action,
+        mode=chosen.mode,
+        done=[r.identifier for r in done.results],
+        refused=[r["identifier"] for r in done.refused],
+    )

@@ -1,0 +1,145 @@
+"""The console's dashboard (guide §2) computed from a school's roster: accounts by state, key
+figures, reports « à traiter », compromised accounts; each figure with the filters of its list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from helpdesk.accounts.school_health import Roster, RosterEntry, school_year_start
+
+# The chart's order and words (guide §2 « États des comptes »).
+STATE_ORDER = ("active", "en_cours_activation", "non_active_informe", "non_active_non_informe")
+STATE_LABELS = {
+    "active": "Comptes actifs",
+    "en_cours_activation": "Comptes en cours d'activation",
+    "non_active_informe": "Comptes non actifs et informés",
+    "non_active_non_informe": "Comptes non actifs et non informés",
+}
+POPULATIONS = {"responsables": "responsable", "eleves": "eleve"}
+POPULATION_LABELS = {"responsables": "Responsables d'élève", "eleves": "Élèves"}
+
+
+def priority(entry: RosterEntry) -> bool:
+    """« À informer en priorité » (guide §2): never informed and without a mobile, so unable
+    to create the account alone by auto-inscription or FranceConnect (guide 1.1): only the
+    school's letter or mail will give them an account."""
+    return (
+        entry.kind == "responsable"
+        and entry.state_code == "non_active_non_informe"
+        and entry.mobile_state == "absent"
+    )
+
+
+def connected_since(entry: RosterEntry, since: dt.date) -> bool:
+    return bool(entry.last_login_at) and dt.date.fromisoformat(entry.last_login_at[:10]) >= since
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    count: int
+    filters: dict  # the list's query parameters
+    percent: float = 0.0
+
+
+@dataclass
+class PopulationBoard:
+    code: str  # responsables | eleves
+    label: str
+    total: int
+    states: list = field(default_factory=list)  # [Figure], STATE_ORDER
+    key_figures: list = field(default_factory=list)  # [Figure]
+    to_treat: list = field(default_factory=list)  # [Figure] (responsables)
+    compromised: Figure | None = None
+
+
+def percent(part: int, whole: int) -> float:
+    return round(100 * part / whole, 2) if whole else 0.0
+
+
+def population_board(code: str, entries: list[RosterEntry], rentree: dt.date) -> PopulationBoard:
+    total = len(entries)
+    board = PopulationBoard(code, POPULATION_LABELS[code], total)
+    base = {"public": code}
+    for state in STATE_ORDER:
+        n = sum(1 for e in entries if e.state_code == state)
+        board.states.append(
+            Figure(STATE_LABELS[state], n, base | {"etat": state}, percent(n, total))
+        )
+    who = "responsables" if code == "responsables" else "élèves"
+
+    def count(test) -> int:
+        return sum(1 for e in entries if test(e))
+
+    figures = [
+        (f"{who} dans l'administration des comptes", total, base),
+        (
+            f"{who} connectés depuis la rentrée",
+            count(lambda e: connected_since(e, rentree)),
+            base | {"connexion": "depuis_rentree"},
+        ),
+    ]
+    if code == "responsables":
+        figures.append(
+            (
+                f"{who} ayant confirmé leur téléphone portable",
+                count(lambda e: e.mobile_state == "confirme"),
+                base | {"portable": "confirme"},
+            )
+        )
+    figures += [
+        (
+            f"{who} ayant confirmé leur adresse mail",
+            count(lambda e: e.mail_state == "confirmee"),
+            base | {"mail": "confirmee"},
+        ),
+        (
+            f"{who} ayant leur adresse mail en erreur",
+            count(lambda e: e.mail_state == "en_erreur"),
+            base | {"mail": "en_erreur"},
+        ),
+    ]
+    if code == "responsables":
+        figures.append((f"{who} à informer en priorité", count(priority), base | {"priorite": "1"}))
+        board.to_treat = [
+            Figure(
+                "liens élèves en erreur",
+                count(lambda e: "rattachement_signale_errone" in e.flags),
+                base | {"a_traiter": "rattachement"},
+            ),
+            Figure(
+                "dates de naissance incorrectes",
+                count(lambda e: "date_naissance_signalee_incorrecte" in e.flags),
+                base | {"a_traiter": "date_naissance"},
+            ),
+        ]
+    board.key_figures = [Figure(label, n, filters) for label, n, filters in figures]
+    board.compromised = Figure(
+        "mots de passe modifiés pour des raisons de sécurité",
+        count(lambda e: "compromis" in e.flags),
+        base | {"compromis": "1"},
+    )
+    return board
+
+
+@dataclass
+class Dashboard:
+    roster: Roster
+    rentree: dt.date
+    updated_at: dt.datetime | None
+    boards: list  # [PopulationBoard]
+
+
+def dashboard(roster: Roster, today: dt.date) -> Dashboard:
+    rentree = school_year_start(today)
+    boards = [
+        population_board(code, [e for e in roster.entries if e.kind == kind], rentree)
+        for code, kind in POPULATIONS.items()
+    ]
+    updated = (
+        dt.datetime.fromisoformat(roster.directory_updated_at)
+        if roster.directory_updated_at
+        else None
+    )
+    return Dashboard(roster, rentree, updated, boards)
