@@ -153,7 +153,8 @@ async def totp_check(request: Request) -> Template | Redirect:
     proof = await second_factor.check(user, secret, code)
     if proof not in ("totp", "secours"):
         await login_failed(request, user["email"])
-        await service.audit("code_refuse", user["id"], client_ip(request), rejeu=proof == "rejeu")
+        replay = {"rejeu": True} if proof == "rejeu" else {}
+        await service.audit("code_refuse", user["id"], client_ip(request), **replay)
         return page(
             "auth/totp.html",
             status_code=401,
@@ -163,7 +164,8 @@ async def totp_check(request: Request) -> Template | Redirect:
     suite = request.session.get("suite", "") or service.staff_from_row(user).home
     await login_succeeded(request, user["email"])
     open_session(request, user)
-    await service.audit("connexion", user["id"], client_ip(request), second_facteur=proof)
+    how = {"code_de_secours": True} if proof == "secours" else {"second_facteur": True}
+    await service.audit("connexion", user["id"], client_ip(request), **how)
     if not user["totp_secret"]:  # enrolled now: the recovery codes, shown this once
         await User.update({User.totp_secret: secret}).where(User.id == user["id"])
         codes = await second_factor.new_recovery_codes(user["id"])

@@ -31,4 +31,3 @@ def test_limits_apply_per_real_client_behind_a_trusted_proxy(tmp_path):
         assert first == [200, 200, 200, 429]
         # Another parent behind the same load balancer still has their own three requests.
         assert [triage(server, "203.0.113.20") for _ in range(3)] == [200, 200, 200]
-
