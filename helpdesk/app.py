@@ -15,7 +15,6 @@ from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -47,6 +46,7 @@ from helpdesk.observability.metrics import MetricsController, prometheus_config
 from helpdesk.observability.requests_log import RequestLog, configure_logging
 from helpdesk.privacy import routes as privacy_routes
 from helpdesk.ratelimit import RateLimiter
+from helpdesk.security_headers import SwaggerPage, security_headers_hook
 from helpdesk.settings import Settings, load_settings
 from helpdesk.site import routes as site_routes
 from helpdesk.tickets import agent_api, agent_routes, anomaly_routes, establishment_routes
@@ -80,7 +80,7 @@ STATIC_CACHE = CacheControlHeader(max_age=86400, public=True)
 VERSIONED_CACHE = CacheControlHeader(max_age=31536000, public=True, immutable=True)
 
 
-def swagger_ui() -> tuple[SwaggerRenderPlugin, Router]:
+def swagger_ui() -> tuple[SwaggerPage, Router]:
     """/schema's viewer served by the help desk itself (npm `swagger-ui-dist`, pinned in
     package.json), not by a CDN: the page works offline and sends no visitor elsewhere.
 
@@ -89,7 +89,7 @@ def swagger_ui() -> tuple[SwaggerRenderPlugin, Router]:
     """
     version = json.loads((SWAGGER_UI_DIST / "package.json").read_text())["version"]
     base = f"/swagger-ui/{version}"
-    plugin = SwaggerRenderPlugin(
+    plugin = SwaggerPage(
         js_url=f"{base}/swagger-ui-bundle.js",
         css_url=f"{base}/swagger-ui.css",
         standalone_preset_js_url=f"{base}/swagger-ui-standalone-preset.js",
@@ -309,6 +309,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         compression_config=compression_config(),
         request_max_body_size=12 * 1024 * 1024,
+        before_send=[security_headers_hook(settings)],
         debug=False,
     )
     if not settings.demo:  # production: one JSON line per request, with its X-Request-Id

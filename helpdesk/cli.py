@@ -148,7 +148,7 @@ def cmd_outbox(args: argparse.Namespace) -> int:
 
 def cmd_create_user(args: argparse.Namespace) -> int:
     from helpdesk.auth.passwords import password_problem
-    from helpdesk.auth.service import create_user
+    from helpdesk.auth.service import create_user, staff_email
     from helpdesk.auth.tables import ROLES, User
     from helpdesk.contacts.academies import load_academies
     from helpdesk.contacts.uai import UaiError, normalise_uai
@@ -162,7 +162,8 @@ def cmd_create_user(args: argparse.Namespace) -> int:
         return 2
     try:
         uais = [normalise_uai(u) for u in args.uai]
-    except UaiError as error:
+        args.email = staff_email(args.email)
+    except (UaiError, ValueError) as error:
         print(error)
         return 2
     if args.role == "establishment" and not uais:

@@ -61,6 +61,7 @@ class Settings:
     rate_limit_form_per_minute: int = 10
     rate_limit_triage_per_minute: int = 60
     rate_limit_lost_link_per_hour: int = 5
+    login_delay_seconds: float = 1.0  # after 5 failed sign-ins, doubled at each failure (1 min max)
     # Data protection
     retention_days: int = 365
     resolved_autoclose_days: int = 7
@@ -193,6 +194,7 @@ def load_settings(**overrides: object) -> Settings:
         rate_limit_form_per_minute=_int("HELPDESK_RATE_LIMIT_FORM", 10),
         rate_limit_triage_per_minute=_int("HELPDESK_RATE_LIMIT_TRIAGE", 60),
         rate_limit_lost_link_per_hour=_int("HELPDESK_RATE_LIMIT_LOST_LINK", 5),
+        login_delay_seconds=float(env("HELPDESK_LOGIN_DELAY_SECONDS", "") or 1.0),
         retention_days=_int("HELPDESK_RETENTION_DAYS", 365),
         resolved_autoclose_days=_int("HELPDESK_RESOLVED_AUTOCLOSE_DAYS", 7),
         organisation=env("HELPDESK_ORGANISATION", Settings.organisation),
@@ -225,6 +227,8 @@ def load_settings(**overrides: object) -> Settings:
     )
     for key, value in overrides.items():
         setattr(settings, key, value)
+    # Served over HTTPS: cookies are Secure, whatever HELPDESK_BEHIND_HTTPS says.
+    settings.behind_https = settings.behind_https or settings.base_url.startswith("https://")
     if not settings.secret_key:
         settings.secret_key = os.environ.get("HELPDESK_SECRET_KEY", "").strip()
     if not settings.secret_key:

@@ -8,7 +8,7 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from helpdesk.auth import service
+from helpdesk.auth import second_factor, service
 from helpdesk.auth.routes import mail_password_link
 from helpdesk.auth.tables import ROLE_LABELS, ROLES, User
 from helpdesk.contacts.uai import UaiError, normalise_uai
@@ -37,11 +37,14 @@ async def users_page(
             User.active,
             User.totp_required,
             User.last_login_at,
+            User.totp_secret,
         )
         .where(manageable(staff))
         .order_by(User.email)
         .output(load_json=True)
     )
+    for user in users:  # whether a second factor is set, not the secret, goes to the page
+        user["second_factor"] = bool(user.pop("totp_secret"))
     roles = ROLES if staff.role == "admin" else ("agent",)
     return page(
         "auth/users.html",
@@ -71,10 +74,16 @@ async def create(request: Request) -> Template | Redirect:
     errors = {}
     if staff.role == "supervisor":
         values["role"], values["academie"] = "agent", staff.academie
-    if "@" not in values["email"] or len(values["email"]) > 320:
-        errors["email"] = "Saisissez une adresse électronique valide."
-    elif await User.exists().where(User.email == values["email"].lower()):
-        errors["email"] = "Un compte existe déjà pour cette adresse."
+    email = str(form.get("email", ""))  # as sent: a line break inside is refused, not trimmed
+    try:
+        values["email"] = service.staff_email(
+            email, request.app.state.settings.email_check_deliverability
+        )
+    except ValueError as error:
+        errors["email"] = str(error)
+    else:
+        if await User.exists().where(User.email == values["email"]):
+            errors["email"] = "Un compte existe déjà pour cette adresse."
     if values["role"] not in ROLES:
         errors["role"] = "Choisissez un rôle."
     if values["role"] in ("agent", "supervisor") and not request.app.state.academies.get(
@@ -102,7 +111,7 @@ async def create(request: Request) -> Template | Redirect:
         uais=uais,
         name=values["name"],
     )
-    await invite(request, values["email"].lower())
+    await invite(request, values["email"])
     await service.audit(
         "compte_cree", staff.id, detail_email=values["email"], role=values["role"], user=user_id
     )
@@ -134,6 +143,8 @@ async def update(request: Request, user_id: FromPath[int]) -> Redirect:
         await User.update({User.totp_required: True}).where(User.id == user_id)
     elif action == "reinitialiser":
         await invite(request, target["email"])
+    elif action == "reinitialiser_totp":  # a lost phone: enrols again at the next sign-in
+        await second_factor.reset(user_id)
     await service.audit(f"compte_{action}", staff.id, user=user_id)
     return Redirect("/admin/utilisateurs", status_code=303)
 

@@ -44,8 +44,3 @@ def new_totp_secret() -> str:
 
 def totp_uri(secret: str, email: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name="Assistance ÉduConnect")
-
-
-def verify_totp(secret: str, code: str) -> bool:
-    code = code.replace(" ", "")
-    return bool(secret) and code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1)

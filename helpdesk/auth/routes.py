@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 
 from litestar import Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from helpdesk.auth import service
-from helpdesk.auth.passwords import new_totp_secret, password_problem, totp_uri, verify_totp
+from helpdesk.auth import second_factor, service, throttle
+from helpdesk.auth.flash import flashed, redirect_with
+from helpdesk.auth.passwords import new_totp_secret, password_problem, totp_uri
 from helpdesk.auth.sessions import came_with_session, restart_without_session
 from helpdesk.auth.tables import User
 from helpdesk.mail.service import queue_mail
@@ -17,7 +19,6 @@ from helpdesk.ratelimit import Limit
 from helpdesk.web import PageNotFound, page
 
 LOGIN_PER_IP = Limit("login_ip", 20, 60)
-LOGIN_PER_ACCOUNT = Limit("login_account", 5, 300)
 TOO_MANY = "Trop de tentatives de connexion. Patientez quelques minutes avant de réessayer."
 
 
@@ -29,11 +30,22 @@ def safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else ""
 
 
-async def login_allowed(request: Request, email: str) -> bool:
-    limiter = request.app.state.rate_limiter
-    by_ip = await limiter.hit(LOGIN_PER_IP, client_ip(request))
-    by_account = await limiter.hit(LOGIN_PER_ACCOUNT, email)
-    return by_ip and by_account
+async def login_refusal(request: Request, email: str) -> str:
+    """Why this attempt is refused before any check (empty: it may go on): too many attempts
+    from this client address, or this account's delay after failures (helpdesk.auth.throttle)."""
+    state = request.app.state
+    if not await state.rate_limiter.hit(LOGIN_PER_IP, client_ip(request)):
+        return TOO_MANY
+    wait = await throttle.wait_left(state.rate_limiter, email, state.settings.login_delay_seconds)
+    return throttle.wait_message(wait) if wait > 0 else ""
+
+
+async def login_failed(request: Request, email: str) -> None:
+    await throttle.failed(request.app.state.rate_limiter, email)
+
+
+async def login_succeeded(request: Request, email: str) -> None:
+    await throttle.succeeded(request.app.state.rate_limiter, email)
 
 
 async def text_field(request: Request, name: str) -> str:
@@ -68,17 +80,19 @@ async def login(request: Request) -> Template | Redirect:
     email = str(form.get("email", "")).strip().lower()
     password = str(form.get("password", ""))
     suite = safe_next(str(form.get("suite", "")))
-    if not await login_allowed(request, email):
+    refusal = await login_refusal(request, email)
+    if refusal:
         await service.audit("connexion_bloquee", ip=client_ip(request), email=email)
         return page(
             "auth/login.html",
             status_code=429,
-            errors={"_": TOO_MANY},
+            errors={"_": refusal},
             values={"email": email},
             suite=suite,
         )
     user = await service.check_credentials(email, password)
     if user is None:
+        await login_failed(request, email)
         await service.audit("connexion_refusee", ip=client_ip(request), email=email)
         return page(
             "auth/login.html",
@@ -90,6 +104,7 @@ async def login(request: Request) -> Template | Redirect:
     if user["totp_secret"] or user["totp_required"]:
         request.set_session({"pending_user": user["id"], "suite": suite})
         return Redirect("/connexion/code", status_code=303)
+    await login_succeeded(request, email)
     open_session(request, user)
     await service.audit("connexion", user["id"], client_ip(request))
     return Redirect(suite or service.staff_from_row(user).home, status_code=303)
@@ -103,6 +118,11 @@ async def pending_user(request: Request) -> dict:
     return user
 
 
+def enrolment(secret: str, user: dict) -> dict:
+    uri = totp_uri(secret, user["email"])
+    return {"secret": secret, "uri": uri, "qr": second_factor.qr_svg(uri)}
+
+
 @get("/connexion/code", include_in_schema=False)
 async def totp_form(request: Request) -> Template:
     user = await pending_user(request)
@@ -110,38 +130,48 @@ async def totp_form(request: Request) -> Template:
     if not user["totp_secret"]:
         secret = request.session.get("new_totp") or new_totp_secret()
         request.session["new_totp"] = secret
-        enrol = {"secret": secret, "uri": totp_uri(secret, user["email"])}
+        enrol = enrolment(secret, user)
     return page("auth/totp.html", errors={}, enrol=enrol)
+
+
+CODE_ERRORS = {
+    "": "Ce code n'est pas valide. Saisissez les 6 chiffres affichés par votre application, "
+    "ou un de vos codes de secours.",
+    "rejeu": "Ce code a déjà servi. Attendez que votre application en affiche un nouveau "
+    "(30 secondes au plus).",
+}
 
 
 @post("/connexion/code", include_in_schema=False)
 async def totp_check(request: Request) -> Template | Redirect:
     user = await pending_user(request)
     code = await text_field(request, "code")
-    if not await login_allowed(request, user["email"]):
-        return page("auth/totp.html", status_code=429, errors={"code": TOO_MANY}, enrol=None)
+    refusal = await login_refusal(request, user["email"])
+    if refusal:
+        return page("auth/totp.html", status_code=429, errors={"code": refusal}, enrol=None)
     secret = user["totp_secret"] or request.session.get("new_totp", "")
-    if not verify_totp(secret, code):
-        await service.audit("code_refuse", user["id"], client_ip(request))
-        enrol = (
-            None
-            if user["totp_secret"]
-            else {"secret": secret, "uri": totp_uri(secret, user["email"])}
-        )
+    proof = await second_factor.check(user, secret, code)
+    if proof not in ("totp", "secours"):
+        await login_failed(request, user["email"])
+        replay = {"rejeu": True} if proof == "rejeu" else {}
+        await service.audit("code_refuse", user["id"], client_ip(request), **replay)
         return page(
             "auth/totp.html",
             status_code=401,
-            enrol=enrol,
-            errors={
-                "code": "Ce code n'est pas valide. Saisissez les 6 chiffres affichés par votre application."
-            },
+            enrol=None if user["totp_secret"] else enrolment(secret, user),
+            errors={"code": CODE_ERRORS[proof]},
         )
-    if not user["totp_secret"]:
-        await User.update({User.totp_secret: secret}).where(User.id == user["id"])
-    suite = request.session.get("suite", "")
+    suite = request.session.get("suite", "") or service.staff_from_row(user).home
+    await login_succeeded(request, user["email"])
     open_session(request, user)
-    await service.audit("connexion", user["id"], client_ip(request), second_facteur=True)
-    return Redirect(suite or service.staff_from_row(user).home, status_code=303)
+    how = {"code_de_secours": True} if proof == "secours" else {"second_facteur": True}
+    await service.audit("connexion", user["id"], client_ip(request), **how)
+    if not user["totp_secret"]:  # enrolled now: the recovery codes, shown this once
+        await User.update({User.totp_secret: secret}).where(User.id == user["id"])
+        codes = await second_factor.new_recovery_codes(user["id"])
+        await service.audit("codes_de_secours_crees", user["id"], client_ip(request))
+        return page("auth/recovery_codes.html", codes=codes, suite=suite)
+    return Redirect(suite, status_code=303)
 
 
 @post("/deconnexion", include_in_schema=False)
@@ -169,16 +199,17 @@ async def lost_password(request: Request) -> Template:
     state = request.app.state
     email = (await text_field(request, "email")).lower()
     limiter = state.rate_limiter
-    if await limiter.hit(Limit("staff_reset", 5, 3600), client_ip(request)) and await limiter.hit(
-        Limit("staff_reset_mail", 3, 3600), email
-    ):
-        await mail_password_link(
-            request,
-            email,
-            "Choisir un nouveau mot de passe - Assistance ÉduConnect",
-            "mot_de_passe_agent",
-        )
-    return page("auth/lost_password.html", sent=True, errors={})
+    allowed = await limiter.hit(
+        Limit("staff_reset", 5, 3600), client_ip(request)
+    ) and await limiter.hit(Limit("staff_reset_mail", 3, 3600), email)
+    subject = "Choisir un nouveau mot de passe - Assistance ÉduConnect"
+    # The lookup and the mail after the response: its time tells nothing of which accounts exist.
+    task = BackgroundTask(mail_password_link, request, email, subject, "mot_de_passe_agent")
+    return Template(
+        template_name="auth/lost_password.html",
+        context={"sent": True, "errors": {}},
+        background=task if allowed else None,
+    )
 
 
 async def mail_password_link(request: Request, email: str, subject: str, kind: str) -> None:
@@ -234,8 +265,23 @@ async def my_account(request: Request) -> Template:
         staff=staff,
         user=user,
         current="/compte",
-        message=request.query_params.get("message", ""),
+        message=flashed(request),
+        recovery_left=(
+            await second_factor.recovery_codes_left(staff.id) if user["totp_secret"] else None
+        ),
     )
+
+
+@post("/compte/codes-de-secours", include_in_schema=False)
+async def renew_recovery_codes(request: Request) -> Template:
+    """New recovery codes, shown once; the older ones stop working."""
+    staff = await service.require_staff(request)
+    user = await User.select(User.totp_secret).where(User.id == staff.id).first()
+    if not user["totp_secret"]:
+        raise PageNotFound("Votre compte n'a pas encore de second facteur.")
+    codes = await second_factor.new_recovery_codes(staff.id)
+    await service.audit("codes_de_secours_crees", staff.id, client_ip(request))
+    return page("auth/recovery_codes.html", codes=codes, suite="/compte")
 
 
 @post("/compte", include_in_schema=False)
@@ -247,12 +293,13 @@ async def my_account_save(request: Request) -> Redirect:
     )
     if form.get("totp") == "1":
         await User.update({User.totp_required: True}).where(User.id == staff.id)
-    return Redirect("/compte?message=Préférences+enregistrées", status_code=303)
+    return redirect_with(request, "/compte", "Préférences enregistrées.")
 
 
 PAGE_ROUTES = [
     my_account,
     my_account_save,
+    renew_recovery_codes,
     login_form,
     login,
     totp_form,
@@ -289,20 +336,27 @@ async def api_login(request: Request) -> Response:
             {"errors": {"_": "Envoyez un objet JSON {email, password}."}}, status_code=422
         )
     email = body["email"].strip().lower()
-    if not await login_allowed(request, email):
-        return Response({"errors": {"_": TOO_MANY}}, status_code=429)
+    refusal = await login_refusal(request, email)
+    if refusal:
+        return Response({"errors": {"_": refusal}}, status_code=429)
     user = await service.check_credentials(email, body["password"])
     if user is None:
+        await login_failed(request, email)
         await service.audit("connexion_refusee", ip=client_ip(request), email=email, api=True)
         return Response(
             {"errors": {"_": "Adresse électronique ou mot de passe incorrect."}}, status_code=401
         )
     if user["totp_secret"] or user["totp_required"]:
         code = body.get("totp")
-        if not isinstance(code, str) or not verify_totp(user["totp_secret"], code):
+        proof = ""
+        if isinstance(code, str) and user["totp_secret"]:
+            proof = await second_factor.check(user, user["totp_secret"], code)
+        if proof not in ("totp", "secours"):
+            await login_failed(request, email)
             return Response(
                 {"errors": {"totp": "Code à usage unique requis ou invalide."}}, status_code=401
             )
+    await login_succeeded(request, email)
     token = await service.issue_api_token(user["id"])
     await service.audit("connexion", user["id"], client_ip(request), api=True)
     return Response({"token": token, "expires_in": int(service.API_TOKEN_LIFETIME.total_seconds())})

@@ -8,6 +8,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 
+from email_validator import EmailNotValidError, validate_email
 from litestar import Request
 from litestar.exceptions import NotAuthorizedException
 
@@ -56,6 +57,20 @@ def staff_from_row(row: dict) -> Staff:
     return Staff(row["id"], row["email"], row["name"], row["role"], row["academie"], tuple(uais))
 
 
+INVALID_EMAIL = "Saisissez une adresse électronique valide, par exemple prenom.nom@ac-exemple.fr."
+
+
+def staff_email(typed: str, deliverability: bool = False) -> str:
+    """The address of a staff account, checked by email-validator and lowered; ValueError with
+    a French sentence otherwise. A line break or a second address (« a@b.fr\r\nBcc: … »)
+    is not an address: it never reaches the table nor a mail."""
+    try:
+        result = validate_email(typed.strip(), check_deliverability=deliverability, timeout=3)
+    except EmailNotValidError:
+        raise ValueError(INVALID_EMAIL) from None
+    return result.normalized.lower()
+
+
 async def create_user(
     email: str,
     password: str,
@@ -66,7 +81,7 @@ async def create_user(
     totp_required: bool = False,
 ) -> int:
     user = User(
-        email=email.strip().lower(),
+        email=staff_email(email),
         name=name,
         role=role,
         academie=academie,
@@ -256,6 +271,10 @@ async def start_password_reset(email: str) -> tuple[dict, str] | None:
     if row is None:
         return None
     token = secrets.token_urlsafe(32)
+    # Only the latest link works: a link that leaked from an older mail is dead now.
+    await PasswordReset.update({PasswordReset.used: True}).where(
+        (PasswordReset.user == row["id"]) & (PasswordReset.used == False)  # noqa: E712
+    )
     await PasswordReset.insert(
         PasswordReset(
             user=row["id"], token_hash=token_hash(token), expires_at=utcnow() + RESET_LIFETIME

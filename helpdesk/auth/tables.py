@@ -22,6 +22,8 @@ class User(Table, tablename="staff_user"):
     password_hash = Varchar(length=200)
     totp_secret = Varchar(length=64, default="")
     totp_required = Boolean(default=False)
+    # The last 30-second step whose code signed in: a code is good once (no replay).
+    totp_last_step = Integer(default=0)
     active = Boolean(default=True)
     notify_by_mail = Boolean(default=True)
     # Raised by "se déconnecter partout": sessions and tokens of older epochs stop working.
@@ -45,6 +47,15 @@ class PasswordReset(Table, tablename="password_reset"):
     used = Boolean(default=False)
 
 
+class RecoveryCode(Table, tablename="recovery_code"):
+    """Single-use codes that stand in for a lost second factor, hashed like passwords."""
+
+    user = ForeignKey(User, index=True)
+    code_hash = Varchar(length=200)
+    used_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class AuditLog(Table, tablename="audit_log"):
     """Logins and account actions, append-only."""
 
@@ -55,4 +66,4 @@ class AuditLog(Table, tablename="audit_log"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
-TABLES = [User, ApiToken, PasswordReset, AuditLog]
+TABLES = [User, ApiToken, PasswordReset, RecoveryCode, AuditLog]

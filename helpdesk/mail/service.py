@@ -34,6 +34,9 @@ def compose_mail(
     # A subject is one line: a line break typed in a form (CR, LF, U+2028…) becomes a space,
     # where the email package would refuse the header when the mail is sent.
     subject = " ".join(subject.splitlines())
+    # An address is checked where it is typed; one holding a line break would be a header.
+    if len(to.splitlines()) > 1:
+        raise ValueError(f"Adresse de destinataire refusée\u00a0: {to!r}")
     # The footer says « répondez simplement à ce courriel » when the mail has a reply address.
     answerable = bool(reply_address(settings, ticket_reference, kind))
     text, html = render_mail(

@@ -11,6 +11,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
+from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import Staff, academy_agents, current_agents, require_staff
 from helpdesk.contacts.service import AUDIENCES
 from helpdesk.french import datetime_fr
@@ -162,7 +163,7 @@ async def queue_page(request: Request) -> Template:
         academie=request.app.state.academies.get(staff.academie),
         query_string=lambda **kw: query_string(params, **kw),
         page_size=PAGE_SIZE,
-        message=params.get("message", ""),
+        message=flashed(request),
         words=staff_words,
     )
 
@@ -193,7 +194,7 @@ async def bulk(request: Request) -> Redirect:
             done += 1
         except (agent.StaleTicket, agent.ActionRefused):
             continue
-    return Redirect(f"/agent?message={done}+demande(s)+traitée(s)", status_code=303)
+    return redirect_with(request, "/agent", f"{done} demande(s) traitée(s).")
 
 
 async def staff_ticket(request: Request, reference: str) -> tuple[Staff, dict]:
@@ -284,7 +285,7 @@ async def ticket_page_response(
         error=error,
         draft=draft,
         now=utcnow(),
-        message=request.query_params.get("message", ""),
+        message=flashed(request),
     )
 
 
@@ -358,7 +359,7 @@ async def ticket_action(request: Request, reference: FromPath[str]) -> Template 
             await agent.merge_into(staff, ticket, version, str(form.get("target", "")))
         elif action == "transferer":
             await agent.transfer(state, staff, ticket, version, str(form.get("academie", "")))
-            return Redirect(f"/agent?message=Demande+{reference}+transférée", status_code=303)
+            return redirect_with(request, "/agent", f"Demande {reference} transférée.")
         elif action == "spam":
             await agent.set_fields(staff, ticket, version, status="spam")
         elif action == "compte_verifier":
@@ -366,10 +367,8 @@ async def ticket_action(request: Request, reference: FromPath[str]) -> Template 
             return await ticket_page_response(request, staff, ticket, confirm=confirm)
         elif action == "compte_executer":
             done = await account_steps.execute(state, staff, ticket, version, form)
-            return Redirect(
-                f"/agent/tickets/{reference}?compte={form.get('compte', '')}&message={quote(done)}#compte",
-                status_code=303,
-            )
+            url = f"/agent/tickets/{reference}?compte={quote(str(form.get('compte', '')))}#compte"
+            return redirect_with(request, url, done)
         elif action == "incident":
             chosen = str(form.get("incident", ""))
             await incidents.link(staff, ticket, int(chosen) if chosen.isdigit() else None)
@@ -398,7 +397,7 @@ async def ticket_action(request: Request, reference: FromPath[str]) -> Template 
         return await ticket_page_response(
             request, staff, ticket, error=str(refused), status_code=422, draft=text
         )
-    return Redirect(f"/agent/tickets/{reference}?message=Enregistré", status_code=303)
+    return redirect_with(request, f"/agent/tickets/{reference}", "Enregistré.")
 
 
 def overdue(row: dict, now: dt.datetime) -> bool:
@@ -489,7 +488,7 @@ async def incidents_page(request: Request) -> Template:
         errors={},
         current="/agent/incidents",
         rows=await incidents.incidents_of(staff.academie),
-        message=request.query_params.get("message", ""),
+        message=flashed(request),
     )
 
 
@@ -520,14 +519,13 @@ async def incidents_action(request: Request) -> Template | Redirect:
             answered = await incidents.close_incident(state, staff, int(closing), text)
         except agent.ActionRefused as refused:
             raise PageNotFound(str(refused)) from refused
-        return Redirect(
-            f"/agent/incidents?message=Incident+clos+:+{answered}+demande(s)+informée(s)",
-            status_code=303,
+        return redirect_with(
+            request, "/agent/incidents", f"Incident clos\u00a0: {answered} demande(s) informée(s)."
         )
     await incidents.open_incident(staff, title, text)
     await state.incidents.refresh()
-    return Redirect(
-        "/agent/incidents?message=Incident+ouvert+:+le+bandeau+est+affiché", status_code=303
+    return redirect_with(
+        request, "/agent/incidents", "Incident ouvert\u00a0: le bandeau est affiché."
     )
 
 
@@ -543,7 +541,7 @@ async def sla_page(request: Request) -> Template:
         categories=SHORT_CATEGORY,
         errors={},
         current="/agent/echeances",
-        message=request.query_params.get("message", ""),
+        message=flashed(request),
     )
 
 
@@ -576,9 +574,8 @@ async def sla_save(request: Request) -> Template | Redirect:
             message="",
         )
     await sla.save_targets(staff.academie, targets)
-    return Redirect(
-        "/agent/echeances?message=Échéances+enregistrées+(pour+les+nouvelles+demandes)",
-        status_code=303,
+    return redirect_with(
+        request, "/agent/echeances", "Échéances enregistrées (pour les nouvelles demandes)."
     )
 
 
@@ -594,7 +591,7 @@ async def contact_card(request: Request) -> Template:
         academie=academie,
         errors={},
         current="/agent/contact",
-        message=request.query_params.get("message", ""),
+        message=flashed(request),
     )
 
 
@@ -634,7 +631,7 @@ async def contact_card_save(request: Request) -> Template | Redirect:
         )
     for audience, card in cards.items():
         await request.app.state.contact_overrides.save(staff.academie, audience, card)
-    return Redirect("/agent/contact?message=Fiche+de+contact+enregistrée", status_code=303)
+    return redirect_with(request, "/agent/contact", "Fiche de contact enregistrée.")
 
 
 ROUTES = [

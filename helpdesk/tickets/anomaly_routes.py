@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from helpdesk.accounts.port import FLAG_LABELS, AccountError
+from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import require_staff
 from helpdesk.tickets import anomalies
 from helpdesk.web import page
@@ -33,7 +32,7 @@ async def anomalies_list(request: Request) -> Template:
         found = await anomalies.to_treat(request.app.state, staff.academie)
     except AccountError as error:
         return anomalies_page(staff, [], error=str(error), status_code=503)
-    return anomalies_page(staff, found, message=request.query_params.get("message", ""))
+    return anomalies_page(staff, found, message=flashed(request))
 
 
 @post("/agent/signalements", include_in_schema=False)
@@ -46,7 +45,7 @@ async def anomalies_open(request: Request) -> Template | Redirect:
         if form.get("tous") == "1":
             made = await anomalies.open_all(state, staff.academie)
             message = f"{len(made)} demande(s) ouverte(s)."
-            return Redirect(f"/agent/signalements?message={quote(message)}", status_code=303)
+            return redirect_with(request, "/agent/signalements", message)
         wanted = (str(form.get("compte", "")), str(form.get("signalement", "")))
         for anomaly in await anomalies.to_treat(state, staff.academie):
             if (anomaly.account.identifier, anomaly.flag) == wanted:

@@ -8,6 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import Staff, require_staff
 from helpdesk.tickets import establishment
 from helpdesk.tickets.attachments import AttachmentError, download
@@ -36,7 +37,7 @@ async def home(request: Request) -> Template:
         letters=await establishment.letters(staff),
         status_labels=STATUS_LABELS,
         categories=establishment.ESCALATION_CATEGORIES,
-        message=request.query_params.get("message", ""),
+        message=flashed(request),
     )
 
 
@@ -142,11 +143,11 @@ async def answer(request: Request, transmission_id: FromPath[int]) -> Redirect:
     form = await request.form()
     text = establishment.text(form, "answer", 5000)
     if not text:
-        return Redirect("/etablissement?message=Écrivez+votre+réponse.", status_code=303)
+        return redirect_with(request, "/etablissement", "Écrivez votre réponse.")
     row = await establishment.answer_transmission(request.app.state, staff, transmission_id, text)
     if row is None:
         raise PageNotFound("Cette demande de l'académie n'existe pas pour vos établissements.")
-    return Redirect("/etablissement?message=Réponse+transmise+à+l'académie.", status_code=303)
+    return redirect_with(request, "/etablissement", "Réponse transmise à l'académie.")
 
 
 async def own_letter(request: Request, delivery_id: int) -> tuple[Staff, dict]:
@@ -174,7 +175,7 @@ async def letter_file(request: Request, delivery_id: FromPath[int]) -> Response:
 async def letter_handed_over(request: Request, delivery_id: FromPath[int]) -> Redirect:
     staff, delivery = await own_letter(request, delivery_id)
     await establishment.hand_over(staff, delivery)
-    return Redirect("/etablissement?message=Courrier+marqué+comme+remis.", status_code=303)
+    return redirect_with(request, "/etablissement", "Courrier marqué comme remis.")
 
 
 ROUTES = [

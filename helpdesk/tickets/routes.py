@@ -8,6 +8,7 @@ import secrets
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -372,9 +373,21 @@ async def lost_link_submit(request: Request) -> Template:
     hourly = Limit("lost_link", state.settings.rate_limit_lost_link_per_hour, 3600)
     await state.rate_limiter.check(request, hourly)
     # Per address too, so that nobody floods a parent's mailbox from many addresses.
-    if await state.rate_limiter.hit(hourly, f"mail:{email}"):
-        await TicketService(state).send_lost_links(email)
-    return page("tickets/lost_link.html", errors={}, values={}, sent=True)
+    allowed = await state.rate_limiter.hit(hourly, f"mail:{email}")
+    # The lookup and the mail come after the response, sent at once whatever the address:
+    # how long the answer takes tells nothing of the requests an address has.
+    return Template(
+        template_name="tickets/lost_link.html",
+        context={"errors": {}, "values": {}, "sent": True},
+        background=BackgroundTask(send_lost_links, request, email) if allowed else None,
+    )
+
+
+async def send_lost_links(request: Request, email: str) -> None:
+    try:
+        await TicketService(request.app.state).send_lost_links(email)
+    except Exception:  # after the response: nobody else would see it
+        request.logger.exception("Envoi des liens de suivi impossible")
 
 
 # --- API ---------------------------------------------------------------------------------

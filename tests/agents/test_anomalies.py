@@ -123,7 +123,8 @@ async def test_all_at_once_and_an_account_without_mail(desk):
         data={"_csrf_token": csrf_token(page.text), "tous": "1"},
         follow_redirects=False,
     )
-    assert done.status_code == 303 and "2%20demande" in done.headers["location"]
+    assert done.status_code == 303 and done.headers["location"] == "/agent/signalements"
+    assert "2 demande(s) ouverte(s)." in text_of(await desk.get("/agent/signalements"))
     paul = await Ticket.select().where(Ticket.identifier == desk.ids["paul"]).first()
     assert paul["category"] == "rattachement" and paul["requester_email"] == ""
     assert paul["child_first_name"] == "Lina"
