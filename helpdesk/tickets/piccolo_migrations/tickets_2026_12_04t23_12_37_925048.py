@@ -8,9 +8,7 @@ DESCRIPTION = "Incidents programmés\u00a0: début et fin du bandeau (incident.s
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="tickets", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="tickets", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="Incident",
