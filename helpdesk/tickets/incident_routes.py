@@ -8,7 +8,7 @@ from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import Staff, require_staff
-from helpdesk.french import datetime_fr
+from helpdesk.french import count_fr, datetime_fr
 from helpdesk.tickets import agent, incidents
 from helpdesk.tickets.incident_form import read_incident_form
 from helpdesk.tickets.service import utcnow
@@ -70,7 +70,11 @@ async def close(request: Request, staff: Staff, incident_id: int, text: str):
     except agent.ActionRefused as refused:
         raise PageNotFound(str(refused)) from refused
     return redirect_with(
-        request, "/agent/incidents", f"Incident clos\u00a0: {answered} demande(s) informée(s)."
+        request,
+        "/agent/incidents",
+        "Incident clos\u00a0: "
+        + count_fr(answered, "demande informée", "demandes informées")
+        + ".",
     )
 
 
