@@ -34,6 +34,7 @@ from helpdesk.db import bind, make_engine, migrate
 from helpdesk.demo import routes as demo_routes
 from helpdesk.establishments import bulk_routes as school_bulk_routes
 from helpdesk.establishments import routes as school_accounts_routes
+from helpdesk.establishments import settings_routes as school_settings_routes
 from helpdesk.establishments import stats_routes as school_stats_routes
 from helpdesk.faq import routes as faq_routes
 from helpdesk.faq.service import FaqService
@@ -278,6 +279,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *anomaly_routes.ROUTES,
             *establishment_routes.ROUTES,
             *school_stats_routes.ROUTES,
+            *school_settings_routes.ROUTES,
             *school_accounts_routes.ROUTES,
             *school_bulk_routes.ROUTES,
             *admin_routes.ROUTES,

@@ -66,6 +66,7 @@ TABLE_MODULES = [
     "helpdesk.accounts.tables",
     "helpdesk.tickets.tables",
     "helpdesk.mailin.tables",
+    "helpdesk.establishments.tables",
 ]
 
 

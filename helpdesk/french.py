@@ -47,6 +47,12 @@ def datetime_fr(value: dt.datetime) -> str:
     return f"{date_fr(value.date())} à {hour_fr(value.hour, value.minute)}"
 
 
+def count_fr(count: int, singular: str, plural: str = "") -> str:
+    """« 0 compte », « 1 compte traité », « 3 comptes traités »: the plural from 2 on, as French
+    counts. `plural` when adding an s to the last word is not it (« mots de passe »)."""
+    return f"{count} {singular if abs(count) < 2 else plural or singular + 's'}"
+
+
 def weekday_fr(value: dt.date) -> str:
     return WEEKDAYS[value.weekday()]
 

@@ -15,6 +15,7 @@ APP_REGISTRY = AppRegistry(
         "helpdesk.accounts.piccolo_app",
         "helpdesk.tickets.piccolo_app",
         "helpdesk.mailin.piccolo_app",
+        "helpdesk.establishments.piccolo_app",
     ]
 )
 

@@ -18,7 +18,14 @@ from litestar.utils.scope.state import ScopeState
 
 from helpdesk import PROJECT_DIR
 from helpdesk.assets import asset
-from helpdesk.french import date_fr, datetime_fr, file_size_fr, hour_fr, ordinals_html
+from helpdesk.french import (
+    count_fr,
+    date_fr,
+    datetime_fr,
+    file_size_fr,
+    hour_fr,
+    ordinals_html,
+)
 
 TEMPLATES_DIR = PROJECT_DIR / "templates"
 HTML = "text/html"  # Litestar adds "; charset=utf-8" to text/* itself
@@ -32,7 +39,7 @@ def make_environment(**globals_: object) -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(date_fr=date_fr, datetime_fr=datetime_fr, hour_fr=hour_fr)
-    env.filters.update(file_size_fr=file_size_fr, exposants=ordinals_html)
+    env.filters.update(file_size_fr=file_size_fr, exposants=ordinals_html, nombre=count_fr)
     env.globals.update(asset=asset, **globals_)
     return env
 

@@ -16,13 +16,22 @@ from dataclasses import dataclass, field
 
 from helpdesk.accounts.school_health import Roster
 from helpdesk.auth.service import audit
-from helpdesk.french import date_fr
+from helpdesk.french import count_fr, date_fr
 from helpdesk.ratelimit import Limit
 from helpdesk.tickets.attachments import load_bytes, save_bytes
 
 BULK_LIMIT = Limit("comptes_en_lot", 20, 3600)  # requests per staff member and hour
 FOLDER = "comptes-en-lot"
 ACTION_LABELS = {"inform": "Informer", "reset_password": "Réinitialiser les mots de passe"}
+
+
+def action_label(action: str, count: int) -> str:
+    """« Réinitialiser le mot de passe » for one account, never « 1 compte » after a plural."""
+    if action == "reset_password" and count < 2:
+        return "Réinitialiser le mot de passe"
+    return ACTION_LABELS[action]
+
+
 MODES = {"courrier": "Feuilles individuelles imprimables", "mail": "Mail"}
 
 
@@ -71,7 +80,8 @@ def letters_document(done, roster: Roster, layout) -> bytes | None:
         return None
     return table_pdf(
         f"Mots de passe provisoires - {roster.name} ({roster.uai})",
-        f"{len(rows)} compte(s) réinitialisé(s) le {today}\u00a0: chaque mot de passe est à "
+        f"{count_fr(len(rows), 'compte réinitialisé', 'comptes réinitialisés')} le {today}"
+        "\u00a0: chaque mot de passe est à "
         "changer à la première connexion.",
         ("Identifiant", "Mot de passe provisoire"),
         rows,

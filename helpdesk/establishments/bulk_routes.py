@@ -17,6 +17,7 @@ from helpdesk.contacts.service import academie_of_uai
 from helpdesk.contacts.uai import UaiError
 from helpdesk.establishments import bulk
 from helpdesk.establishments.access import SPACES, Viewer, roster_of, viewer
+from helpdesk.establishments.addresses import addresses_for
 from helpdesk.establishments.dashboard import POPULATIONS
 from helpdesk.establishments.routes import space_of
 from helpdesk.tickets.account_panel import accounts_of
@@ -60,7 +61,7 @@ async def confirm(request: Request, uai: FromPath[str]) -> Template | Redirect:
         roster=roster,
         public=public,
         plan=chosen,
-        label=bulk.ACTION_LABELS[chosen.action],
+        label=bulk.action_label(chosen.action, chosen.count),
         modes=bulk.MODES,
         request_id=secrets.token_hex(16),
         current=who.base,
@@ -106,7 +107,8 @@ async def act(request: Request, uai: FromPath[str]) -> Template | Redirect:
             error=error.message,
             current=who.base,
         )
-    layout = layout_of(state.settings, state.academies.get(roster.academie))
+    printed = await addresses_for(roster.academie, roster.uai)
+    layout = layout_of(state.settings, state.academies.get(roster.academie), printed)
     document = bulk.letters_document(done, roster, layout)
     name = await bulk.keep_document(state.settings, roster.uai, document) if document else ""
     await bulk.record(who.staff, client_ip(request), roster, chosen, done)
@@ -116,7 +118,7 @@ async def act(request: Request, uai: FromPath[str]) -> Template | Redirect:
         who=who,
         roster=roster,
         public=public,
-        label=bulk.ACTION_LABELS[chosen.action],
+        label=bulk.action_label(chosen.action, len(done.results)),
         done=done,
         mails=sum(len(r.mails) for r in done.results),
         letters=sum(len(r.letters) for r in done.results),

@@ -19,7 +19,7 @@ from helpdesk.establishments.dashboard import (
     STATE_ORDER,
     dashboard,
 )
-from helpdesk.french import date_fr, datetime_fr
+from helpdesk.french import count_fr, date_fr, datetime_fr
 from helpdesk.web import page
 
 
@@ -144,7 +144,7 @@ def exported(
 
         body = table_pdf(
             title,
-            f"{len(entries)} compte(s). {criteria} Liste éditée le {date_fr(today())}.",
+            f"{count_fr(len(entries), 'compte')}. {criteria} Liste éditée le {date_fr(today())}.",
             lists.COLUMNS,
             [lists.row(e) for e in entries],
             font=request.app.state.settings.letter_font,

@@ -16,6 +16,7 @@ from helpdesk.accounts.port import (
 )
 from helpdesk.accounts.service import account_service
 from helpdesk.auth.service import Staff, audit
+from helpdesk.establishments.addresses import addresses_for
 from helpdesk.mail.service import queue_mail
 from helpdesk.observability.metrics import ACCOUNT_ACTIONS
 from helpdesk.tickets import account_safety, agent, night_changes
@@ -47,7 +48,8 @@ PARAMS: dict[str, list[tuple[str, str, str]]] = {
 
 async def keep_letter(state, ticket: dict, event_id: int, letter) -> None:
     """The PDF on the ticket (staff only), and offered to the account's school to hand over."""
-    layout = layout_of(state.settings, state.academies.get(ticket["academie"]))
+    printed = await addresses_for(ticket["academie"], letter.uai)
+    layout = layout_of(state.settings, state.academies.get(ticket["academie"]), printed)
     pdf = Upload(f"courrier-{letter.identifier}.pdf", "application/pdf", letter_pdf(letter, layout))
     storage_name = await store(state.settings, pdf)
     await attach(ticket["id"], event_id, pdf, storage_name)

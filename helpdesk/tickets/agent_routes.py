@@ -16,7 +16,16 @@ from helpdesk.auth.service import Staff, academy_agents, current_agents, require
 from helpdesk.contacts.service import AUDIENCES
 from helpdesk.french import datetime_fr
 from helpdesk.mailin.bounces import address_error, address_errors
-from helpdesk.tickets import account_panel, account_steps, agent, incidents, sla, staff_words, stats
+from helpdesk.tickets import (
+    account_panel,
+    account_steps,
+    agent,
+    incident_routes,
+    incidents,
+    sla,
+    staff_words,
+    stats,
+)
 from helpdesk.tickets.attachments import download
 from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.queue import PAGE_SIZE, QueueFilter, list_tickets, status_counts
@@ -479,56 +488,6 @@ async def canned_save(request: Request) -> Template | Redirect:
     return Redirect("/agent/reponses-types", status_code=303)
 
 
-@get("/agent/incidents", include_in_schema=False)
-async def incidents_page(request: Request) -> Template:
-    staff = await require_staff(request, "supervisor", "admin")  # admin: national incidents
-    return page(
-        "agent/incidents.html",
-        staff=staff,
-        errors={},
-        current="/agent/incidents",
-        rows=await incidents.incidents_of(staff.academie),
-        message=flashed(request),
-    )
-
-
-@post("/agent/incidents", include_in_schema=False)
-async def incidents_action(request: Request) -> Template | Redirect:
-    staff = await require_staff(request, "supervisor", "admin")
-    state = request.app.state
-    form = await request.form()
-    title, text = str(form.get("title", "")).strip(), str(form.get("message", "")).strip()
-    closing = str(form.get("fermer", ""))
-    errors = {}
-    if not text or len(text) > 2000:
-        errors["message"] = "Écrivez le message (2 000 caractères au plus)."
-    if not closing.isdigit() and (not title or len(title) > 200):
-        errors["title"] = "Donnez un titre (200 caractères au plus)."
-    if errors:
-        return page(
-            "agent/incidents.html",
-            status_code=422,
-            staff=staff,
-            errors=errors,
-            current="/agent/incidents",
-            rows=await incidents.incidents_of(staff.academie),
-            message="",
-        )
-    if closing.isdigit():
-        try:
-            answered = await incidents.close_incident(state, staff, int(closing), text)
-        except agent.ActionRefused as refused:
-            raise PageNotFound(str(refused)) from refused
-        return redirect_with(
-            request, "/agent/incidents", f"Incident clos\u00a0: {answered} demande(s) informée(s)."
-        )
-    await incidents.open_incident(staff, title, text)
-    await state.incidents.refresh()
-    return redirect_with(
-        request, "/agent/incidents", "Incident ouvert\u00a0: le bandeau est affiché."
-    )
-
-
 @get("/agent/echeances", include_in_schema=False)
 async def sla_page(request: Request) -> Template:
     staff = await require_staff(request, "supervisor")
@@ -640,8 +599,7 @@ ROUTES = [
     contact_card_save,
     sla_page,
     sla_save,
-    incidents_page,
-    incidents_action,
+    *incident_routes.ROUTES,
     queue_page,
     bulk,
     ticket_page,

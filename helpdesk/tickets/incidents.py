@@ -4,6 +4,7 @@ a banner on the public pages and the form, tickets linked, one public reply to a
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 
 from helpdesk.auth.service import Staff
@@ -15,15 +16,21 @@ REFRESH_SECONDS = 15.0  # other processes see a new incident within this delay
 
 
 class IncidentBoard:
-    """The open incidents, as every page of this process shows them (refreshed periodically)."""
+    """The open incidents, as every page of this process shows them (refreshed periodically).
+    A scheduled one is kept here ahead and shows only from its start until its end: the clock
+    is read on every page, so a banner appears and goes on time between two refreshes."""
 
     def __init__(self, names: dict[str, str] | None = None):
         self.open: list[dict] = []
         self.names = names or {}  # académie slug → « Académie d'Orléans-Tours »
 
+    def current(self) -> list[dict]:
+        now = utcnow()
+        return [incident for incident in self.open if is_current(incident, now)]
+
     @property
     def signature(self) -> tuple:
-        return tuple(incident["id"] for incident in self.open)
+        return tuple(incident["id"] for incident in self.current())
 
     def __call__(self, academie: str = "") -> list[dict]:
         """The banners of a page about `academie` (its form, a follow-up, its contact card):
@@ -31,7 +38,7 @@ class IncidentBoard:
         where it holds. Jinja: {% for incident in incidents(slug) %}."""
         return [
             {**incident, "where": self.names.get(incident["academie"], "Toutes les académies")}
-            for incident in self.open
+            for incident in self.current()
             if not incident["academie"] or incident["academie"] == academie
         ]
 
@@ -50,8 +57,36 @@ class IncidentBoard:
                 pass
 
 
-async def open_incident(staff: Staff, title: str, message: str) -> int:
-    incident = Incident(academie=staff.academie, title=title, message=message, opened_by=staff.id)
+def is_current(incident: dict, now: dt.datetime) -> bool:
+    """Its banner shows now: started (or not scheduled) and not yet ended."""
+    starts, ends = incident.get("starts_at"), incident.get("ends_at")
+    return (starts is None or starts <= now) and (ends is None or now < ends)
+
+
+def when(incident: dict, now: dt.datetime) -> str:
+    """« à venir », « en cours », « terminé » or « clos », for the incidents page."""
+    if incident["status"] != "ouvert":
+        return "clos"
+    if incident.get("starts_at") and now < incident["starts_at"]:
+        return "à venir"
+    return "en cours" if is_current(incident, now) else "terminé"
+
+
+async def open_incident(
+    staff: Staff,
+    title: str,
+    message: str,
+    starts_at: dt.datetime | None = None,
+    ends_at: dt.datetime | None = None,
+) -> int:
+    incident = Incident(
+        academie=staff.academie,
+        title=title,
+        message=message,
+        opened_by=staff.id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
     await incident.save()
     return incident.id
 

@@ -23,12 +23,21 @@ class Layout:
     """What a letter needs besides its data: the académie's page and a Unicode font."""
 
     link: str
+    ent: str = ""  # where pupils go (guide §7); "" : the académie's page
     font: str = ""  # a TrueType file; "" or missing: the PDF core font (Latin-1 only)
 
 
-def layout_of(settings, academie) -> Layout:
-    link = settings.letter_url or (academie.site if academie else "") or SCOLARITE_SERVICES
-    return Layout(link=link, font=settings.letter_font)
+def layout_of(settings, academie, chosen: dict[str, str] | None = None) -> Layout:
+    """`chosen`: the addresses set in the settings page (the school's, else the académie's,
+    from establishments/addresses.py); then HELPDESK_LETTER_URL, then the académie's site."""
+    chosen = chosen or {}
+    link = (
+        chosen.get("page")
+        or settings.letter_url
+        or (academie.site if academie else "")
+        or SCOLARITE_SERVICES
+    )
+    return Layout(link=link, ent=chosen.get("ent", ""), font=settings.letter_font)
 
 
 def credentials(letter: Letter) -> list[str]:
@@ -50,7 +59,7 @@ def where_to_go(letter: Letter, layout: Layout) -> list[str]:
         if layout.link != SCOLARITE_SERVICES:
             lines.append(f"Les informations de votre académie\u00a0: {layout.link}")
         return lines
-    return [f"Pour accéder à vos services, allez à l'adresse {layout.link}."]
+    return [f"Pour accéder à vos services, allez à l'adresse {layout.ent or layout.link}."]
 
 
 def paragraphs(letter: Letter, layout: Layout) -> list[str]:

@@ -145,6 +145,9 @@ class Incident(Table, tablename="incident"):
     opened_by = Integer(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     closed_at = Timestamptz(null=True, default=None)
+    # a maintenance announced ahead: the banner shows from starts_at until ends_at (if set)
+    starts_at = Timestamptz(null=True, default=None)
+    ends_at = Timestamptz(null=True, default=None)
 
 
 class SlaTarget(Table, tablename="sla_target"):

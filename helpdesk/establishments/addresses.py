@@ -1,0 +1,65 @@
+"""The internet addresses printed in letters (guide §7): the académie's page for responsables
+(beside Scolarité Services) and the ENT for pupils. A supervisor sets them for the académie, a
+school's staff may override them for their school; what is left empty falls back."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from helpdesk.establishments.tables import LetterAddress
+
+FIELDS = {"page": "la page de l'académie", "ent": "l'ENT"}
+
+
+def check_address(typed: str) -> str:
+    """A web address as typed, or ValueError with the French reason; "" stays "" (inherit)."""
+    typed = typed.strip()
+    if not typed:
+        return ""
+    if len(typed) > 300 or any(c.isspace() or ord(c) < 32 for c in typed):
+        raise ValueError("Saisissez une seule adresse, sans espace (300 caractères au plus).")
+    parts = urlsplit(typed)
+    if parts.scheme not in ("https", "http") or "." not in parts.netloc:
+        raise ValueError(
+            "Saisissez une adresse internet complète, comme https://www.ac-exemple.fr."
+        )
+    return typed
+
+
+async def saved(academie: str, uai: str = "") -> dict[str, str]:
+    """What was saved for the académie (uai "") or for one school: {"page": …, "ent": …}."""
+    row = (
+        await LetterAddress.select(LetterAddress.page, LetterAddress.ent)
+        .where((LetterAddress.academie == academie) & (LetterAddress.uai == uai))
+        .first()
+    )
+    return row or {"page": "", "ent": ""}
+
+
+async def addresses_for(academie: str, uai: str) -> dict[str, str]:
+    """The addresses a school's letters print: the school's own, else the académie's."""
+    school, region = await saved(academie, uai), await saved(academie)
+    return {field: school[field] or region[field] for field in FIELDS}
+
+
+async def save(academie: str, uai: str, values: dict[str, str], staff_id: int) -> None:
+    changes = {LetterAddress.page: values["page"], LetterAddress.ent: values["ent"]}
+    where = (LetterAddress.academie == academie) & (LetterAddress.uai == uai)
+    if await LetterAddress.exists().where(where):
+        await LetterAddress.update({**changes, LetterAddress.updated_by: staff_id}).where(where)
+    else:
+        await LetterAddress.insert(
+            LetterAddress(academie=academie, uai=uai, updated_by=staff_id, **values)
+        )
+
+
+def read_form(form) -> tuple[dict[str, str], dict[str, str]]:
+    """The typed addresses and the errors, one per field."""
+    values, errors = {}, {}
+    for field in FIELDS:
+        try:
+            values[field] = check_address(str(form.get(field, "")))
+        except ValueError as refused:
+            errors[field] = str(refused)
+            values[field] = str(form.get(field, ""))
+    return values, errors
