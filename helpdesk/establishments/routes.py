@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from helpdesk.accounts.school_health import school_year_start
 from helpdesk.establishments import lists
-from helpdesk.establishments.access import SPACES, Viewer, roster_of, viewer
+from helpdesk.establishments.access import SPACES, Viewer, roster_of, summary_of, viewer
 from helpdesk.establishments.dashboard import (
     POPULATION_LABELS,
     POPULATIONS,
@@ -55,8 +55,8 @@ async def schools(request: Request) -> Template | Redirect:
 @get([f"{base}/{{uai:str}}" for base in SPACES.values()], include_in_schema=False)
 async def school_dashboard(request: Request, uai: FromPath[str]) -> Template:
     who = await viewer(request, space_of(request))
-    roster = await roster_of(request, who, uai)
-    board = dashboard(roster, today())
+    roster = await summary_of(request, who, uai, school_year_start(today()))
+    board = dashboard(roster)
     return page(
         "establishments/tableau_de_bord.html",
         staff=who.staff,
