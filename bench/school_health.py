@@ -151,7 +151,7 @@ async def run(args: argparse.Namespace) -> list[str]:
                 base = f"/etablissement/comptes/{BIG}"
                 rows = [
                     ("Tableau de bord", base, {}),
-                    ("Liste de 2 000 élèves (HTML)", f"{base}/liste", {"params": {"public": "eleves"}}),
+                    ("Liste de 2 000 élèves (HTML, 1re page de 500)", f"{base}/liste", {"params": {"public": "eleves"}}),
                     ("Liste filtrée (4e, non activés)", f"{base}/liste",
                      {"params": {"public": "eleves", "mef": "4EME", "etat": "non_active_non_informe"}}),
                 ]  # fmt: skip

@@ -83,6 +83,7 @@ async def school_list(request: Request, uai: FromPath[str]) -> Template | Respon
     if export in ("csv", "pdf"):
         criteria = describe(query, lists.choices(roster, query.public))
         return exported(request, export, roster.uai, query.public, title, criteria, entries)
+    shown, number, pages = lists.page_of(entries, params.get("page", ""))
     return page(
         "establishments/liste.html",
         status_code=422 if query.errors else 200,
@@ -94,7 +95,11 @@ async def school_list(request: Request, uai: FromPath[str]) -> Template | Respon
         filter_labels=FILTER_LABELS,
         populations=POPULATION_LABELS,
         entries=entries,
-        rows=[(e, lists.row(e)) for e in entries],
+        rows=[(e, lists.row(e)) for e in shown],
+        first=(number - 1) * lists.PAGE_SIZE + 1,
+        number=number,
+        pages=pages,
+        page_url=lambda n: who.url(roster.uai, "/liste?" + urlencode(query.params() | {"page": n})),
         columns=lists.COLUMNS,
         export_url=lambda fmt: who.url(
             roster.uai, "/liste?" + urlencode(query.params() | {"format": fmt})
