@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import logging
 import random
 import re
 import statistics
@@ -36,11 +37,13 @@ from helpdesk.accounts.port import ACTIVE, EN_COURS, INFORME, NON_INFORME  # noq
 from helpdesk.app import create_app  # noqa: E402
 from helpdesk.auth.service import create_user  # noqa: E402
 from helpdesk.db import postgres_config  # noqa: E402
+from helpdesk.server import settle_memory  # noqa: E402
 from helpdesk.settings import load_settings  # noqa: E402
 from helpdesk.tickets.account_panel import accounts_of  # noqa: E402
 
 BIG = uai("0451999")
 PASSWORD = "Motdepasse-Banc-2026"
+SITE = "https://www.ac-orleans-tours.fr"
 
 
 def big_school(rng: random.Random) -> tuple[list, list]:
@@ -136,6 +139,8 @@ async def run(args: argparse.Namespace) -> list[str]:
                 rate_limit_disabled=True,
             )
             app = create_app(settings)
+            settle_memory()  # as a server's process does (helpdesk/server.py)
+            logging.disable(logging.INFO)  # one line a request would drown the figures
             async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
                 directory = accounts_of(app.state)
                 await load_demo_directory(directory)
@@ -148,7 +153,7 @@ async def run(args: argparse.Namespace) -> list[str]:
                 base = f"/etablissement/comptes/{BIG}"
                 rows = [
                     ("Tableau de bord", base, {}),
-                    ("Liste de 2 000 élèves (HTML)", f"{base}/liste", {"params": {"public": "eleves"}}),
+                    ("Liste de 2 000 élèves (HTML, 1re page de 500)", f"{base}/liste", {"params": {"public": "eleves"}}),
                     ("Liste filtrée (4e, non activés)", f"{base}/liste",
                      {"params": {"public": "eleves", "mef": "4EME", "etat": "non_active_non_informe"}}),
                 ]  # fmt: skip
@@ -183,7 +188,7 @@ async def run(args: argparse.Namespace) -> list[str]:
                 link = re.search(r'href="([^"]+/documents/[0-9a-f]+)"', done.text)[1]
                 pdf = await client.get(link)
                 from helpdesk.accounts.port import Letter
-                from helpdesk.establishments.pdf import letters_pdf
+                from helpdesk.tickets.letters import Layout, letters_pdf
 
                 letters = [
                     Letter(kind="mise_a_disposition", title="Mise à disposition de votre compte "
@@ -194,7 +199,9 @@ async def run(args: argparse.Namespace) -> list[str]:
                     for i in range(500)
                 ]  # fmt: skip
                 start, start_cpu = time.perf_counter(), time.process_time()
-                alone = letters_pdf(letters, "Collège du Banc", "4 décembre 2026")
+                alone = letters_pdf(
+                    letters, Layout(SITE, settings.letter_font), place="Collège du Banc"
+                )
                 pdf_only, pdf_cpu = time.perf_counter() - start, time.process_time() - start_cpu
                 lines.append("")
                 lines.append("| « Informer » de 500 élèves par feuille | temps | CPU | PDF |")

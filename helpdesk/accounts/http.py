@@ -160,6 +160,16 @@ class HttpAccountService(NamedActions):
         body = await self._request("GET", path, params=params, retry=True)
         return Roster.from_dict(body)
 
+    async def school_summary(self, uai: str, scope: Scope | str, since):
+        from helpdesk.accounts.school_summary import SchoolSummary
+
+        if not isinstance(uai, str) or not uai.strip():
+            raise ActionRefused("Indiquez l'UAI de l'établissement.", "uai")
+        path = f"/establishments/{quote(uai.strip().upper(), safe='')}/summary"
+        params = self._scope_params(Scope.of(scope)) + [("since", since.isoformat())]
+        body = await self._request("GET", path, params=params, retry=True)
+        return SchoolSummary.from_dict(body)
+
     async def act_many(
         self, action, identifiers, params=None, *, scope, idempotency_key=None, params_of=None
     ):

@@ -453,6 +453,11 @@ class LocalDirectory(LinkReports, NamedActions):
 
         return await school_roster(uai, Scope.of(scope), kind)
 
+    async def school_summary(self, uai: str, scope: Scope | str, since):
+        from helpdesk.accounts.school_summary import school_summary
+
+        return await school_summary(uai, Scope.of(scope), since)
+
     # --- the port: acting ---------------------------------------------------------------------
 
     async def act(

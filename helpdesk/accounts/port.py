@@ -16,6 +16,7 @@ activated (guide 3.3, 5.3, 5.5), and what a letter must print. They travel in
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from helpdesk.accounts.bulk import BulkResult
     from helpdesk.accounts.school_health import Roster
+    from helpdesk.accounts.school_summary import SchoolSummary
 
 # --- Vocabulary (seeds 003 and 004) -------------------------------------------------------
 
@@ -467,6 +469,12 @@ class AccountService(Protocol):
         """A school's élèves and the responsables of its élèves (only one `kind` if given),
         with what the console's dashboard and lists show (guide §2, 3.1, 5.1);
         AccountNotFound outside the scope."""
+        ...
+
+    async def school_summary(self, uai: str, scope: Scope | str, since: dt.date) -> SchoolSummary:
+        """A school's accounts (those of `school_roster`) counted by the dashboard's tests
+        (guide §2), `connected` meaning a connection on or after `since`; AccountNotFound
+        outside the scope."""
         ...
 
     async def act(

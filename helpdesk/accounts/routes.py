@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import json
 import logging
@@ -225,6 +226,27 @@ async def api_school_roster(request: Request, uai: FromPath[str]) -> Response:
 
 
 @get(
+    "/api/accounts/v1/establishments/{uai:str}/summary",
+    tags=["API des comptes"],
+    summary="Les comptes d'un établissement comptés pour son tableau de bord, dans un périmètre",
+)
+async def api_school_summary(request: Request, uai: FromPath[str]) -> Response:
+    refusal = api_key_refusal(request)
+    if refusal:
+        return refusal
+    directory = local_directory(request.app.state.settings, request.app.state)
+
+    async def call():
+        try:
+            since = dt.date.fromisoformat(request.query_params.get("since", ""))
+        except ValueError:
+            raise ActionRefused("since est une date AAAA-MM-JJ.", "since") from None
+        return (await directory.school_summary(uai, scope_from_params(request), since)).as_dict()
+
+    return await guarded(call)
+
+
+@get(
     "/api/accounts/v1/activation-stats",
     tags=["API des comptes"],
     summary="Comptes par établissement, public, état, MEF et classe, dans un périmètre",
@@ -328,6 +350,7 @@ ROUTES = [
     api_act,
     api_pending_changes,
     api_school_roster,
+    api_school_summary,
     api_act_many,
     api_activation_stats,
     agents_search,

@@ -157,17 +157,22 @@ async def school_roster(uai: str, scope: Scope, kind: str = "") -> Roster:
             ),
             *([DirectoryAccount.kind == kind] if kind else []),
         )
-        # A responsable's children in this school (a link reported wrong is not one).
-        links = (
-            await DirectoryLink.select(
-                DirectoryLink.responsable,
-                DirectoryLink.relation,
-                DirectoryLink.eleve.classe.as_alias("classe"),
-                DirectoryLink.eleve.mef.as_alias("mef"),
+        # A responsable's children in this school (a link reported wrong is not one); a list
+        # of élèves alone needs none: reading them was most of its time (bench/README.md).
+        links = []
+        if kind != "eleve":
+            links = (
+                await DirectoryLink.select(
+                    DirectoryLink.responsable,
+                    DirectoryLink.relation,
+                    DirectoryLink.eleve.classe.as_alias("classe"),
+                    DirectoryLink.eleve.mef.as_alias("mef"),
+                )
+                .where(
+                    (DirectoryLink.eleve.uai == uai) & (DirectoryLink.status != "signale_errone")
+                )
+                .order_by(DirectoryLink.id)
             )
-            .where((DirectoryLink.eleve.uai == uai) & (DirectoryLink.status != "signale_errone"))
-            .order_by(DirectoryLink.id)
-        )
     # The lists' order (by name), sorted here rather than by PostgreSQL's collation.
     rows.sort(key=lambda r: (r["last_folded"], r["first_folded"], r["id"]))
     children: dict[int, list[dict]] = {}

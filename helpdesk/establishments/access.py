@@ -3,6 +3,7 @@ académie. Anything else is « not found » (DESIGN.md §8), never « forbidden 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from litestar import Request
@@ -15,6 +16,7 @@ from helpdesk.accounts.port import (
     Scope,
 )
 from helpdesk.accounts.school_health import Roster
+from helpdesk.accounts.school_summary import SchoolSummary
 from helpdesk.auth.service import Staff, require_staff
 from helpdesk.tickets.account_panel import accounts_of
 from helpdesk.web import PageNotFound
@@ -44,11 +46,21 @@ async def viewer(request: Request, space: str) -> Viewer:
 async def roster_of(request: Request, who: Viewer, uai: str, kind: str = "") -> Roster:
     """The school's roster (one `kind` of accounts if given) through the account port, or a
     French 404."""
+    return await _school(request, who, uai, "school_roster", kind)
+
+
+async def summary_of(request: Request, who: Viewer, uai: str, since: dt.date) -> SchoolSummary:
+    """The school's accounts counted for its dashboard (connected since `since`), or a 404."""
+    return await _school(request, who, uai, "school_summary", since)
+
+
+async def _school(request: Request, who: Viewer, uai: str, method: str, arg):
     uai = uai.strip().upper()
     if who.staff.role == "establishment" and uai not in who.staff.uais:
         raise PageNotFound("Cet établissement n'est pas l'un des vôtres.")
     try:
-        return await accounts_of(request.app.state).school_roster(uai, who.scope, kind)
+        read = getattr(accounts_of(request.app.state), method)
+        return await read(uai, who.scope, arg)
     except (AccountNotFound, ActionRefused):
         raise PageNotFound("Cet établissement n'est pas dans votre périmètre.") from None
     except AccountServiceUnavailable:

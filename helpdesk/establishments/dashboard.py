@@ -1,12 +1,14 @@
-"""The console's dashboard (guide §2) computed from a school's roster: accounts by state, key
-figures, reports « à traiter », compromised accounts; each figure with the filters of its list."""
+"""The console's dashboard (guide §2) from a school's accounts counted by the directory
+(`SchoolSummary`): accounts by state, key figures, reports « à traiter », compromised accounts;
+each figure with the filters of its list."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from helpdesk.accounts.school_health import Roster, RosterEntry, school_year_start
+from helpdesk.accounts.school_health import RosterEntry
+from helpdesk.accounts.school_summary import SchoolSummary, SummaryGroup
 
 # The chart's order and words (guide §2 « États des comptes »).
 STATE_ORDER = ("active", "en_cours_activation", "non_active_informe", "non_active_non_informe")
@@ -20,7 +22,7 @@ POPULATIONS = {"responsables": "responsable", "eleves": "eleve"}
 POPULATION_LABELS = {"responsables": "Responsables d'élève", "eleves": "Élèves"}
 
 
-def priority(entry: RosterEntry) -> bool:
+def priority(entry: RosterEntry | SummaryGroup) -> bool:
     """« À informer en priorité » (guide §2): never informed and without a mobile, so unable
     to create the account alone by auto-inscription or FranceConnect (guide 1.1): only the
     school's letter or mail will give them an account."""
@@ -58,25 +60,25 @@ def percent(part: int, whole: int) -> float:
     return round(100 * part / whole, 2) if whole else 0.0
 
 
-def population_board(code: str, entries: list[RosterEntry], rentree: dt.date) -> PopulationBoard:
-    total = len(entries)
+def population_board(code: str, groups: list[SummaryGroup]) -> PopulationBoard:
+    def count(test) -> int:
+        return sum(g.count for g in groups if test(g))
+
+    total = count(lambda g: True)
     board = PopulationBoard(code, POPULATION_LABELS[code], total)
     base = {"public": code}
     for state in STATE_ORDER:
-        n = sum(1 for e in entries if e.state_code == state)
+        n = count(lambda g: g.state_code == state)  # noqa: B023 (used at once)
         board.states.append(
             Figure(STATE_LABELS[state], n, base | {"etat": state}, percent(n, total))
         )
     who = "responsables" if code == "responsables" else "élèves"
 
-    def count(test) -> int:
-        return sum(1 for e in entries if test(e))
-
     figures = [
         (f"{who} dans l'administration des comptes", total, base),
         (
             f"{who} connectés depuis la rentrée",
-            count(lambda e: connected_since(e, rentree)),
+            count(lambda g: g.connected),
             base | {"connexion": "depuis_rentree"},
         ),
     ]
@@ -125,21 +127,21 @@ def population_board(code: str, entries: list[RosterEntry], rentree: dt.date) ->
 
 @dataclass
 class Dashboard:
-    roster: Roster
+    roster: SchoolSummary  # the school: uai, name, académie
     rentree: dt.date
     updated_at: dt.datetime | None
     boards: list  # [PopulationBoard]
 
 
-def dashboard(roster: Roster, today: dt.date) -> Dashboard:
-    rentree = school_year_start(today)
+def dashboard(summary: SchoolSummary) -> Dashboard:
+    """The boards of a summary counted since the rentrée (`school_year_start`)."""
     boards = [
-        population_board(code, [e for e in roster.entries if e.kind == kind], rentree)
+        population_board(code, [g for g in summary.groups if g.kind == kind])
         for code, kind in POPULATIONS.items()
     ]
     updated = (
-        dt.datetime.fromisoformat(roster.directory_updated_at)
-        if roster.directory_updated_at
+        dt.datetime.fromisoformat(summary.directory_updated_at)
+        if summary.directory_updated_at
         else None
     )
-    return Dashboard(roster, rentree, updated, boards)
+    return Dashboard(summary, dt.date.fromisoformat(summary.since), updated, boards)

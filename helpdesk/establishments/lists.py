@@ -119,6 +119,21 @@ def select(roster: Roster, query: ListQuery, rentree: dt.date) -> list[RosterEnt
     return [e for e in roster.entries if matches(e, query, rentree)]
 
 
+# The rows of one page of the list on screen: a page of 2 000 rows took most of the list's time
+# to build and to render (bench/README.md). The exports and the counts keep every account.
+PAGE_SIZE = 500
+
+
+def page_of(entries: list, asked: str) -> tuple[list, int, int]:
+    """The entries of page `asked` (the first when it is not a number, the last past the end),
+    its number and the number of pages."""
+    pages = max(1, -(-len(entries) // PAGE_SIZE))
+    number = int(asked) if asked.isdigit() else 1
+    number = min(max(number, 1), pages)
+    start = (number - 1) * PAGE_SIZE
+    return entries[start : start + PAGE_SIZE], number, pages
+
+
 def day(value: str | None) -> str:
     return date_fr(dt.date.fromisoformat(value[:10])) if value else ""
 

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from helpdesk.accounts.school_health import school_year_start
 from helpdesk.establishments import lists
-from helpdesk.establishments.access import SPACES, Viewer, roster_of, viewer
+from helpdesk.establishments.access import SPACES, Viewer, roster_of, summary_of, viewer
 from helpdesk.establishments.dashboard import (
     POPULATION_LABELS,
     POPULATIONS,
@@ -55,8 +55,8 @@ async def schools(request: Request) -> Template | Redirect:
 @get([f"{base}/{{uai:str}}" for base in SPACES.values()], include_in_schema=False)
 async def school_dashboard(request: Request, uai: FromPath[str]) -> Template:
     who = await viewer(request, space_of(request))
-    roster = await roster_of(request, who, uai)
-    board = dashboard(roster, today())
+    roster = await summary_of(request, who, uai, school_year_start(today()))
+    board = dashboard(roster)
     return page(
         "establishments/tableau_de_bord.html",
         staff=who.staff,
@@ -83,6 +83,7 @@ async def school_list(request: Request, uai: FromPath[str]) -> Template | Respon
     if export in ("csv", "pdf"):
         criteria = describe(query, lists.choices(roster, query.public))
         return exported(request, export, roster.uai, query.public, title, criteria, entries)
+    shown, number, pages = lists.page_of(entries, params.get("page", ""))
     return page(
         "establishments/liste.html",
         status_code=422 if query.errors else 200,
@@ -94,7 +95,11 @@ async def school_list(request: Request, uai: FromPath[str]) -> Template | Respon
         filter_labels=FILTER_LABELS,
         populations=POPULATION_LABELS,
         entries=entries,
-        rows=[(e, lists.row(e)) for e in entries],
+        rows=[(e, lists.row(e)) for e in shown],
+        first=(number - 1) * lists.PAGE_SIZE + 1,
+        number=number,
+        pages=pages,
+        page_url=lambda n: who.url(roster.uai, "/liste?" + urlencode(query.params() | {"page": n})),
         columns=lists.COLUMNS,
         export_url=lambda fmt: who.url(
             roster.uai, "/liste?" + urlencode(query.params() | {"format": fmt})

@@ -3,6 +3,9 @@ talking to the real account API served by the app on loopback (same database).""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
+
 import pytest
 
 from helpdesk.accounts.port import (
@@ -547,3 +550,35 @@ async def test_many_accounts_go_over_http_by_slices(local, api_server, family, m
     assert [r["identifier"] for r in done.refused] == [family.jean]
     again = await local.act_many("reset_password", chosen, scope=OT, idempotency_key="tranches")
     assert all(r.replayed for r in again.results)
+
+
+async def test_a_school_summary_counts_its_roster_by_the_dashboard_tests(service, local, family):
+    # Léo connected at the very start of the rentrée, Claire a second before it.
+    since = dt.date(2026, 9, 1)
+    for who, at in ((family.leo, dt.datetime(2026, 9, 1, tzinfo=dt.UTC)),
+                    (family.claire, dt.datetime(2026, 8, 31, 23, 59, 59, tzinfo=dt.UTC))):  # fmt: skip
+        await DirectoryAccount.update({DirectoryAccount.last_login_at: at}).where(
+            DirectoryAccount.identifier == who
+        )
+    summary = await service.school_summary(TILLEULS, OT, since)
+    roster = await service.school_roster(TILLEULS, OT)
+    assert (summary.uai, summary.name, summary.academie, summary.directory_updated_at) == (
+        roster.uai, roster.name, roster.academie, roster.directory_updated_at)  # fmt: skip
+    assert summary.since == "2026-09-01"
+
+    def key(x, connected):
+        return (x.kind, x.state_code, x.mail_state, x.mobile_state, connected, tuple(x.flags))
+
+    # The same accounts as the roster, grouped by what the dashboard counts.
+    expected = Counter(key(e, (e.last_login_at or "")[:10] >= "2026-09-01") for e in roster.entries)
+    assert {key(g, g.connected): g.count for g in summary.groups} == dict(expected)
+    assert [g.kind for g in summary.groups if g.connected] == ["eleve"]
+    assert sum(g.count for g in summary.groups) == len(roster.entries)
+    # Staff of the school, and the same value through either adapter.
+    assert await service.school_summary(TILLEULS, Scope(uais=(TILLEULS,)), since) == summary
+    assert await local.school_summary(TILLEULS, OT, since) == summary
+    for uai, scope in ((TILLEULS, LYON), (TILLEULS, Scope(uais=("0451042N",)))):
+        with pytest.raises(AccountNotFound):
+            await service.school_summary(uai, scope, since)
+    with pytest.raises(ActionRefused):
+        await service.school_summary(" ", OT, since)

@@ -128,3 +128,37 @@ async def test_pdf_list_and_a_selection(school):
               "compte": ["x.inconnu1"]},
     )  # fmt: skip
     assert "Cochez au moins un compte" in text_of(other)
+
+
+async def test_a_long_list_is_shown_by_pages_and_exported_whole(school, monkeypatch):
+    from helpdesk.establishments import lists
+
+    monkeypatch.setattr(lists, "PAGE_SIZE", 3)  # the demo school is smaller than a real page
+    await login(school, "ecole@ot.fr")
+    eleves = {p.identifier for p in school.people.eleves}
+    pages = -(-len(eleves) // 3)
+    assert pages > 2
+    seen = []
+    for n in range(1, pages + 1):
+        page = await school.get(LIST, params={"public": "eleves", "page": str(n)})
+        assert page.status_code == 200
+        seen.append(listed(page))
+        assert len(seen[-1]) == (3 if n < pages else len(eleves) - 3 * (pages - 1))
+        text = text_of(page)
+        assert f"{len(eleves)} comptes sur {len(eleves)}." in text
+        assert f"(page {n} sur {pages})" in text
+    assert set().union(*seen) == eleves and sum(map(len, seen)) == len(eleves)
+    first = await school.get(LIST, params={"public": "eleves"})
+    assert "public=eleves&amp;page=2" in first.text and listed(first) == seen[0]
+    # A page that is not one: the first, or the last past the end.
+    assert listed(await school.get(LIST, params={"public": "eleves", "page": "deux"})) == seen[0]
+    assert listed(await school.get(LIST, params={"public": "eleves", "page": "99"})) == seen[-1]
+    # The filters stay in the pages' links; the exports keep every account.
+    mef = sorted({p.mef for p in school.people.eleves})[0]
+    filtered = await school.get(LIST, params={"public": "eleves", "mef": mef, "page": "2"})
+    wanted = {p.identifier for p in school.people.eleves if p.mef == mef}
+    assert len(wanted) > 3 and listed(filtered) <= wanted
+    assert f"mef={mef}&amp;page=1" in filtered.text
+    csv_body = await school.get(LIST, params={"public": "eleves", "format": "csv"})
+    rows = list(csv.reader(io.StringIO(csv_body.content[3:].decode()), delimiter=";"))
+    assert {r[2] for r in rows[1:]} == eleves
