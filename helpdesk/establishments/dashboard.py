@@ -72,55 +72,78 @@ def population_board(code: str, groups: list[SummaryGroup]) -> PopulationBoard:
         board.states.append(
             Figure(STATE_LABELS[state], n, base | {"etat": state}, percent(n, total))
         )
-    who = "responsables" if code == "responsables" else "élèves"
+    one, many = ("responsable", "responsables") if code == "responsables" else ("élève", "élèves")
 
-    figures = [
-        (f"{who} dans l'administration des comptes", total, base),
-        (
-            f"{who} connectés depuis la rentrée",
-            count(lambda g: g.connected),
-            base | {"connexion": "depuis_rentree"},
+    def figure(test, filters: dict, singular: str, plural: str) -> Figure:
+        """A key figure, its words agreeing with its number (« 1 élève connecté »)."""
+        n = count(test)
+        return Figure(singular if abs(n) < 2 else plural, n, base | filters)
+
+    board.key_figures = [
+        figure(
+            lambda g: True,
+            {},
+            f"{one} dans l'administration des comptes",
+            f"{many} dans l'administration des comptes",
+        ),
+        figure(
+            lambda g: g.connected,
+            {"connexion": "depuis_rentree"},
+            f"{one} connecté depuis la rentrée",
+            f"{many} connectés depuis la rentrée",
         ),
     ]
     if code == "responsables":
-        figures.append(
-            (
-                f"{who} ayant confirmé leur téléphone portable",
-                count(lambda e: e.mobile_state == "confirme"),
-                base | {"portable": "confirme"},
+        board.key_figures.append(
+            figure(
+                lambda e: e.mobile_state == "confirme",
+                {"portable": "confirme"},
+                f"{one} ayant confirmé son téléphone portable",
+                f"{many} ayant confirmé leur téléphone portable",
             )
         )
-    figures += [
-        (
-            f"{who} ayant confirmé leur adresse mail",
-            count(lambda e: e.mail_state == "confirmee"),
-            base | {"mail": "confirmee"},
+    board.key_figures += [
+        figure(
+            lambda e: e.mail_state == "confirmee",
+            {"mail": "confirmee"},
+            f"{one} ayant confirmé son adresse mail",
+            f"{many} ayant confirmé leur adresse mail",
         ),
-        (
-            f"{who} ayant leur adresse mail en erreur",
-            count(lambda e: e.mail_state == "en_erreur"),
-            base | {"mail": "en_erreur"},
+        figure(
+            lambda e: e.mail_state == "en_erreur",
+            {"mail": "en_erreur"},
+            f"{one} ayant son adresse mail en erreur",
+            f"{many} ayant leur adresse mail en erreur",
         ),
     ]
     if code == "responsables":
-        figures.append((f"{who} à informer en priorité", count(priority), base | {"priorite": "1"}))
+        board.key_figures.append(
+            figure(
+                priority,
+                {"priorite": "1"},
+                f"{one} à informer en priorité",
+                f"{many} à informer en priorité",
+            )
+        )
         board.to_treat = [
-            Figure(
+            figure(
+                lambda e: "rattachement_signale_errone" in e.flags,
+                {"a_traiter": "rattachement"},
+                "lien élève en erreur",
                 "liens élèves en erreur",
-                count(lambda e: "rattachement_signale_errone" in e.flags),
-                base | {"a_traiter": "rattachement"},
             ),
-            Figure(
+            figure(
+                lambda e: "date_naissance_signalee_incorrecte" in e.flags,
+                {"a_traiter": "date_naissance"},
+                "date de naissance incorrecte",
                 "dates de naissance incorrectes",
-                count(lambda e: "date_naissance_signalee_incorrecte" in e.flags),
-                base | {"a_traiter": "date_naissance"},
             ),
         ]
-    board.key_figures = [Figure(label, n, filters) for label, n, filters in figures]
-    board.compromised = Figure(
+    board.compromised = figure(
+        lambda e: "compromis" in e.flags,
+        {"compromis": "1"},
+        "mot de passe modifié pour des raisons de sécurité",
         "mots de passe modifiés pour des raisons de sécurité",
-        count(lambda e: "compromis" in e.flags),
-        base | {"compromis": "1"},
     )
     return board
 
