@@ -97,6 +97,13 @@ async def _record(state, mail: Incoming, outcome: Outcome) -> Outcome:
     return outcome
 
 
+def storable(text: str) -> str:
+    """A header's text as a text column takes it: PostgreSQL refuses NUL and lone surrogates
+    (undecodable bytes of a broken mail); the mail itself is kept whole in `raw`."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return "".join(c for c in text if c >= " " or c == "\t")
+
+
 async def quarantine(state, raw: bytes, reason: str, recipients: Sequence[str] = ()) -> Outcome:
     """Keep the mail whole, with the reason, for the admins (never lost)."""
     sender, subject = "", ""
@@ -113,10 +120,10 @@ async def quarantine(state, raw: bytes, reason: str, recipients: Sequence[str] =
             QuarantinedMail(
                 raw=raw,
                 size=len(raw),
-                reason=reason,
-                sender=sender,
-                recipients=", ".join(recipients)[:2000],
-                subject=subject,
+                reason=storable(reason),
+                sender=storable(sender),
+                recipients=storable(", ".join(recipients))[:2000],
+                subject=storable(subject),
             )
         )
     log.warning("Courriel mis en quarantaine\u00a0: %s", reason)

@@ -97,3 +97,12 @@ def test_ingest_never_raises_whatever_the_mail(settings):
         assert outcome.kind in OUTCOMES
 
     place()
+
+
+def test_a_broken_mail_with_nul_and_bad_bytes_in_its_headers_is_quarantined(settings):
+    """PostgreSQL refuses NUL in text: the quarantine keeps the header's text without it."""
+    state = build_state(settings)
+    asyncio.run(migrate(state.engine))
+    raw = b"Subject: a\x00b \xff\xfe\r\nX-Test: 1\r\n\r\nsans exp\xe9diteur\x00"
+    outcome = asyncio.run(ingest(state, raw, ["quelqu\x00un@ailleurs.example"]))
+    assert outcome.kind == "quarantaine"
