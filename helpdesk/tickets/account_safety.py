@@ -16,27 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from helpdesk.accounts.port import Account
+from helpdesk.accounts.port import ACTIONS, Account
 from helpdesk.auth.service import Staff
 from helpdesk.tickets import agent
 from helpdesk.tickets.tables import TicketEvent
 
 # The resolution playbook of DESIGN.md §3: what an agent may do for each category.
-SAFE_ACTIONS = (
-    "correct_birth_date",
-    "link_child",
-    "unlink_child",
-    "merge_accounts",
-    "update_email",
-    "resend_confirmation_mail",
-    "update_mobile",
-    "remind_identifier",
-    "reset_password",
-    "regenerate_identifier",
-    "inform",
-    "mark_compromised",
-    "clear_link_report",
-)
 PLAYBOOK: dict[str, tuple[str, ...]] = {
     "date_naissance": ("correct_birth_date",),
     "rattachement": ("link_child", "unlink_child", "merge_accounts", "clear_link_report"),
@@ -46,8 +31,8 @@ PLAYBOOK: dict[str, tuple[str, ...]] = {
     "auto_inscription": ("update_mobile",),
     "compte_compromis": ("inform", "mark_compromised"),
     "demarche_en_ligne": (),
-    "etablissement_console": SAFE_ACTIONS,
-    "autre": SAFE_ACTIONS,
+    "etablissement_console": ACTIONS,
+    "autre": ACTIONS,
 }
 # Actions that hand over an identifier or a password.
 CREDENTIALS = ("remind_identifier", "reset_password", "inform")
