@@ -48,7 +48,9 @@ CHROMIUM_ARGS = [
 AXE_JS = PROJECT_DIR / "node_modules" / "axe-core" / "axe.min.js"
 E2E_DIR = Path(__file__).parent
 STARTUP_TIMEOUT = 20.0  # seconds for the server to answer /health
-DEFAULT_TIMEOUT_MS = 10_000  # Playwright actions and waits
+# Playwright's actions, waits and expect(): the full suite loads both cores, and a page that
+# answers in 50 ms on a quiet machine may then take seconds.
+DEFAULT_TIMEOUT_MS = 15_000
 
 # The environment of the served app, in one place: the data folder, the database URL, host,
 # port and base URL are added by start_live_server.
@@ -221,8 +223,9 @@ class PlaywrightLoop:
 def _playwright() -> Iterator[tuple]:
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium de Debian absent ({CHROMIUM}) : `make browser` l'installe")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
     manager = sync_playwright()
     playwright = manager.start()
     loop = PlaywrightLoop(manager._loop)

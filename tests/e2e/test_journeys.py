@@ -41,16 +41,29 @@ def post_ticket(live_server, body: dict) -> str:
         return json.load(response)["reference"]
 
 
-def caught_link(page, live_server, reference: str) -> str:
-    """The follow-up link of the last caught mail about this reference (demo mail page)."""
-    for _ in range(50):
+# The in-process sender sends within a second or two; a loaded machine may take much longer.
+MAIL_WAIT_SECONDS = 30
+
+
+def caught(page, live_server, pattern: str, after: str = "") -> str | None:
+    """The first match of pattern in the demo mail page, after the text `after`, waiting for it."""
+    deadline = time.monotonic() + MAIL_WAIT_SECONDS
+    while time.monotonic() < deadline:
         page.goto(live_server.at("/demo/courriels"))
         text = page.locator("main").inner_text()
-        if reference in text:
-            block = text.split(reference, 1)[1]
-            return re.search(r"(http://127\.0\.0\.1:\d+/suivi/[\w-]+)", block).group(1)
+        if after in text:
+            found = re.search(pattern, text.split(after, 1)[1] if after else text)
+            if found:
+                return found.group(1)
         time.sleep(0.2)
-    raise AssertionError(f"aucun courriel pour {reference}")
+    return None
+
+
+def caught_link(page, live_server, reference: str) -> str:
+    """The follow-up link of the last caught mail about this reference (demo mail page)."""
+    link = caught(page, live_server, r"(http://127\.0\.0\.1:\d+/suivi/[\w-]+)", after=reference)
+    assert link, f"aucun courriel pour {reference}"
+    return link
 
 
 def test_parent_fixes_a_mistake_submits_and_follows_the_link_from_the_mail(page, live_server):
@@ -199,16 +212,7 @@ def test_agent_fixes_the_address_resends_and_the_account_is_activated(page, live
     page.get_by_role("button", name="Confirmer").click()
     expect(page.locator("#historique")).to_contain_text("Modifier l'adresse mail")
 
-    link = None
-    for _ in range(50):
-        page.goto(live_server.at("/demo/courriels"))
-        found = re.search(
-            r"(http://127\.0\.0\.1:\d+/comptes/confirmer/[\w-]+)", page.locator("main").inner_text()
-        )
-        if found:
-            link = found.group(1)
-            break
-        time.sleep(0.2)
+    link = caught(page, live_server, r"(http://127\.0\.0\.1:\d+/comptes/confirmer/[\w-]+)")
     assert link, "aucun courriel de confirmation capté"
     page.goto(link)
     expect(page.locator("main")).to_contain_text("confirmée")

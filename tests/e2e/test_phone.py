@@ -51,8 +51,12 @@ SIDEWAYS = """() => {
 }"""
 
 # With JavaScript, every answer of the FAQ opened (an open answer was 402 px wide on a phone).
-OPEN_ALL_ANSWERS = """() => document.querySelectorAll(".fr-accordion__btn")
-  .forEach(b => b.setAttribute("aria-expanded", "true"))"""
+# Said again until the DSFR's script has opened one: on a loaded machine it may start after the
+# page's "load" and would not see a change made before it watched the buttons.
+OPEN_ALL_ANSWERS = """() => {
+  document.querySelectorAll(".fr-accordion__btn").forEach(b => b.setAttribute("aria-expanded", "true"));
+  return document.querySelector(".fr-collapse--expanded") !== null;
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +100,7 @@ def test_no_sideways_scroll(new_context, follow_path: str, screen: str, javascri
         page.goto(path)
         page.wait_for_load_state("load")
         if javascript and path.startswith("/aide") and "contact" not in path:
-            page.evaluate(OPEN_ALL_ANSWERS)
+            page.wait_for_function(OPEN_ALL_ANSWERS, polling=100)
             expect(page.locator(".fr-collapse--expanded").first).to_be_visible()
         wide = page.evaluate(SIDEWAYS)
         if wide:
