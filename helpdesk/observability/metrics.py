@@ -4,8 +4,9 @@
   (`PrometheusConfig(group_path=True)`: `/suivi/{token:str}`, never a token).
 - Tickets created by channel and account actions by outcome: counters of this module, counted
   where the work is done (tickets.service, tickets.account_panel).
-- The outbox (pending, failed, age of the oldest pending mail): read from the database at each
-  scrape, so every process gives the same numbers.
+- The outbox (pending, failed, age of the oldest pending mail) and the mails received by
+  `helpdesk mail-in` (by outcome, and those waiting in quarantine): read from the database at
+  each scrape, so every process gives the same numbers, whichever process did the work.
 
 Several processes (`helpdesk serve --workers N`): with PROMETHEUS_MULTIPROC_DIR set in their
 environment before they start, each writes its counters into files of that folder and any of
@@ -32,7 +33,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 log = logging.getLogger("helpdesk.metrics")
 
@@ -96,9 +97,17 @@ def age_seconds(moment) -> float | None:
     return max(0.0, round((dt.datetime.now(dt.UTC) - moment).total_seconds(), 1))
 
 
-def outbox_exposition(counts: dict) -> bytes:
-    registry = CollectorRegistry(auto_describe=False)
-    gauges = [
+async def mailin_counts(engine) -> dict:
+    """Mails received by outcome (réponse, nouvelle, rebond…), and those kept in quarantine."""
+    rows = await engine.run_querystring(
+        QueryString("SELECT outcome, count(*) AS n FROM received_mail GROUP BY outcome")
+    )
+    kept = await engine.run_querystring(QueryString("SELECT count(*) AS n FROM quarantined_mail"))
+    return {"received": {row["outcome"]: row["n"] for row in rows}, "quarantined": kept[0]["n"]}
+
+
+def outbox_families(counts: dict) -> list:
+    return [
         GaugeMetricFamily(
             f"{PREFIX}_outbox_pending", "Courriels en attente d'envoi", value=counts["pending"]
         ),
@@ -114,12 +123,43 @@ def outbox_exposition(counts: dict) -> bytes:
         ),
     ]
 
-    class Outbox:
-        def collect(self):
-            return gauges
 
-    registry.register(Outbox())
+def mailin_families(counts: dict) -> list:
+    received = CounterMetricFamily(
+        f"{PREFIX}_mailin_received",
+        "Courriels reçus par la réception, par suite donnée (reponse, nouvelle, rebond…)",
+        labels=["outcome"],
+    )
+    for outcome, number in sorted(counts["received"].items()):
+        received.add_metric([outcome], number)
+    quarantined = GaugeMetricFamily(
+        f"{PREFIX}_mailin_quarantined",
+        "Courriels reçus gardés en quarantaine pour les administrateurs",
+        value=counts["quarantined"],
+    )
+    return [received, quarantined]
+
+
+def exposition(families: list) -> bytes:
+    registry = CollectorRegistry(auto_describe=False)
+
+    class FromDatabase:
+        def collect(self):
+            return families
+
+    registry.register(FromDatabase())
     return generate_latest(registry)
+
+
+async def database_exposition(engine) -> bytes:
+    """The figures read from the database; empty when it cannot be read."""
+    try:
+        families = outbox_families(await outbox_counts(engine))
+        families += mailin_families(await mailin_counts(engine))
+    except Exception:  # the database is down: the request counters are still worth reading
+        log.warning("Base illisible pour /metrics", exc_info=True)
+        return b""
+    return exposition(families)
 
 
 def token_refusal(request: Request) -> Response | None:
@@ -155,9 +195,5 @@ class MetricsController(PrometheusController):
         if multiprocess_mode():
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
-        body = generate_latest(registry)
-        try:
-            body += outbox_exposition(await outbox_counts(request.app.state.engine))
-        except Exception:  # the database is down: the request counters are still worth reading
-            log.warning("File d'envoi illisible pour /metrics", exc_info=True)
+        body = generate_latest(registry) + await database_exposition(request.app.state.engine)
         return Response(body, headers={"Content-Type": CONTENT_TYPE_LATEST})

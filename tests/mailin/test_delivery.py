@@ -9,6 +9,7 @@ from email.utils import make_msgid
 import aiosmtplib
 import asyncpg
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from helpdesk.db import postgres_config
 from helpdesk.mail.tables import OutboxMail
@@ -216,3 +217,18 @@ class database_away:  # noqa: N801 (used as a statement: `async with database_aw
                 await connection.execute(sql.format(db=f'"{name}"', name=name))
         finally:
             await connection.close()
+
+
+async def test_metrics_count_received_mails_by_outcome_and_the_quarantine(mailin):
+    """What `helpdesk mail-in` did is read from the database: any web process reports it."""
+    ticket = await mailin.ticket()
+    await mailin.send(reply(await mailin.sent_mail(ticket["reference"]), "Toujours bloquée."))
+    await mailin.send(b"Subject: sans expediteur\r\n\r\nBonjour\r\n", [f"x@{DOMAIN}"])
+    text = (await mailin.client.get("/metrics")).text
+    values = {
+        (s.name, s.labels.get("outcome", "")): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+    assert values[("helpdesk_mailin_received_total", "reponse")] == 1
+    assert values[("helpdesk_mailin_quarantined", "")] == 1
