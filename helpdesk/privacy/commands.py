@@ -65,6 +65,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
             "compte(s) ÉduConnect à retirer du journal",
             "compte(s) ÉduConnect retiré(s) du journal",
         ),
+        (report.mails_in, "courriel(s) reçu(s) à oublier", "courriel(s) reçu(s) oublié(s)"),
     ):
         print(f"  {count} {to_do if args.dry_run else done}")
     return 0

@@ -2,8 +2,9 @@
 
 What goes: the requester's and the child's names, mail, phone, birth dates, classe, INE,
 identifiers, the free text (message, replies, notes, what the school was asked), the
-attachments and letters (their bytes too), the follow-up links, the mails kept in the outbox;
-and, in the audit log, the IP addresses and the ÉduConnect accounts acted on older than the
+attachments and letters (their bytes too), the follow-up links, the mails kept in the outbox,
+the addresses in error found by mail-in; the mails received past the delay (helpdesk/mailin/
+retention.py); and, in the audit log, the IP addresses and the ÉduConnect accounts acted on older than the
 same delay. What stays, for the
 statistics (helpdesk/tickets/stats.py): reference, académie, category, status, channel, dates,
 and the status changes of the timeline. A request done once is not selected again
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from helpdesk.auth.tables import AuditLog
 from helpdesk.db import write_transaction
 from helpdesk.mail.tables import OutboxMail
+from helpdesk.mailin import retention as mailin_retention
 from helpdesk.tickets.attachments import ATTACHMENTS, delete_bytes
 from helpdesk.tickets.tables import (
     AccountChange,
@@ -65,6 +67,7 @@ class PurgeReport:
     attachments: int = 0
     audit_ips: int = 0
     audit_accounts: int = 0
+    mails_in: int = 0
     references: list[str] = field(default_factory=list)
 
 
@@ -95,6 +98,7 @@ async def purge(
         )
         report.audit_ips = await AuditLog.count().where(audit_due)
         report.audit_accounts = len(await accounts_in_audit(report.cutoff))
+        report.mails_in = await mailin_retention.count_due(report.cutoff)
         return report
     while (
         batch := await Ticket.select(Ticket.id, Ticket.reference)
@@ -112,6 +116,7 @@ async def purge(
         detail.pop("compte", None)
         await AuditLog.update({AuditLog.detail: json.dumps(detail)}).where(AuditLog.id == row["id"])
         report.audit_accounts += 1
+    report.mails_in = await mailin_retention.forget_before(report.cutoff)
     return report
 
 
@@ -137,6 +142,7 @@ async def anonymise(settings, batch: list[dict], cutoff: dt.datetime) -> int:
         await Attachment.delete().where(Attachment.ticket.is_in(ids))
         await FollowToken.delete().where(FollowToken.ticket.is_in(ids))
         await IdempotencyKey.delete().where(IdempotencyKey.ticket.is_in(ids))
+        await mailin_retention.forget_bounces(ids)
         await TicketEvent.update({TicketEvent.body: "", TicketEvent.data: "{}"}).where(
             TicketEvent.ticket.is_in(ids) & TicketEvent.kind.not_in(list(KEPT_EVENTS))
         )
