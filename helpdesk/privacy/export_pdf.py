@@ -34,6 +34,15 @@ MAIL_STATES = {
     "sent": "envoyé",
     "failed": "non remis",
 }
+RECEIVED_OUTCOMES = {
+    "reponse": "réponse ajoutée à une demande",
+    "nouvelle": "nouvelle demande ouverte",
+    "rebond": "avis de non-remise",
+    "automatique": "réponse automatique, ignorée",
+    "refuse": "refusé (adresse de réponse inconnue)",
+    "quarantaine": "gardé en quarantaine",
+    "adresse_en_erreur": "adresse signalée en erreur par un avis de non-remise",
+}
 
 
 def when(value: str | None) -> str:
@@ -59,6 +68,9 @@ def lines_of(data: dict, academies) -> list[tuple[str, str]]:
         state = MAIL_STATES.get(mail["etat"], mail["etat"])
         out.append(("", f"{when(mail['date'])}, «\u00a0{mail['objet']}\u00a0» ({state})\u00a0:"))
         out.append(("", mail["texte"]))
+    out.append(("H", f"Courriels reçus de cette adresse ({len(data['courriels_recus'])})"))
+    for mail in data["courriels_recus"]:
+        out.append(("", f"{when(mail['date'])}\u00a0: {RECEIVED_OUTCOMES.get(mail['suite'], '')}"))
     staff = data["compte_du_personnel"]
     out.append(("H", "Compte du personnel"))
     if staff:

@@ -1,6 +1,7 @@
 """Everything the help desk holds about one e-mail address (the right of access), and its
 erasure (the right to erasure): requests made from it or naming it as the activation address,
-their timeline, files and what the school was asked; mails sent to it; a staff account of that
+their timeline, files and what the school was asked; mails sent to it and mails received from
+it (mail-in: received, kept in quarantine, bounces of that address); a staff account of that
 address and the audit-log entries about it. The account directory (ÉduConnect's stand-in) is
 not the help desk's data and is left out."""
 
@@ -16,6 +17,7 @@ from piccolo.engine.postgres import PostgresEngine
 from helpdesk.auth.tables import AuditLog, User
 from helpdesk.db import write_transaction
 from helpdesk.mail.tables import OutboxMail
+from helpdesk.mailin.tables import AddressBounce, QuarantinedMail, ReceivedMail
 from helpdesk.privacy.purge import anonymise
 from helpdesk.tickets.tables import Attachment, Ticket, TicketEvent, Transmission
 
@@ -67,6 +69,25 @@ async def tickets_of(email: str) -> list[dict]:
 async def mails_to(email: str) -> list[dict]:
     rows = await OutboxMail.select().where(_contains(OutboxMail.recipient, email))
     return [r for r in rows if email in r["recipient"].lower()]
+
+
+async def mails_from(email: str) -> dict[str, list[dict]]:
+    """What mail-in holds of this address: mails received from it, kept in quarantine, and the
+    bounces of mails sent to it."""
+    received = await ReceivedMail.select().where(_contains(ReceivedMail.sender, email))
+    kept = await QuarantinedMail.select(
+        QuarantinedMail.id,
+        QuarantinedMail.sender,
+        QuarantinedMail.subject,
+        QuarantinedMail.reason,
+        QuarantinedMail.received_at,
+    ).where(_contains(QuarantinedMail.sender, email))
+    bounces = await AddressBounce.select().where(_contains(AddressBounce.address, email))
+    return {
+        "received": [r for r in received if r["sender"].lower() == email],
+        "quarantined": [r for r in kept if r["sender"].lower() == email],
+        "bounces": [r for r in bounces if r["address"].lower() == email],
+    }
 
 
 async def staff_account(email: str) -> dict | None:
@@ -159,6 +180,7 @@ async def gather(email: str) -> dict:
             }
             for m in await mails_to(email)
         ],
+        "courriels_recus": received_record(await mails_from(email)),
         "compte_du_personnel": {
             "courriel": staff["email"],
             "nom": staff["name"],
@@ -181,11 +203,28 @@ async def gather(email: str) -> dict:
     }
 
 
+def received_record(held: dict[str, list[dict]]) -> list[dict]:
+    received = [
+        {"date": _iso(r["received_at"]), "suite": r["outcome"], "demande": r["ticket_reference"]}
+        for r in held["received"]
+    ]
+    kept = [
+        {"date": _iso(r["received_at"]), "suite": "quarantaine", "objet": r["subject"]}
+        for r in held["quarantined"]
+    ]
+    bounced = [
+        {"date": _iso(r["created_at"]), "suite": "adresse_en_erreur", "raison": r["reason"]}
+        for r in held["bounces"]
+    ]
+    return sorted(received + kept + bounced, key=lambda r: str(r["date"]))
+
+
 async def erase(settings, email: str) -> dict:
     """Anonymises the address's requests (closing those still open), deletes its mails and
     the address from the audit log. A staff account stays (deactivate it on its own page):
     the audit log needs to know who did what."""
     tickets = await tickets_of(email)
+    held = await mails_from(email)  # before the requests' own bounces go with them
     opened = [t["id"] for t in tickets if t["status"] not in ("clos", "spam")]
     if opened:
         now = dt.datetime.now(dt.UTC)
@@ -203,6 +242,7 @@ async def erase(settings, email: str) -> dict:
     async with write_transaction(Ticket._meta.db):
         if mails:
             await OutboxMail.delete().where(OutboxMail.id.is_in([m["id"] for m in mails]))
+        await forget_mails_from(held)
         for entry in entries:  # the address goes, the rest of the entry stays
             detail = {
                 k: v for k, v in _loads(entry["detail"]).items() if email not in str(v).lower()
@@ -214,5 +254,23 @@ async def erase(settings, email: str) -> dict:
         "demandes": [t["reference"] for t in tickets],
         "pieces_jointes": files,
         "courriels": len(mails),
+        "courriels_recus": sum(len(rows) for rows in held.values()),
         "journal": len(entries),
     }
+
+
+async def forget_mails_from(held: dict[str, list[dict]]) -> None:
+    """A received mail keeps its Message-ID (a late duplicate is still recognised), not its
+    sender; a quarantined mail and a bounce go whole."""
+    if held["received"]:
+        await ReceivedMail.update({ReceivedMail.sender: ""}).where(
+            ReceivedMail.id.is_in([r["id"] for r in held["received"]])
+        )
+    if held["quarantined"]:
+        await QuarantinedMail.delete().where(
+            QuarantinedMail.id.is_in([r["id"] for r in held["quarantined"]])
+        )
+    if held["bounces"]:
+        await AddressBounce.delete().where(
+            AddressBounce.id.is_in([r["id"] for r in held["bounces"]])
+        )
