@@ -10,24 +10,24 @@ from helpdesk.db import bind, make_engine, migrate
 from helpdesk.settings import Settings
 
 DEMO_USERS = [
-    ("agent.orleans-tours@demo.localhost", "agent", "orleans-tours", [], "Agnès Roux (agent)"),
+    ("agent.orleans-tours@demo.ac-exemple.fr", "agent", "orleans-tours", [], "Agnès Roux (agent)"),
     (
-        "superviseur.orleans-tours@demo.localhost",
+        "superviseur.orleans-tours@demo.ac-exemple.fr",
         "supervisor",
         "orleans-tours",
         [],
         "Marc Petit (superviseur)",
     ),
-    ("agent.lyon@demo.localhost", "agent", "lyon", [], "Inès Garnier (agent)"),
-    ("superviseur.lyon@demo.localhost", "supervisor", "lyon", [], "Paul Fabre (superviseur)"),
+    ("agent.lyon@demo.ac-exemple.fr", "agent", "lyon", [], "Inès Garnier (agent)"),
+    ("superviseur.lyon@demo.ac-exemple.fr", "supervisor", "lyon", [], "Paul Fabre (superviseur)"),
     (
-        "etablissement.0450782f@demo.localhost",
+        "etablissement.0450782f@demo.ac-exemple.fr",
         "establishment",
         "orleans-tours",
         ["0450782F"],
         "Secrétariat 0450782F",
     ),
-    ("admin@demo.localhost", "admin", "", [], "Administration"),
+    ("admin@demo.ac-exemple.fr", "admin", "", [], "Administration"),
 ]
 
 
@@ -62,6 +62,6 @@ async def load_demo(settings: Settings) -> None:
     if created:
         print("Comptes de démonstration (mots de passe affichés une seule fois) :")
         for email, role, password in created:
-            print(f"  {role:<13} {email:<42} {password}")
+            print(f"  {role:<13} {email:<46} {password}")
     else:
         print("Comptes de démonstration déjà créés (mots de passe affichés au premier démarrage).")

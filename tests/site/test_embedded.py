@@ -15,11 +15,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from litestar.testing import AsyncTestClient
 
 from helpdesk import PROJECT_DIR
+from helpdesk.app import create_app
 from helpdesk.settings import load_settings
 from tests.e2e.conftest import free_port
-from tests.helpers import VALID_API, VALID_FORM, csrf_token, form_id
+from tests.helpers import VALID_API, VALID_FORM, csrf_token, form_id, login
 from tests.mail.conftest import smtp_server  # noqa: F401 - fixture
 
 PRODUCTION_URL = "https://assistance.ac-orleans-tours.fr"
@@ -260,3 +262,43 @@ def test_demo_only_when_asked_and_links_follow_the_settings(monkeypatch, tmp_pat
     assert not load_settings().secret_key_generated
     monkeypatch.setenv("HELPDESK_DEMO", "1")
     assert load_settings().demo
+
+
+async def test_the_demo_creates_its_staff_and_each_can_log_in(monkeypatch, tmp_path):
+    """`make run` runs `helpdesk demo`: its accounts are created, printed once, and usable."""
+    env = command_env(tmp_path, HELPDESK_DEMO="1")
+    done = subprocess.run(
+        [sys.executable, "-m", "helpdesk.cli", "demo"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    printed = re.findall(r"^\s+(\w+)\s+(\S+@\S+)\s+(Demo-\S+)$", done.stdout, re.MULTILINE)
+    assert {role for role, _, _ in printed} == {
+        "agent",
+        "supervisor",
+        "establishment",
+        "admin",
+    }
+    for name in [n for n in os.environ if n.startswith("HELPDESK_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    app = create_app(load_settings())
+    async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as client:
+        for _, email, password in printed:
+            client.cookies.clear()
+            response = await login(client, email, password)
+            assert response.status_code in (302, 303), email
+    again = subprocess.run(
+        [sys.executable, "-m", "helpdesk.cli", "demo"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 0 and "déjà créés" in again.stdout
