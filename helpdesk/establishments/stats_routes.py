@@ -4,6 +4,7 @@ over time, the académie's beside)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from litestar import Request, Response, get
@@ -24,12 +25,14 @@ from helpdesk.web import page
 
 async def rows_of(request: Request, scope: Scope, since: dt.date) -> tuple[list, list]:
     """The accounts counted by state, MEF and class, then by month of activation since the
-    rentrée `since`."""
+    rentrée `since`: two queries over the académie, run side by side (a third less time on
+    PostgreSQL, bench/README.md)."""
     accounts = accounts_of(request.app.state)
     try:
-        return (
-            await accounts.activation_stats(scope),
-            await accounts.activation_timeline(scope, since),
+        return tuple(
+            await asyncio.gather(
+                accounts.activation_stats(scope), accounts.activation_timeline(scope, since)
+            )
         )
     except AccountServiceUnavailable:
         raise HTTPException(status_code=503) from None

@@ -189,7 +189,7 @@ async def test_supervisors_get_the_academie_over_time_and_each_school_s_as_csv(s
         assert answer.status_code in (303, 401, 403)
 
 
-async def test_the_timeline_through_the_http_account_api_is_the_same(over_http):
+async def test_the_timeline_through_the_http_account_api_is_the_same(over_http, server_thread):
     builder = demo_people()
     await login(over_http, "ecole@ot.fr")
     page = await over_http.get(f"/etablissement/comptes/{TILLEULS}/statistiques")
@@ -197,3 +197,7 @@ async def test_the_timeline_through_the_http_account_api_is_the_same(over_http):
     assert table(page, "evolution-responsables") == expected_school_table(builder, "responsable")
     assert table(page, "evolution-eleves") == expected_school_table(builder, "eleve")
     assert (await over_http.get("/etablissement/comptes/0451042N/statistiques")).status_code == 404
+    # The account service stops answering: the page says so, never a 500.
+    server_thread.app = None
+    down = await over_http.get(f"/etablissement/comptes/{TILLEULS}/statistiques")
+    assert down.status_code == 503 and "evolution" not in down.text
