@@ -359,11 +359,14 @@ def dashboard_facts(builder: DemoBuilder, seed: int, today: dt.datetime) -> None
     activation_dates(builder.people, random.Random(seed * 7919 + 2), rentree, today)
 
 
-def activation_dates(people: list[Person], rng: random.Random, rentree, today) -> None:
-    """When the activated accounts were (guide §6, over time): in an earlier year for those not
-    connected since the rentrée and for many of the older pupils and of the parents; since the
-    rentrée for the others, most in its first weeks (the letters are handed out then), never
-    after their last connection. A generator of its own: the rest stays the same for a seed."""
+def activation_dates(
+    people: list[Person], rng: random.Random, rentree: dt.datetime, today: dt.datetime
+) -> None:
+    """When the active accounts were activated (guide §6, over time): in an earlier year for
+    those not connected since the rentrée and for many of the older pupils and of the parents;
+    since the rentrée for the others, most in its first weeks (the letters are handed out then),
+    never after their last connection. A generator of its own: the rest stays the same for a
+    seed."""
     elapsed = today - rentree
     for p in people:
         if p.state != ACTIVE or not p.last_login_at:
