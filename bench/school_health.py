@@ -1,5 +1,6 @@
-"""The accounts of one school on PostgreSQL: the dashboard and a 2 000-account list (p50, p95),
-their CSV and PDF exports, and « Informer » of 500 accounts as one PDF of letters.
+"""The accounts of one school on PostgreSQL: the dashboard, the activation statistics (the
+school's and the académie's) and a 2 000-account list (p50, p95), the list's CSV and PDF exports,
+and « Informer » of 500 accounts as one PDF of letters.
 
     .venv/bin/python bench/school_health.py [--rounds 60] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
 
@@ -109,7 +110,16 @@ async def timed(client, url: str, rounds: int, **kw) -> tuple[list[float], list[
     return times, cpu, size
 
 
+def row(label: str, times: list[float], cpu: list[float], size: int) -> str:
+    return (
+        f"| {label} | {statistics.median(times):.0f} ms | {percentile(times, 95):.0f} ms | "
+        f"{max(times):.0f} ms | {statistics.median(cpu):.0f} / {percentile(cpu, 95):.0f} ms | "
+        f"{size} |"
+    )
+
+
 async def login(client, email: str) -> None:
+    client.cookies.clear()  # a new session, whoever was logged in
     page = await client.get("/connexion")
     token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)[1]
     await client.post(
@@ -149,32 +159,35 @@ async def run(args: argparse.Namespace) -> list[str]:
                     accounts, links, [(BIG, "Collège du Banc", "Orléans", "orleans-tours")]
                 )
                 await create_user("ecole@banc.fr", PASSWORD, "establishment", uais=[BIG])
+                await create_user("chef@banc.fr", PASSWORD, "supervisor", academie="orleans-tours")
+                # The académie's page, for its supervisor (the 2 000-account school is one of
+                # its schools), before the school's own session.
+                await login(client, "chef@banc.fr")
+                lines.append("| page | p50 | p95 | max | CPU p50 / p95 | octets |")
+                lines.append("| --- | ---: | ---: | ---: | ---: | ---: |")
+                times, cpu, size = await timed(
+                    client, "/agent/etablissements/statistiques", args.rounds
+                )
+                lines.append(
+                    row("Statistiques de l'académie (évolution comprise)", times, cpu, size)
+                )
                 await login(client, "ecole@banc.fr")
                 base = f"/etablissement/comptes/{BIG}"
                 rows = [
+                    ("Statistiques de l'établissement (évolution comprise)", f"{base}/statistiques", {}),
                     ("Tableau de bord", base, {}),
                     ("Liste de 2 000 élèves (HTML, 1re page de 500)", f"{base}/liste", {"params": {"public": "eleves"}}),
                     ("Liste filtrée (4e, non activés)", f"{base}/liste",
                      {"params": {"public": "eleves", "mef": "4EME", "etat": "non_active_non_informe"}}),
                 ]  # fmt: skip
-                lines.append("| page | p50 | p95 | max | CPU p50 / p95 | octets |")
-                lines.append("| --- | ---: | ---: | ---: | ---: | ---: |")
                 for label, path, kw in rows:
                     times, cpu, size = await timed(client, path, args.rounds, **kw)
-                    lines.append(
-                        f"| {label} | {statistics.median(times):.0f} ms | "
-                        f"{percentile(times, 95):.0f} ms | {max(times):.0f} ms | "
-                        f"{statistics.median(cpu):.0f} / {percentile(cpu, 95):.0f} ms | {size} |"
-                    )
+                    lines.append(row(label, times, cpu, size))
                 for fmt in ("csv", "pdf"):
                     times, cpu, size = await timed(
                         client, f"{base}/liste", 5, params={"public": "eleves", "format": fmt}
                     )
-                    lines.append(
-                        f"| Export {fmt.upper()} de 2 000 élèves | {statistics.median(times):.0f} ms"
-                        f" | {percentile(times, 95):.0f} ms | {max(times):.0f} ms | "
-                        f"{statistics.median(cpu):.0f} / {percentile(cpu, 95):.0f} ms | {size} |"
-                    )
+                    lines.append(row(f"Export {fmt.upper()} de 2 000 élèves", times, cpu, size))
                 # « Informer » of 500 never-informed or informed élèves, by letter: the whole
                 # request (500 actions in the directory, the PDF, its storage).
                 listing = await client.get(f"{base}/liste", params={"public": "eleves"})

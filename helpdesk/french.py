@@ -35,6 +35,11 @@ def date_fr(value: dt.date | str) -> str:
     return f"{day} {MONTHS[value.month - 1]} {value.year}"
 
 
+def month_fr(value: dt.date) -> str:
+    """septembre 2026."""
+    return f"{MONTHS[value.month - 1]} {value.year}"
+
+
 def hour_fr(hour: int, minute: int = 0) -> str:
     """8 h, 12 h 30."""
     return f"{hour}{NBSP}h" if minute == 0 else f"{hour}{NBSP}h{NBSP}{minute:02d}"

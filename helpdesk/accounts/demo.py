@@ -84,6 +84,7 @@ class Person:
     last_login_at: dt.datetime | None = None
     mef: str = ""
     mobile_confirmed: bool = False
+    activated_at: dt.datetime | None = None
 
 
 @dataclass
@@ -355,6 +356,29 @@ def dashboard_facts(builder: DemoBuilder, seed: int, today: dt.datetime) -> None
         if p.kind == "responsable" and p.mobile and p.state == ACTIVE:
             # Auto-inscription confirms the mobile by an SMS code (guide 1.1).
             p.mobile_confirmed = p.origin == "Responsable" or rng.random() < 0.4
+    activation_dates(builder.people, random.Random(seed * 7919 + 2), rentree, today)
+
+
+def activation_dates(
+    people: list[Person], rng: random.Random, rentree: dt.datetime, today: dt.datetime
+) -> None:
+    """When the active accounts were activated (guide §6, over time): in an earlier year for
+    those not connected since the rentrée and for many of the older pupils and of the parents;
+    since the rentrée for the others, most in its first weeks (the letters are handed out then),
+    never after their last connection. A generator of its own: the rest stays the same for a
+    seed."""
+    elapsed = today - rentree
+    for p in people:
+        if p.state != ACTIVE or not p.last_login_at:
+            continue
+        new_here = p.classe.split(" ")[0] in ("6e", "2nde")  # a pupil's first year there
+        earlier = 0.15 if new_here else 0.6 if p.kind == "eleve" else 0.5
+        if p.last_login_at < rentree or rng.random() < earlier:
+            p.activated_at = min(p.last_login_at, rentree) - dt.timedelta(
+                days=rng.randrange(1, 700), minutes=rng.randrange(600)
+            )
+        else:
+            p.activated_at = min(rentree + elapsed * rng.random() ** 2, p.last_login_at)
 
 
 async def load_demo_directory(
@@ -394,6 +418,7 @@ async def load_demo_directory(
             password_kind=p.password_kind,
             last_informed_at=p.last_informed_at,
             last_login_at=p.last_login_at,
+            activated_at=p.activated_at,
             identifier=p.identifier,
         )
         for p in builder.people

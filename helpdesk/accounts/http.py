@@ -205,6 +205,11 @@ class HttpAccountService(NamedActions):
         body = await self._request("GET", "/activation-stats", params=params, retry=True)
         return [dict(row) for row in body.get("items") or []]
 
+    async def activation_timeline(self, scope: Scope | str, since) -> list[dict]:
+        params = self._scope_params(Scope.of(scope)) + [("since", since.isoformat())]
+        body = await self._request("GET", "/activation-timeline", params=params, retry=True)
+        return [dict(row) for row in body.get("items") or []]
+
     async def ping(self) -> None:
         """A cheap call that reads no account, for /health: raises AccountServiceUnavailable."""
         await self._request("GET", "/pending-changes", retry=False)

@@ -448,6 +448,11 @@ class LocalDirectory(LinkReports, NamedActions):
         async with self.engine().transaction():
             return await activation_rows(Scope.of(scope))
 
+    async def activation_timeline(self, scope: Scope | str, since):
+        from helpdesk.accounts.activation_timeline import activation_timeline
+
+        return await activation_timeline(Scope.of(scope), since)
+
     async def school_roster(self, uai: str, scope: Scope | str, kind: str = ""):
         from helpdesk.accounts.school_health import school_roster
 
@@ -1715,6 +1720,7 @@ class AccountRecord:
     last_informed_at: dt.datetime | None = None
     last_login_at: dt.datetime | None = None
     identifier: str = ""
+    activated_at: dt.datetime | None = None  # activated accounts: by default, last_login_at
 
     def values(self, identifier: str, children: Iterable[AccountRecord] = ()) -> dict:
         values = account_values(
@@ -1750,7 +1756,7 @@ class AccountRecord:
             else "",
             last_informed_at=self.last_informed_at,
             last_login_at=self.last_login_at,
-            activated_at=self.last_login_at if self.state == ACTIVE else None,
+            activated_at=self.activated_at or self.last_login_at if self.state == ACTIVE else None,
         )
         values["search_text"] = search_text(
             values, [{"first_name": c.first_name, "last_name": c.last_name} for c in children]

@@ -492,6 +492,13 @@ class AccountService(Protocol):
         (guide §6): [{uai, name, kind, state_code, mef, classe, count}]."""
         ...
 
+    async def activation_timeline(self, scope: Scope | str, since: dt.date) -> list[dict]:
+        """Accounts counted by school, kind and month of activation (Paris time) within the
+        scope, counted as `activation_stats` counts them (guide §6, over time):
+        [{uai, kind, activated, month, count}], `month` « AAAA-MM » from `since`'s month to
+        this one, "" for the accounts activated before `since` and those not activated."""
+        ...
+
     async def act_many(
         self,
         action: str,

@@ -115,6 +115,13 @@ def scope_from_params(request: Request) -> Scope:
     )
 
 
+def since_param(request: Request) -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.query_params.get("since", ""))
+    except ValueError:
+        raise ActionRefused("since est une date AAAA-MM-JJ.", "since") from None
+
+
 @get(
     "/api/accounts/v1/accounts",
     tags=["API des comptes"],
@@ -237,10 +244,7 @@ async def api_school_summary(request: Request, uai: FromPath[str]) -> Response:
     directory = local_directory(request.app.state.settings, request.app.state)
 
     async def call():
-        try:
-            since = dt.date.fromisoformat(request.query_params.get("since", ""))
-        except ValueError:
-            raise ActionRefused("since est une date AAAA-MM-JJ.", "since") from None
+        since = since_param(request)
         return (await directory.school_summary(uai, scope_from_params(request), since)).as_dict()
 
     return await guarded(call)
@@ -259,6 +263,24 @@ async def api_activation_stats(request: Request) -> Response:
 
     async def call():
         return {"items": await directory.activation_stats(scope_from_params(request))}
+
+    return await guarded(call)
+
+
+@get(
+    "/api/accounts/v1/activation-timeline",
+    tags=["API des comptes"],
+    summary="Comptes par établissement, public et mois d'activation depuis une date (since)",
+)
+async def api_activation_timeline(request: Request) -> Response:
+    refusal = api_key_refusal(request)
+    if refusal:
+        return refusal
+    directory = local_directory(request.app.state.settings, request.app.state)
+
+    async def call():
+        since = since_param(request)
+        return {"items": await directory.activation_timeline(scope_from_params(request), since)}
 
     return await guarded(call)
 
@@ -353,6 +375,7 @@ ROUTES = [
     api_school_summary,
     api_act_many,
     api_activation_stats,
+    api_activation_timeline,
     agents_search,
     agents_get,
     confirm_email,

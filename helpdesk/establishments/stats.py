@@ -1,13 +1,19 @@
 """Activation statistics (guide §6): rates by school for an académie's supervisors, and for a
-school by MEF and class, with the académie's rate beside. The rate is the share of accounts
-« Activé » among all the accounts."""
+school by MEF and class, with the académie's rate beside; and both over time, month by month
+since the rentrée. The rate is the share of accounts « Activé » among all the accounts."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections import defaultdict
 from dataclasses import dataclass
+
+from helpdesk.accounts.activation_timeline import month_starts
+from helpdesk.accounts.port import KINDS
+from helpdesk.establishments.lists import cell
+from helpdesk.french import date_fr, month_fr
 
 
 @dataclass
@@ -83,32 +89,109 @@ def by_group_academie(rows: list[dict], field: str) -> dict[str, Rate]:
     return dict(out)
 
 
-def schools_csv(schools: list[SchoolRates]) -> bytes:
+def csv_bytes(header: list[str], rows: list[list]) -> bytes:
+    """UTF-8 with a BOM and « ; » (as the lists' exports): what spreadsheets set up in French
+    open as they are."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
-        [
-            "UAI",
-            "Établissement",
-            "Responsables",
-            "Responsables activés",
-            "Taux responsables (%)",
-            "Élèves",
-            "Élèves activés",
-            "Taux élèves (%)",
-        ]
-    )
-    for s in schools:
-        writer.writerow(
-            [
-                s.uai,
-                s.name,
-                s.responsables.total,
-                s.responsables.active,
-                f"{s.responsables.percent:.1f}".replace(".", ","),
-                s.eleves.total,
-                s.eleves.active,
-                f"{s.eleves.percent:.1f}".replace(".", ","),
-            ]
-        )
+    writer.writerow(header)
+    for values in rows:
+        writer.writerow([cell(str(value)) for value in values])
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+def csv_percent(rate: Rate) -> str:
+    return f"{rate.percent:.1f}".replace(".", ",")
+
+
+RATE_COLUMNS = [
+    "Responsables",
+    "Responsables activés",
+    "Taux responsables (%)",
+    "Élèves",
+    "Élèves activés",
+    "Taux élèves (%)",
+]
+
+
+def rate_cells(responsables: Rate, eleves: Rate) -> list:
+    return [
+        responsables.total,
+        responsables.active,
+        csv_percent(responsables),
+        eleves.total,
+        eleves.active,
+        csv_percent(eleves),
+    ]
+
+
+def schools_csv(schools: list[SchoolRates]) -> bytes:
+    return csv_bytes(
+        ["UAI", "Établissement", *RATE_COLUMNS],
+        [[s.uai, s.name, *rate_cells(s.responsables, s.eleves)] for s in schools],
+    )
+
+
+# --- Over time (guide §6): the share activated at the end of each month since the rentrée ---
+
+
+@dataclass
+class Step:
+    """The accounts activated by the end of a month (or by the rentrée), out of today's; its
+    label: « rentrée (1er septembre 2026) », « septembre 2026 », « décembre 2026 (à ce jour) »."""
+
+    label: str
+    responsable: Rate
+    eleve: Rate
+
+
+def timeline(
+    rows: list[dict], since: dt.date, today: dt.date, uai: str | None = None
+) -> list[Step]:
+    """The cumulative rates of `activation_timeline`'s rows (of one school if `uai` is given):
+    at the rentrée, then at the end of each month to this one. The accounts counted are today's:
+    an account that left since is not in it, one that came is counted from the start."""
+    mine = [r for r in rows if uai is None or r["uai"] == uai]
+    totals = {kind: sum(r["count"] for r in mine if r["kind"] == kind) for kind in KINDS}
+
+    def step(label: str, counted) -> Step:
+        active = {
+            kind: sum(r["count"] for r in mine if r["kind"] == kind and counted(r))
+            for kind in KINDS
+        }
+        rates = {kind: Rate(active[kind], totals[kind]) for kind in KINDS}
+        return Step(label, rates["responsable"], rates["eleve"])
+
+    steps = [step(f"rentrée ({date_fr(since)})", lambda r: r["activated"] and not r["month"])]
+    months = month_starts(since, today)
+    for n, month in enumerate(months, 1):
+        key, last = month.strftime("%Y-%m"), n == len(months)
+        steps.append(
+            step(
+                month_fr(month) + (" (à ce jour)" if last else ""),
+                # The last step is today's rate, whatever month the directory's clock is in.
+                lambda r, key=key, last=last: r["activated"] and (last or r["month"] <= key),
+            )
+        )
+    return steps
+
+
+def evolution_rows(steps: list[Step], beside: list[Step] | None = None) -> dict[str, list]:
+    """By kind, the (label, rate, rate beside or None) of each step: what the pages show."""
+    return {
+        kind: [
+            (step.label, getattr(step, kind), getattr(other, kind) if other else None)
+            for step, other in zip(steps, beside or [None] * len(steps), strict=True)
+        ]
+        for kind in KINDS
+    }
+
+
+def timeline_csv(schools: list[SchoolRates], rows: list[dict], since, today) -> bytes:
+    """Each school's steps, one line a month (a table to pivot in a spreadsheet)."""
+    lines = [
+        [s.uai, s.name, step.label, *rate_cells(step.responsable, step.eleve)]
+        for s in schools
+        for step in timeline(rows, since, today, s.uai)
+    ]
+    return csv_bytes(["UAI", "Établissement", "Mois", *RATE_COLUMNS], lines)

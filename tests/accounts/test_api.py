@@ -192,3 +192,15 @@ async def test_a_link_for_an_address_replaced_since_is_not_valid(state, client, 
     assert (await client.get(new_link)).status_code == 200
     paul = await local.get(family.paul, OT)
     assert (paul.email, paul.pending_email, paul.state) == ("paul@example.net", "", ACTIVE)
+
+
+async def test_the_activation_timeline_needs_the_key_and_a_day_in_its_range(state, client, family):
+    url = "/api/accounts/v1/activation-timeline"
+    headers = {"X-Api-Key": API_KEY}
+    params = {"scope_academie": OT, "since": "2026-09-01"}
+    assert (await client.get(url, params=params)).status_code == 401
+    # A day that is not one, one in a later month, one of long ago: refused, never a 500.
+    for since in ("", "hier", "01/09/2026", "9999-12-31", "0001-01-01"):
+        refused = await client.get(url, params={**params, "since": since}, headers=headers)
+        assert refused.status_code == 422, since
+        assert refused.json()["code"] == "action_refused" and refused.json()["errors"]["since"]

@@ -23,6 +23,7 @@ from helpdesk.accounts.port import (
     Scope,
 )
 from helpdesk.accounts.tables import DirectoryAccount, DirectoryAction
+from helpdesk.french import PARIS
 from helpdesk.mail.tables import OutboxMail
 from tests.accounts.conftest import LYON, OT, PROVISIONAL, TILLEULS, http_service
 
@@ -532,6 +533,65 @@ async def test_activation_statistics_count_accounts_by_school_state_and_class(se
     assert sum(r["count"] for r in tilleuls) == len(roster.entries)
     assert await service.activation_stats(Scope(uais=(TILLEULS,))) == tilleuls
     assert all(r["uai"] != TILLEULS for r in await service.activation_stats(LYON))
+
+
+async def test_activation_timeline_counts_accounts_by_month_of_paris(service, local, family):
+    today = dt.datetime.now(PARIS).date()
+    m2 = today.replace(day=1)
+    m1 = (m2 - dt.timedelta(days=1)).replace(day=1)
+    since = (m1 - dt.timedelta(days=1)).replace(day=1)
+
+    def paris(day: dt.date, hour: int, minute: int = 0, second: int = 0) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(hour, minute, second), tzinfo=PARIS)
+
+    # Léo at 00:30 in Paris on the first of m1 (still the month before in UTC); Paul a second
+    # before the period; Emma during its first month; Hélène (tied to two schools) this month;
+    # Claire's date is left over from before her account was reset: she is not activated.
+    activated = {
+        family.leo: paris(m1, 0, 30),
+        family.paul: paris(since, 0) - dt.timedelta(seconds=1),
+        family.emma: paris(since, 12) + dt.timedelta(days=3),
+        family.helene: paris(m2, 0, 0, 1),
+        family.claire: paris(m1, 10),
+    }
+    for who, at in activated.items():
+        await DirectoryAccount.update({DirectoryAccount.activated_at: at}).where(
+            DirectoryAccount.identifier == who
+        )
+    assert activated[family.leo].astimezone(dt.UTC).month != m1.month
+    rows = await service.activation_timeline(OT, since)
+    assert {r["uai"] for r in rows} == {TILLEULS, "0451042N"}
+    tilleuls = [r for r in rows if r["uai"] == TILLEULS]
+    months = {(r["kind"], r["month"]): r["count"] for r in tilleuls if r["month"]}
+    label = dt.date.strftime
+    assert months == {
+        ("eleve", label(since, "%Y-%m")): 1,
+        ("eleve", label(m1, "%Y-%m")): 1,
+        ("responsable", label(m2, "%Y-%m")): 1,
+    }
+    lycee = [r for r in rows if r["uai"] == "0451042N" and r["month"]]
+    assert [(r["kind"], r["month"], r["count"]) for r in lycee] == [
+        ("responsable", label(m2, "%Y-%m"), 1)
+    ]
+    # The same accounts as the statistics by state: all of them, and the activated ones.
+    stats = [r for r in await service.activation_stats(OT) if r["uai"] == TILLEULS]
+    for kind in ("responsable", "eleve"):
+        assert sum(r["count"] for r in tilleuls if r["kind"] == kind) == sum(
+            r["count"] for r in stats if r["kind"] == kind
+        )
+        assert sum(r["count"] for r in tilleuls if r["kind"] == kind and r["activated"]) == sum(
+            r["count"] for r in stats if r["kind"] == kind and r["state_code"] == "active"
+        )
+    assert all(r["month"] == "" for r in tilleuls if not r["activated"])
+    # Scoped as everything else, and the same value through either adapter.
+    assert await service.activation_timeline(Scope(uais=(TILLEULS,)), since) == tilleuls
+    assert all(r["uai"] != TILLEULS for r in await service.activation_timeline(LYON, since))
+    assert await service.activation_timeline(Scope(), since) == []
+    assert await local.activation_timeline(OT, since) == rows
+    for wrong in (dt.date(today.year - 3, 1, 1), dt.date(today.year + 1, 1, 1)):
+        with pytest.raises(ActionRefused) as error:
+            await service.activation_timeline(OT, wrong)
+        assert error.value.field == "since"
 
 
 async def test_many_accounts_go_over_http_by_slices(local, api_server, family, monkeypatch):
