@@ -41,6 +41,18 @@ def command_env(tmp_path: Path, **settings: str) -> dict[str, str]:
     return env
 
 
+def run_demo(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """`helpdesk demo`, as `make run` runs it before serving."""
+    return subprocess.run(
+        [sys.executable, "-m", "helpdesk.cli", "demo"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def serve(*args: str, env: dict[str, str], timeout: float = 20) -> subprocess.CompletedProcess:
     """`helpdesk serve` expected to end by itself (a refusal)."""
     return subprocess.run(
@@ -193,14 +205,7 @@ def test_demo_is_served_by_one_process_only(tmp_path):
 
 def test_demo_data_are_not_loaded_for_a_public_address(tmp_path):
     env = command_env(tmp_path, HELPDESK_DEMO="1", HELPDESK_BASE_URL=PRODUCTION_URL)
-    done = subprocess.run(
-        [sys.executable, "-m", "helpdesk.cli", "demo"],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_demo(env)
     assert done.returncode != 0
     assert "Mode démonstration refusé" in done.stderr
     assert not (tmp_path / "data" / "helpdesk.sqlite3").exists()
@@ -267,14 +272,7 @@ def test_demo_only_when_asked_and_links_follow_the_settings(monkeypatch, tmp_pat
 async def test_the_demo_creates_its_staff_and_each_can_log_in(monkeypatch, tmp_path):
     """`make run` runs `helpdesk demo`: its accounts are created, printed once, and usable."""
     env = command_env(tmp_path, HELPDESK_DEMO="1")
-    done = subprocess.run(
-        [sys.executable, "-m", "helpdesk.cli", "demo"],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_demo(env)
     assert done.returncode == 0, done.stderr
     printed = re.findall(r"^\s+(\w+)\s+(\S+@\S+)\s+(Demo-\S+)$", done.stdout, re.MULTILINE)
     assert {role for role, _, _ in printed} == {
@@ -293,12 +291,5 @@ async def test_the_demo_creates_its_staff_and_each_can_log_in(monkeypatch, tmp_p
             client.cookies.clear()
             response = await login(client, email, password)
             assert response.status_code in (302, 303), email
-    again = subprocess.run(
-        [sys.executable, "-m", "helpdesk.cli", "demo"],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    again = run_demo(env)
     assert again.returncode == 0 and "déjà créés" in again.stdout
