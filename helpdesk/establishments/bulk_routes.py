@@ -17,11 +17,11 @@ from helpdesk.contacts.service import academie_of_uai
 from helpdesk.contacts.uai import UaiError
 from helpdesk.establishments import bulk
 from helpdesk.establishments.access import SPACES, Viewer, roster_of, viewer
-from helpdesk.establishments.addresses import addresses_for
+from helpdesk.establishments.addresses import layout_for
 from helpdesk.establishments.dashboard import POPULATIONS
 from helpdesk.establishments.routes import space_of
 from helpdesk.tickets.account_panel import accounts_of
-from helpdesk.tickets.letters import layout_of
+from helpdesk.tickets.letters import links_of
 from helpdesk.web import PageNotFound, page
 
 
@@ -87,7 +87,11 @@ async def act(request: Request, uai: FromPath[str]) -> Template | Redirect:
         )
     form = await request.form()
     key = str(form.get("request_id", ""))[:40]
-    params: dict = {"mode": "courrier"} if chosen.action == "inform" else {}
+    layout = await layout_for(state, roster.academie, roster.uai)
+    # « Informer »: the school's addresses in its mails as in its letters (guide §7).
+    params: dict = (
+        {"mode": "courrier", "links": links_of(layout)} if chosen.action == "inform" else {}
+    )
     try:
         done = await accounts_of(state).act_many(
             chosen.action,
@@ -95,7 +99,7 @@ async def act(request: Request, uai: FromPath[str]) -> Template | Redirect:
             params,
             scope=who.scope,
             idempotency_key=f"lot:{who.staff.id}:{key}" if key else None,
-            params_of={i: {"mode": "mail"} for i in chosen.by_mail},
+            params_of={i: {**params, "mode": "mail"} for i in chosen.by_mail},
         )
     except AccountServiceUnavailable as error:
         return page(
@@ -107,8 +111,6 @@ async def act(request: Request, uai: FromPath[str]) -> Template | Redirect:
             error=error.message,
             current=who.base,
         )
-    printed = await addresses_for(roster.academie, roster.uai)
-    layout = layout_of(state.settings, state.academies.get(roster.academie), printed)
     document = bulk.letters_document(done, roster, layout)
     name = await bulk.keep_document(state.settings, roster.uai, document) if document else ""
     await bulk.record(who.staff, client_ip(request), roster, chosen, done)
