@@ -1,11 +1,13 @@
 """« Informer » and « Réinitialiser les mots de passe » for the accounts ticked in a school's
-list: a confirmation naming the count, then the action, its letters in one PDF, kept as a batch
-the school hands over (helpdesk/establishments/batches.py)."""
+list, or for the whole list (every page: the filters travel with the form and are evaluated again
+at each step): a confirmation naming the count, then the action, its letters in one PDF, kept as
+a batch the school hands over (helpdesk/establishments/batches.py)."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
@@ -13,13 +15,14 @@ from litestar.response import Redirect, Template
 
 from helpdesk.accounts.bulk import MAX_ACCOUNTS
 from helpdesk.accounts.port import AccountServiceUnavailable
-from helpdesk.accounts.school_health import Roster
+from helpdesk.accounts.school_health import Roster, school_year_start
 from helpdesk.auth.routes import client_ip
 from helpdesk.establishments import batches, bulk, lists
 from helpdesk.establishments.access import SPACES, Viewer, roster_of, school_uai, viewer
 from helpdesk.establishments.addresses import layout_for
 from helpdesk.establishments.dashboard import POPULATIONS
-from helpdesk.establishments.routes import describe, list_url, space_of
+from helpdesk.establishments.routes import describe, list_url, space_of, today
+from helpdesk.french import count_fr
 from helpdesk.tickets.account_panel import accounts_of
 from helpdesk.tickets.letters import links_of
 from helpdesk.web import PageNotFound, page
@@ -55,8 +58,24 @@ async def read_asked(request: Request, who: Viewer, uai: str) -> Asked:
         raise PageNotFound("Cette action n'existe pas.")
     query = None
     wanted = form.getall("compte", [])
+    if form.get("selection") == "liste":  # « Sélectionner les N comptes de cette liste »
+        query = lists.read_query(form, roster)
+        if query.errors:
+            raise WrongCriteria(who.url(roster.uai, "/liste?" + urlencode(criteria_of(form))))
+        wanted = [e.identifier for e in lists.select(roster, query, school_year_start(today()))]
     chosen = bulk.plan(roster, POPULATIONS[public], action, mode, wanted)
     return Asked(roster, public, chosen, query)
+
+
+class WrongCriteria(Exception):
+    """A criterion the list does not know: back to the list, which says which."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+
+def criteria_of(form) -> dict:
+    return {name: str(form.get(name, "")) for name in ("public", *lists.FILTER_NAMES)}
 
 
 def filters(asked: Asked) -> dict:
@@ -91,7 +110,10 @@ def confirmation(who: Viewer, asked: Asked, notice: str = "", status: int = 200)
 
 
 async def checked(request: Request, who: Viewer, uai: str) -> Asked | Redirect:
-    asked = await read_asked(request, who, uai)
+    try:
+        asked = await read_asked(request, who, uai)
+    except WrongCriteria as wrong:
+        return Redirect(wrong.url, status_code=303)
     if not asked.chosen.count:
         return back_to_list(who, asked, "aucun" if asked.query else "vide")
     if asked.query is None and asked.chosen.count > MAX_ACCOUNTS:
@@ -128,6 +150,15 @@ async def act(request: Request, uai: FromPath[str]) -> Template | Redirect:
         return asked
     roster, chosen = asked.roster, asked.chosen
     form = await request.form()
+    if asked.query is not None and str(form.get("nombre", "")) != str(chosen.count):
+        # The list, read again, is no longer the one confirmed: say so, act on nothing yet.
+        return confirmation(
+            who,
+            asked,
+            "La liste a changé depuis votre confirmation\u00a0: elle compte maintenant "
+            f"{count_fr(chosen.count, 'compte')}. Vérifiez et confirmez de nouveau.",
+            409,
+        )
     state = request.app.state
     if not await bulk.within_limit(state.rate_limiter, who.staff.id, chosen.count):
         return failure(
