@@ -32,6 +32,7 @@ from helpdesk.contacts.academies import load_academies
 from helpdesk.contacts.service import ContactOverrides
 from helpdesk.db import bind, make_engine, migrate
 from helpdesk.demo import routes as demo_routes
+from helpdesk.establishments import batch_routes as school_batch_routes
 from helpdesk.establishments import bulk_routes as school_bulk_routes
 from helpdesk.establishments import routes as school_accounts_routes
 from helpdesk.establishments import settings_routes as school_settings_routes
@@ -282,6 +283,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *school_settings_routes.ROUTES,
             *school_accounts_routes.ROUTES,
             *school_bulk_routes.ROUTES,
+            *school_batch_routes.ROUTES,
             *admin_routes.ROUTES,
             *privacy_routes.ROUTES,
             *mailin_routes.STAFF_ROUTES,

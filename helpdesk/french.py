@@ -53,9 +53,11 @@ def datetime_fr(value: dt.datetime) -> str:
 
 
 def count_fr(count: int, singular: str, plural: str = "") -> str:
-    """« 0 compte », « 1 compte traité », « 3 comptes traités »: the plural from 2 on, as French
-    counts. `plural` when adding an s to the last word is not it (« mots de passe »)."""
-    return f"{count} {singular if abs(count) < 2 else plural or singular + 's'}"
+    """« 0 compte », « 1 compte traité », « 3 comptes traités », « 1 234 comptes »: the plural
+    from 2 on, as French counts, thousands apart (a non-breaking space). `plural` when adding an
+    s to the last word is not it (« mots de passe »)."""
+    number = f"{count:,}".replace(",", NBSP)
+    return f"{number} {singular if abs(count) < 2 else plural or singular + 's'}"
 
 
 def weekday_fr(value: dt.date) -> str:

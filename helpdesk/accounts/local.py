@@ -80,6 +80,7 @@ from helpdesk.accounts.tables import (
     DirectoryPlace,
     DirectoryRetiredIdentifier,
 )
+from helpdesk.accounts.web_addresses import check_links, where_to_go
 from helpdesk.db import is_postgres, write_transaction
 from helpdesk.settings import Settings
 from helpdesk.web import TEMPLATES_DIR, make_environment
@@ -1040,6 +1041,7 @@ class LocalDirectory(LinkReports, NamedActions):
         reset = params.get("reset_password", False)
         if not isinstance(reset, bool):
             raise ActionRefused("reset_password vaut true ou false.", "params.reset_password")
+        links = check_links(params.get("links"))
         if mode == "mail" and (not row["email"] or row["adresse_mail_en_erreur"]):
             # Guide 5.2: « envoyer l'information par mail si l'adresse mail du responsable
             # n'est pas en erreur ».
@@ -1093,7 +1095,10 @@ class LocalDirectory(LinkReports, NamedActions):
                 "compte_information",
                 row["email"],
                 letter.title,
-                {"letter": letter.as_dict(include_secrets=True)},
+                {
+                    "letter": letter.as_dict(include_secrets=True),
+                    "where": where_to_go(row["kind"], links["page"], links["ent"]),
+                },
                 str(params.get("ticket_reference") or ""),
             )
             message = (

@@ -18,6 +18,8 @@ from helpdesk.accounts.port import (
 from helpdesk.accounts.school_health import Roster
 from helpdesk.accounts.school_summary import SchoolSummary
 from helpdesk.auth.service import Staff, require_staff
+from helpdesk.contacts.service import academie_of_uai
+from helpdesk.contacts.uai import UaiError
 from helpdesk.tickets.account_panel import accounts_of
 from helpdesk.web import PageNotFound
 
@@ -41,6 +43,23 @@ async def viewer(request: Request, space: str) -> Viewer:
         return Viewer(staff, Scope(uais=staff.uais), SPACES[space])
     staff = await require_staff(request, "agent", "supervisor")
     return Viewer(staff, Scope(academie=staff.academie), SPACES[space])
+
+
+def school_uai(request: Request, who: Viewer, uai: str) -> str:
+    """The UAI, when the viewer may see its school's files (without reading the directory): a
+    school's staff their UAIs, an agent those of their académie; a French 404 otherwise."""
+    uai = uai.strip().upper()
+    if who.staff.role == "establishment":
+        allowed = uai in who.staff.uais
+    else:
+        try:
+            academie = academie_of_uai(request.app.state.academies, uai)
+        except UaiError:  # not a UAI: no school's file
+            academie = None
+        allowed = academie is not None and academie.slug == who.staff.academie
+    if not allowed:
+        raise PageNotFound("Cet établissement n'est pas dans votre périmètre.")
+    return uai
 
 
 async def roster_of(request: Request, who: Viewer, uai: str, kind: str = "") -> Roster:

@@ -1,29 +1,15 @@
-"""The internet addresses printed in letters (guide §7): the académie's page for responsables
-(beside Scolarité Services) and the ENT for pupils. A supervisor sets them for the académie, a
-school's staff may override them for their school; what is left empty falls back."""
+"""The internet addresses printed in letters and given in « Informer » mails (guide §7): the
+académie's page for responsables (beside Scolarité Services) and the ENT for pupils. A supervisor
+sets them for the académie, a school's staff may override them for their school; what is left
+empty falls back (`layout_for`: the school's, the académie's, then the settings' defaults)."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
+from helpdesk.accounts.web_addresses import check_web_address
 from helpdesk.establishments.tables import LetterAddress
+from helpdesk.tickets.letters import Layout, layout_of
 
 FIELDS = {"page": "la page de l'académie", "ent": "l'ENT"}
-
-
-def check_address(typed: str) -> str:
-    """A web address as typed, or ValueError with the French reason; "" stays "" (inherit)."""
-    typed = typed.strip()
-    if not typed:
-        return ""
-    if len(typed) > 300 or any(c.isspace() or ord(c) < 32 for c in typed):
-        raise ValueError("Saisissez une seule adresse, sans espace (300 caractères au plus).")
-    parts = urlsplit(typed)
-    if parts.scheme not in ("https", "http") or "." not in parts.netloc:
-        raise ValueError(
-            "Saisissez une adresse internet complète, comme https://www.ac-exemple.fr."
-        )
-    return typed
 
 
 async def saved(academie: str, uai: str = "") -> dict[str, str]:
@@ -42,6 +28,13 @@ async def addresses_for(academie: str, uai: str) -> dict[str, str]:
     return {field: school[field] or region[field] for field in FIELDS}
 
 
+async def layout_for(state, academie: str, uai: str) -> Layout:
+    """What a school's letters and mails print: its addresses, else the académie's, then the
+    defaults of `layout_of` (HELPDESK_LETTER_URL, the académie's site)."""
+    chosen = await addresses_for(academie, uai)
+    return layout_of(state.settings, state.academies.get(academie), chosen)
+
+
 async def save(academie: str, uai: str, values: dict[str, str], staff_id: int) -> None:
     changes = {LetterAddress.page: values["page"], LetterAddress.ent: values["ent"]}
     where = (LetterAddress.academie == academie) & (LetterAddress.uai == uai)
@@ -58,7 +51,7 @@ def read_form(form) -> tuple[dict[str, str], dict[str, str]]:
     values, errors = {}, {}
     for field in FIELDS:
         try:
-            values[field] = check_address(str(form.get(field, "")))
+            values[field] = check_web_address(str(form.get(field, "")))
         except ValueError as refused:
             errors[field] = str(refused)
             values[field] = str(form.get(field, ""))

@@ -14,6 +14,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
+from helpdesk.accounts.bulk import MAX_ACCOUNTS, BulkResult
 from helpdesk.accounts.school_health import Roster
 from helpdesk.auth.service import audit
 from helpdesk.french import count_fr, date_fr
@@ -62,22 +63,60 @@ def plan(roster: Roster, public_kind: str, action: str, mode: str, wanted: list[
     return result
 
 
-def letters_document(done, roster: Roster, layout) -> bytes | None:
+async def within_limit(limiter, staff_id: int, count: int) -> bool:
+    """A request counts once per MAX_ACCOUNTS accounts: a whole list of 2 000 accounts costs
+    what four requests of 500 ticked accounts cost."""
+    for _slice in range(max(1, -(-count // MAX_ACCOUNTS))):
+        if not await limiter.hit(BULK_LIMIT, f"staff:{staff_id}"):
+            return False
+    return True
+
+
+async def act(service, chosen: Plan, params: dict, scope, key: str | None) -> BulkResult:
+    """The port's `act_many`, MAX_ACCOUNTS accounts at a time (a whole list may hold more);
+    « Informer » by mail for the accounts whose address is confirmed."""
+    results, refused, mailed = [], [], set(chosen.by_mail)
+    for start in range(0, chosen.count, MAX_ACCOUNTS):
+        part = chosen.identifiers[start : start + MAX_ACCOUNTS]
+        done = await service.act_many(
+            chosen.action,
+            part,
+            params,
+            scope=scope,
+            idempotency_key=key,
+            params_of={i: {**params, "mode": "mail"} for i in part if i in mailed},
+        )
+        results += done.results
+        refused += done.refused
+    return BulkResult(action=chosen.action, results=results, refused=refused)
+
+
+def printed(done: BulkResult) -> list:
+    """What the document prints, one item an account: the letters of « Informer », the results
+    of a reset that gave a provisional password."""
+    if done.action == "inform":
+        return [letter for r in done.results for letter in r.letters]
+    return [r for r in done.results if r.secrets.get("provisional_password")]
+
+
+def document_accounts(done: BulkResult, roster: Roster) -> list[tuple[str, str]]:
+    """(identifier, name) of each account of the document, in its order."""
+    names = {e.identifier: f"{e.first_name} {e.last_name}" for e in roster.entries}
+    return [(item.identifier, names.get(item.identifier, "")) for item in printed(done)]
+
+
+def letters_document(done: BulkResult, roster: Roster, layout) -> bytes | None:
     """The single letters' own pages (`helpdesk.tickets.letters`), one a letter, in one PDF."""
     from helpdesk.establishments.pdf import table_pdf
     from helpdesk.tickets.letters import letters_pdf
 
     today = date_fr(dt.datetime.now(dt.UTC).date())
-    if done.action == "inform":
-        letters = [letter for r in done.results for letter in r.letters]
-        return letters_pdf(letters, layout, place=roster.name) if letters else None
-    rows = [
-        [r.identifier, r.secrets.get("provisional_password", "")]
-        for r in done.results
-        if r.secrets.get("provisional_password")
-    ]
-    if not rows:
+    items = printed(done)
+    if not items:
         return None
+    if done.action == "inform":
+        return letters_pdf(items, layout, place=roster.name)
+    rows = [[r.identifier, r.secrets["provisional_password"]] for r in items]
     return table_pdf(
         f"Mots de passe provisoires - {roster.name} ({roster.uai})",
         f"{count_fr(len(rows), 'compte réinitialisé', 'comptes réinitialisés')} le {today}"
@@ -101,7 +140,8 @@ async def load_document(settings, uai: str, name: str) -> bytes | None:
     return await load_bytes(settings, f"{FOLDER}/{uai}", f"{name}.pdf")
 
 
-async def record(staff, ip: str, roster: Roster, chosen: Plan, done) -> None:
+async def record(staff, ip: str, roster: Roster, chosen: Plan, done, batch_id=None) -> None:
+    """The audit log's line; `lot`: the batch of its document, to hand over."""
     await audit(
         "comptes_en_lot",
         staff.id,
@@ -111,4 +151,5 @@ async def record(staff, ip: str, roster: Roster, chosen: Plan, done) -> None:
         mode=chosen.mode,
         done=[r.identifier for r in done.results],
         refused=[r["identifier"] for r in done.refused],
+        **({"lot": batch_id} if batch_id else {}),
     )

@@ -100,6 +100,11 @@ async def school_list(request: Request, uai: FromPath[str]) -> Template | Respon
         number=number,
         pages=pages,
         page_url=lambda n: who.url(roster.uai, "/liste?" + urlencode(query.params() | {"page": n})),
+        # « Sélectionner les N comptes de cette liste »: every page, the filters as the selection
+        whole=params.get("tout") == "1" and not query.errors and bool(entries),
+        whole_url=lambda on: who.url(
+            roster.uai, "/liste?" + urlencode(query.params() | ({"tout": "1"} if on else {}))
+        ),
         columns=lists.COLUMNS,
         export_url=lambda fmt: who.url(
             roster.uai, "/liste?" + urlencode(query.params() | {"format": fmt})
@@ -121,10 +126,11 @@ async def selected_list(request: Request, uai: FromPath[str]) -> Response | Redi
     form = await request.form()
     public = str(form.get("public", "responsables"))
     roster = await roster_of(request, who, uai, kind_of(public))
-    query = lists.read_query({"public": public}, roster)
+    whole = form.get("selection") == "liste"  # the whole list, on every page
+    query = lists.read_query(form if whole else {"public": public}, roster)
     wanted = set(form.getall("compte", []))
     rentree = school_year_start(today())
-    entries = [e for e in lists.select(roster, query, rentree) if e.identifier in wanted]
+    entries = [e for e in lists.select(roster, query, rentree) if whole or e.identifier in wanted]
     export = str(form.get("format", ""))
     if not entries or export not in ("csv", "pdf"):
         return Redirect(
@@ -132,8 +138,15 @@ async def selected_list(request: Request, uai: FromPath[str]) -> Response | Redi
             status_code=303,
         )
     title = lists.title(roster, query.public)
+    criteria = describe(query, lists.choices(roster, query.public)) if whole else ""
     return exported(
-        request, export, roster.uai, query.public, title, "Comptes sélectionnés.", entries
+        request,
+        export,
+        roster.uai,
+        query.public,
+        title,
+        criteria or "Comptes sélectionnés.",
+        entries,
     )
 
 
@@ -164,6 +177,7 @@ def exported(
 
 ERRORS = {
     "vide": "Cochez au moins un compte de la liste.",
+    "aucun": "Aucun compte ne répond plus à ces critères\u00a0: rien n'a été fait.",
     "trop": "500 comptes au plus à la fois\u00a0: affinez la liste par ses critères.",
 }
 FILTER_LABELS = {

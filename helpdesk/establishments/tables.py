@@ -1,6 +1,6 @@
 """The schools' own settings (guide §7, « Paramètres »)."""
 
-from piccolo.columns import Integer, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -17,4 +17,28 @@ class LetterAddress(Table, tablename="letter_address"):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
-TABLES = [LetterAddress]
+class LetterBatch(Table, tablename="letter_batch"):
+    """The document of an action on many accounts (« Informer » by letter: a page per account;
+    « Réinitialiser »: the list of provisional passwords), for the school to hand over to each
+    family and mark, as `letter_delivery` for the letter of one account."""
+
+    uai = Varchar(length=8, index=True)
+    academie = Varchar(length=40)
+    action = Varchar(length=20)  # inform | reset_password
+    document = Varchar(length=32)  # the PDF's name among the school's files (bulk.FOLDER)
+    request_key = Varchar(length=120, index=True)  # the same request again: the same batch
+    created_by = Integer(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class LetterBatchAccount(Table, tablename="letter_batch_account"):
+    """An account of a batch: handed over (when, by whom) or not yet."""
+
+    batch = ForeignKey(LetterBatch, index=True)
+    account = Varchar(length=100, index=True)
+    name = Varchar(length=200, default="")  # first and last names, as the document prints them
+    handed_at = Timestamptz(null=True, default=None)
+    handed_by = Integer(null=True, default=None)
+
+
+TABLES = [LetterAddress, LetterBatch, LetterBatchAccount]

@@ -32,6 +32,8 @@ ACTION_LABELS = {
     "compte_reinitialiser_totp": "Second facteur réinitialisé",
     "codes_de_secours_crees": "Codes de secours créés",
     "action_compte": "Action sur un compte ÉduConnect",
+    "comptes_en_lot": "Action sur plusieurs comptes ÉduConnect",
+    "courriers_remis": "Courriers marqués comme remis",
     "export_donnees": "Données d'une personne exportées",
     "effacement_donnees": "Données d'une personne effacées",
 }
@@ -51,6 +53,10 @@ DETAIL_LABELS = {
     "operation": "action",
     "compte": "compte",
     "demande": "demande",
+    "uai": "UAI",
+    "lot": "lot",
+    "courrier": "courrier",
+    "comptes": "comptes",
 }
 
 

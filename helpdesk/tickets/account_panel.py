@@ -15,13 +15,14 @@ from helpdesk.accounts.port import (
     Letter,
 )
 from helpdesk.accounts.service import account_service
+from helpdesk.accounts.web_addresses import where_to_go
 from helpdesk.auth.service import Staff, audit
-from helpdesk.establishments.addresses import addresses_for
+from helpdesk.establishments.addresses import layout_for
 from helpdesk.mail.service import queue_mail
 from helpdesk.observability.metrics import ACCOUNT_ACTIONS
 from helpdesk.tickets import account_safety, agent, night_changes
 from helpdesk.tickets.attachments import Upload, store
-from helpdesk.tickets.letters import layout_of, letter_pdf
+from helpdesk.tickets.letters import letter_pdf, links_of
 from helpdesk.tickets.service import attach
 from helpdesk.tickets.staff_words import LINK_STATUS_WORDS
 from helpdesk.tickets.tables import Attachment, LetterDelivery, Ticket, TicketEvent
@@ -48,8 +49,7 @@ PARAMS: dict[str, list[tuple[str, str, str]]] = {
 
 async def keep_letter(state, ticket: dict, event_id: int, letter) -> None:
     """The PDF on the ticket (staff only), and offered to the account's school to hand over."""
-    printed = await addresses_for(ticket["academie"], letter.uai)
-    layout = layout_of(state.settings, state.academies.get(ticket["academie"]), printed)
+    layout = await layout_for(state, ticket["academie"], letter.uai)
     pdf = Upload(f"courrier-{letter.identifier}.pdf", "application/pdf", letter_pdf(letter, layout))
     storage_name = await store(state.settings, pdf)
     await attach(ticket["id"], event_id, pdf, storage_name)
@@ -175,13 +175,17 @@ async def hand_password(
         )
     letter = password_letter(account, password)
     if who.verified:
+        layout = await layout_for(state, ticket["academie"], account.uai)
         await queue_mail(
             mail_environment(state.jinja),
             state.settings,
             to=account.email,
             subject=letter.title,
             template="compte_information",
-            context={"letter": letter.as_dict(include_secrets=True)},
+            context={
+                "letter": letter.as_dict(include_secrets=True),
+                "where": where_to_go(account.kind, layout.link, layout.ent),
+            },
             kind="compte_information",
             ticket_reference=ticket["reference"],
         )
@@ -232,10 +236,13 @@ async def run(
         account = await accounts_of(state).get(identifier, staff.academie)
         who = account_safety.identity(ticket, account, events)
         account_safety.check(ticket, tie, who, action, account.identifier, params, reason)
+        sent = {**params, "ticket_reference": ticket["reference"]}
+        if action == "inform":  # its mail gives the school's addresses, as its letter does
+            sent["links"] = links_of(await layout_for(state, ticket["academie"], account.uai))
         result = await accounts_of(state).act(
             action,
             identifier,
-            {**params, "ticket_reference": ticket["reference"]},
+            sent,
             scope=staff.academie,
             idempotency_key=idempotency_key,
         )

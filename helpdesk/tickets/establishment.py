@@ -238,10 +238,11 @@ async def letter_for(staff: Staff, delivery_id: int) -> dict | None:
     )
 
 
-async def hand_over(staff: Staff, delivery: dict) -> None:
-    """The school says the letter was given to the family: on the ticket's timeline too."""
+async def hand_over(staff: Staff, delivery: dict) -> bool:
+    """The school says the letter was given to the family: on the ticket's timeline too.
+    False when it was already marked."""
     if delivery["handed_at"] is not None:
-        return
+        return False
     await LetterDelivery.update(
         {LetterDelivery.handed_at: utcnow(), LetterDelivery.handed_by: staff.id}
     ).where(LetterDelivery.id == delivery["id"])
@@ -258,3 +259,4 @@ async def hand_over(staff: Staff, delivery: dict) -> None:
             data={"courrier": delivery["id"], "par": staff.id},
         )
     )
+    return True

@@ -9,7 +9,8 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
-from helpdesk.auth.service import Staff, require_staff
+from helpdesk.auth.routes import client_ip
+from helpdesk.auth.service import Staff, audit, require_staff
 from helpdesk.tickets import establishment
 from helpdesk.tickets.attachments import AttachmentError, download
 from helpdesk.tickets.routes import read_upload
@@ -174,7 +175,12 @@ async def letter_file(request: Request, delivery_id: FromPath[int]) -> Response:
 @post("/etablissement/courriers/{delivery_id:int}/remis", include_in_schema=False)
 async def letter_handed_over(request: Request, delivery_id: FromPath[int]) -> Redirect:
     staff, delivery = await own_letter(request, delivery_id)
-    await establishment.hand_over(staff, delivery)
+    if await establishment.hand_over(staff, delivery):
+        # The audit log's line, as for the letters of an action on many accounts
+        await audit(
+            "courriers_remis", staff.id, client_ip(request), uai=delivery["uai"],
+            courrier=delivery["id"], comptes=[delivery["account"]],
+        )  # fmt: skip
     return redirect_with(request, "/etablissement", "Courrier marqué comme remis.")
 
 

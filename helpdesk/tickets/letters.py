@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from helpdesk.accounts.port import Letter
+from helpdesk.accounts.web_addresses import SCOLARITE_SERVICES, where_to_go
 from helpdesk.french import date_fr
 
 if TYPE_CHECKING:
     from fpdf import FPDF
 
-# The address the guide prints on responsables' letters (§7, « portail Scolarité Services »).
-SCOLARITE_SERVICES = "https://teleservices.education.gouv.fr"
 log = logging.getLogger(__name__)
 
 
@@ -53,13 +52,9 @@ def credentials(letter: Letter) -> list[str]:
     ]
 
 
-def where_to_go(letter: Letter, layout: Layout) -> list[str]:
-    if letter.account_kind == "responsable":
-        lines = [f"Pour accéder à vos services, allez à l'adresse {SCOLARITE_SERVICES}."]
-        if layout.link != SCOLARITE_SERVICES:
-            lines.append(f"Les informations de votre académie\u00a0: {layout.link}")
-        return lines
-    return [f"Pour accéder à vos services, allez à l'adresse {layout.ent or layout.link}."]
+def links_of(layout: Layout) -> dict[str, str]:
+    """The addresses of the layout as `inform` takes them (`params.links`), for its mails."""
+    return {"page": layout.link, "ent": layout.ent}
 
 
 def paragraphs(letter: Letter, layout: Layout) -> list[str]:
@@ -73,7 +68,7 @@ def paragraphs(letter: Letter, layout: Layout) -> list[str]:
             "- ensuite, vous connecter avec les identifiant et mot de passe provisoire ci-dessous,"
             " puis choisir un nouveau mot de passe, différent de l'ancien.",
             *credentials(letter),
-            *where_to_go(letter, layout),
+            *where_to_go(letter.account_kind, layout.link, layout.ent),
         ]
     lines = [
         f"L'établissement {letter.establishment or letter.uai} vous informe que vous disposez "
@@ -88,7 +83,7 @@ def paragraphs(letter: Letter, layout: Layout) -> list[str]:
             f"{child.get('classe', '')} (en tant que "
             f"{str(child.get('relation', 'représentant légal')).lower()})"
         )
-    return lines + where_to_go(letter, layout) + credentials(letter)
+    return lines + where_to_go(letter.account_kind, layout.link, layout.ent) + credentials(letter)
 
 
 def write(pdf: FPDF, height: float, text: str, **options) -> None:

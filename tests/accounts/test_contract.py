@@ -368,6 +368,25 @@ async def test_inform_keeps_the_passwords_unless_asked(service, family):
     assert error.value.field == "params.mode"
 
 
+async def test_inform_by_mail_gives_the_internet_addresses_it_is_handed(service, family):
+    """The help desk hands « Informer » the addresses of its « Paramètres des courriers »
+    (guide §7): the mail gives them as the letter prints them, through either adapter."""
+    links = {"page": "https://www.ac-exemple.fr/educonnect", "ent": "https://ent.exemple.fr"}
+    await service.inform(family.paul, {"mode": "mail", "links": links}, scope=OT)
+    await service.act_many("inform", [family.claire], {"mode": "mail", "links": links}, scope=OT)
+    for to in ("paul.martin@example.fr", "claire.martin@example.fr"):
+        [mail] = await OutboxMail.select().where(OutboxMail.recipient == to)
+        for body in (mail["text_body"], mail["html_body"]):
+            assert "https://teleservices.education.gouv.fr" in body  # responsables: always
+            assert links["page"] in body
+        assert links["ent"] not in mail["text_body"]  # the pupils' address, not theirs
+    for wrong in ({"page": "javascript:alert(1)"}, {"site": "https://x.fr"}, "https://x.fr"):
+        with pytest.raises(ActionRefused) as error:
+            await service.inform(family.nadia, {"mode": "mail", "links": wrong}, scope=OT)
+        assert error.value.field.startswith("params.links")
+    assert (await service.get(family.nadia, OT)).state == "Non activé - non informé"
+
+
 async def test_compromised_account_gets_the_compromise_letter(service, family):
     result = await service.inform(family.sophie, {}, scope=OT)
     [letter] = result.letters
@@ -413,6 +432,7 @@ async def test_both_adapters_read_and_fail_alike(local, api_server, family):
         lambda s: s.act("inconnue", family.paul, {}, scope=OT),
         lambda s: s.inform(family.paul, {"mode": "pigeon"}, scope=OT),
         lambda s: s.inform(family.paul, {"reset_password": "oui"}, scope=OT),
+        lambda s: s.inform(family.paul, {"links": {"ent": "ent.exemple.fr"}}, scope=OT),
         lambda s: s.search(AccountQuery(scope=OT, flag="rouge")),
     ]
     for call in failing:

@@ -1,6 +1,7 @@
 """The « Compte ÉduConnect » panel: an agent resolves a ticket through the account port."""
 
 import io
+import json
 
 import pypdf
 import pytest
@@ -253,6 +254,12 @@ async def test_the_letter_is_offered_to_the_accounts_school_to_hand_over(desk):
         assert "Remis le" in text_of(await school.get("/etablissement"))
     event = await TicketEvent.select().where(TicketEvent.kind == "courrier").first()
     assert "remis à la famille" in event["body"] and not event["public"]
+    # In the audit log too, as the letters of an action on many accounts
+    from helpdesk.auth.tables import AuditLog
+
+    [entry] = await AuditLog.select().where(AuditLog.action == "courriers_remis")
+    detail = entry["detail"] if isinstance(entry["detail"], dict) else json.loads(entry["detail"])
+    assert detail["uai"] == "0450782F" and detail["comptes"] == [nadia]
     other = AsyncTestClient(app=desk.app, base_url="http://testserver.local")
     async with other:
         await login(other, "ce@lyon.fr")

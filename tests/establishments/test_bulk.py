@@ -17,17 +17,20 @@ from tests.helpers import csrf_token, login, text_of
 BASE = f"/etablissement/comptes/{TILLEULS}"
 
 
-async def ask(client, public: str, action: str, accounts: list[str], mode: str = "courrier"):
+async def ask(
+    client, public: str, action: str, accounts: list[str], mode: str = "courrier", base: str = ""
+):
     """Tick the accounts in the list, press the action's button, then confirm."""
-    listing = await client.get(f"{BASE}/liste", params={"public": public})
+    base = base or BASE
+    listing = await client.get(f"{base}/liste", params={"public": public})
     token = csrf_token(listing.text)
     form = {"_csrf_token": token, "public": public, "action": action, "compte": accounts}
-    confirm = await client.post(f"{BASE}/action", data=form, follow_redirects=False)
+    confirm = await client.post(f"{base}/action", data=form, follow_redirects=False)
     if confirm.status_code != 200:
         return confirm, None
     request_id = re.search(r'name="request_id" value="([0-9a-f]+)"', confirm.text)[1]
     done = await client.post(
-        f"{BASE}/action/confirmer",
+        f"{base}/action/confirmer",
         data={**form, "mode": mode, "request_id": request_id},
     )
     return confirm, done
