@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from helpdesk.auth.tables import User
+from helpdesk.establishments.bulk import forget_document
 from helpdesk.establishments.tables import LetterBatch, LetterBatchAccount
 
 KINDS = {
@@ -143,3 +144,20 @@ async def hand_over(staff_id: int, batch_id: int, wanted: set[str] | None) -> li
             {LetterBatchAccount.handed_at: now, LetterBatchAccount.handed_by: staff_id}
         ).where(LetterBatchAccount.id.is_in(part) & LetterBatchAccount.handed_at.is_null())
     return [row["account"] for row in chosen]
+
+
+async def forget_before(settings, cutoff: dt.datetime, dry_run: bool = False) -> int:
+    """Batches made before `cutoff` (HELPDESK_RETENTION_DAYS, by the privacy purge): their
+    document (names, identifiers, provisional passwords) goes first, then their rows; a run
+    stopped in between finds the rows again. The number of batches."""
+    old = await LetterBatch.select(LetterBatch.id, LetterBatch.uai, LetterBatch.document).where(
+        LetterBatch.created_at < cutoff
+    )
+    if dry_run:
+        return len(old)
+    for batch in old:
+        await forget_document(settings, batch["uai"], batch["document"])
+    for part in slices([batch["id"] for batch in old]):
+        await LetterBatchAccount.delete().where(LetterBatchAccount.batch.is_in(part))
+        await LetterBatch.delete().where(LetterBatch.id.is_in(part))
+    return len(old)

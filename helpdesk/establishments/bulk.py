@@ -19,7 +19,7 @@ from helpdesk.accounts.school_health import Roster
 from helpdesk.auth.service import audit
 from helpdesk.french import count_fr, date_fr
 from helpdesk.ratelimit import Limit
-from helpdesk.tickets.attachments import load_bytes, save_bytes
+from helpdesk.tickets.attachments import delete_bytes, load_bytes, save_bytes
 
 BULK_LIMIT = Limit("comptes_en_lot", 20, 3600)  # requests per staff member and hour
 FOLDER = "comptes-en-lot"
@@ -138,6 +138,10 @@ async def load_document(settings, uai: str, name: str) -> bytes | None:
     if not (len(name) == 32 and all(c in "0123456789abcdef" for c in name)):
         return None
     return await load_bytes(settings, f"{FOLDER}/{uai}", f"{name}.pdf")
+
+
+async def forget_document(settings, uai: str, name: str) -> None:
+    await delete_bytes(settings, f"{FOLDER}/{uai}", f"{name}.pdf")
 
 
 async def record(staff, ip: str, roster: Roster, chosen: Plan, done, batch_id=None) -> None:

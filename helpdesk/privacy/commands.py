@@ -66,6 +66,11 @@ def cmd_purge(args: argparse.Namespace) -> int:
             "compte(s) ÉduConnect retiré(s) du journal",
         ),
         (report.mails_in, "courriel(s) reçu(s) à oublier", "courriel(s) reçu(s) oublié(s)"),
+        (
+            report.letter_batches,
+            "document(s) d'actions en lot à supprimer",
+            "document(s) d'actions en lot supprimé(s)",
+        ),
     ):
         print(f"  {count} {to_do if args.dry_run else done}")
     return 0

@@ -4,7 +4,8 @@ What goes: the requester's and the child's names, mail, phone, birth dates, clas
 identifiers, the free text (message, replies, notes, what the school was asked), the
 attachments and letters (their bytes too), the follow-up links, the mails kept in the outbox,
 the addresses in error found by mail-in; the mails received past the delay (helpdesk/mailin/
-retention.py); and, in the audit log, the IP addresses and the ÉduConnect accounts acted on older than the
+retention.py); the schools' documents of actions on many accounts made before the delay (names,
+identifiers, provisional passwords: helpdesk/establishments/batches.py); and, in the audit log, the IP addresses and the ÉduConnect accounts acted on older than the
 same delay. What stays, for the
 statistics (helpdesk/tickets/stats.py): reference, académie, category, status, channel, dates,
 and the status changes of the timeline. A request done once is not selected again
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 
 from helpdesk.auth.tables import AuditLog
 from helpdesk.db import write_transaction
+from helpdesk.establishments import batches as letter_batches
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.mailin import retention as mailin_retention
 from helpdesk.tickets.attachments import ATTACHMENTS, delete_bytes
@@ -68,6 +70,7 @@ class PurgeReport:
     audit_ips: int = 0
     audit_accounts: int = 0
     mails_in: int = 0
+    letter_batches: int = 0
     references: list[str] = field(default_factory=list)
 
 
@@ -99,6 +102,9 @@ async def purge(
         report.audit_ips = await AuditLog.count().where(audit_due)
         report.audit_accounts = len(await accounts_in_audit(report.cutoff))
         report.mails_in = await mailin_retention.count_due(report.cutoff)
+        report.letter_batches = await letter_batches.forget_before(
+            settings, report.cutoff, dry_run=True
+        )
         return report
     while (
         batch := await Ticket.select(Ticket.id, Ticket.reference)
@@ -117,6 +123,7 @@ async def purge(
         await AuditLog.update({AuditLog.detail: json.dumps(detail)}).where(AuditLog.id == row["id"])
         report.audit_accounts += 1
     report.mails_in = await mailin_retention.forget_before(report.cutoff)
+    report.letter_batches = await letter_batches.forget_before(settings, report.cutoff)
     return report
 
 

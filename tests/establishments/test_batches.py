@@ -3,11 +3,13 @@ the school, for the whole batch or account by account, as a single letter is (gu
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
 from helpdesk.auth.tables import AuditLog
-from helpdesk.establishments.tables import LetterBatch
+from helpdesk.establishments.tables import LetterBatch, LetterBatchAccount
+from helpdesk.privacy.purge import purge
 from tests.establishments.conftest import TILLEULS
 from tests.establishments.test_bulk import ask, pdf_pages
 from tests.helpers import csrf_token, login, text_of
@@ -130,3 +132,24 @@ async def test_each_sees_the_batches_of_their_own_schools_only(over_http):
     await login(client, "agent@ot.fr")  # an agent of the school's académie
     assert chosen[0] in text_of(await client.get(f"{AGENT}/courriers/{batch['id']}"))
     assert await AuditLog.count().where(AuditLog.action == "courriers_remis") == 0
+
+
+async def test_the_purge_deletes_batches_and_their_documents_past_the_delay(school):
+    """A document of provisional passwords is not kept for ever: past HELPDESK_RETENTION_DAYS
+    the purge deletes it with its batch."""
+    settings = school.app_state.settings
+    await login(school, "ecole@ot.fr")
+    never = [p for p in school.people.responsables if p.state == "Non activé - non informé"]
+    await ask(school, "responsables", "inform", [p.identifier for p in never[:2]])
+    [batch] = await LetterBatch.select()
+    document = f"{SCHOOL}/documents/{batch['document']}"
+    assert (await school.get(document)).status_code == 200
+
+    assert (await purge(settings.retention_days, settings)).letter_batches == 0
+    later = dt.date.today() + dt.timedelta(days=settings.retention_days + 1)
+    dry = await purge(settings.retention_days, settings, as_of=later, dry_run=True)
+    assert dry.letter_batches == 1 and await LetterBatch.count() == 1
+    assert (await purge(settings.retention_days, settings, as_of=later)).letter_batches == 1
+    assert await LetterBatch.count() == 0 and await LetterBatchAccount.count() == 0
+    assert (await school.get(document)).status_code == 404
+    assert (await school.get(f"{SCHOOL}/courriers/{batch['id']}")).status_code == 404
