@@ -481,7 +481,7 @@ async def create_ticket_api(request: Request) -> Response:
             clean,
             channel="api",
             idempotency_key=f"api:{key}" if key else "",
-            fingerprint=body_fingerprint(body) if key else "",
+            fingerprint=body_fingerprint(body),
         )
     except IdempotencyConflict:
         return api_errors(
