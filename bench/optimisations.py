@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Each optimisation of bench/README.md (« Optimisations : ce qui reste et pourquoi ») against
-the code without it, in this process, with and without interleaved.
+the code without it, in this process, the variants interleaved.
 
     PYTHONPATH=. .venv/bin/python bench/optimisations.py 14 12        # rows 14 and 12
     PYTHONPATH=. .venv/bin/python bench/optimisations.py all --rounds 5
@@ -8,11 +8,12 @@ the code without it, in this process, with and without interleaved.
 
 The first variant of a row is today's code; the others take the optimisation out (or put a
 removed one back) by patches applied here, never in helpdesk/. A row runs its lane's operation
-`--ops` times under each variant in turn, `--rounds` times (A B A B…): the figure is the CPU
-time per operation, this process's (the app, called in process: direct ASGI calls, or httpx's ASGI
-transport) plus, on PostgreSQL, the backends of the bench's own database (read in /proc: not
-another database's), medians of the rounds and their spread. Wall time per operation is given
-too. CPU time stays steady on a machine shared with other work; the wall time does not.
+a set number of times (× --scale) under each variant in turn, --rounds times (A B, B A, A B…):
+the figure is the CPU time per operation, this process's (the app called in process by direct
+ASGI calls, with bench/tickets.py's bodies for the form and the API) plus, on PostgreSQL, the
+backends of the bench's own database (read in /proc: not another database's), medians of the
+rounds and their spread. Wall time per operation is given too. CPU time stays steady on a
+machine shared with other work; the wall time does not.
 
 Worlds: pages on SQLite (a temporary folder); the agents' queue on a PostgreSQL base of its own
 filled by bench/seed_tickets.py (--tickets, 100 000; --queue-db NAME reuses one and keeps it);
@@ -706,9 +707,14 @@ def blank_form_cache():
 
 
 def row6_variants(world):
+    pool = world.app.state.engine.pool
     return [
         Variant("aujourd'hui (rendue à chaque GET)"),
         Variant("page vierge gardée", blank_form_cache()),
+        Variant(
+            "avec la ligne 7 (pool sans remise à zéro)",
+            [*blank_form_cache(), (pool, "_reset", no_reset)],
+        ),
     ]
 
 
@@ -820,10 +826,6 @@ def row35_variants(world):
         Variant("aujourd'hui (sans)"),
         Variant("lru_cache remis", [(validation, "suggest_domain", cached)]),
     ]
-
-
-def row16_form_variants(world):
-    return row16_variants(world)
 
 
 def row36_measure_micro() -> str:
@@ -1089,7 +1091,7 @@ ROWS = [
     Row(12, "`GET /agent` (page e), 100 000 demandes, PostgreSQL", "queue", row12_variants, agent_page, ops=600),
     Row(14, "`GET /agent` (page e), 100 000 demandes, PostgreSQL", "queue", row14_variants, agent_page, ops=600),
     Row(16, "`GET /agent` (page e), 100 000 demandes, PostgreSQL", "queue", row16_variants, agent_page, ops=600),
-    Row(16, "formulaire : GET puis POST (une demande), PostgreSQL", "form", row16_form_variants, form_ticket, ops=300),
+    Row(16, "formulaire : GET puis POST (une demande), PostgreSQL", "form", row16_variants, form_ticket, ops=300),
     Row(20, "formulaire : GET puis POST (une demande), PostgreSQL", "form", row20_variants, form_ticket, ops=300),
     Row(22, "`POST /api/v1/tickets`, 16 à la fois, PostgreSQL", "form", row22_variants, api_ticket, ops=480, batch=16),
     Row(23, "formulaire : GET puis POST (une demande), PostgreSQL", "form", row23_variants, form_ticket, ops=300),
