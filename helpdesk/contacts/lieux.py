@@ -43,7 +43,7 @@ def sans_article(key: str) -> str:
     return key
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Departement:
     code: str
     nom: str
@@ -53,7 +53,7 @@ class Departement:
         return f"{self.nom} ({self.code})"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Commune:
     nom: str
     departement: Departement
@@ -83,9 +83,7 @@ class Lieux:
         for commune in communes:
             for postcode in commune.codes_postaux:
                 postcodes[postcode].append(commune)
-        self._names = {key: tuple(places) for key, places in names.items()}
-        self._articled = {key: tuple(places) for key, places in articled.items()}
-        self._postcodes = {key: tuple(places) for key, places in postcodes.items()}
+        self._names, self._articled, self._postcodes = dict(names), dict(articled), dict(postcodes)
         self._sorted_names = sorted(self._names)
 
     def departement(self, code: str) -> Departement | None:
@@ -93,7 +91,7 @@ class Lieux:
 
     def par_code_postal(self, postcode: str) -> list[Commune]:
         """The communes of a postcode, the most populated first."""
-        return sorted(self._postcodes.get(postcode, ()), key=lambda c: (-c.population, c.nom))
+        return sorted(self._postcodes.get(postcode, []), key=lambda c: (-c.population, c.nom))
 
     def par_nom(self, typed: str) -> list[Departement | Commune]:
         """The départements and communes with that name: exactly, else without a leading article
@@ -102,7 +100,7 @@ class Lieux:
         if not key:
             return []
         short = sans_article(key)
-        found = self._names.get(key) or (self._names.get(short, ()) + self._articled.get(short, ()))
+        found = self._names.get(key) or (self._names.get(short, []) + self._articled.get(short, []))
         # « Loire » typed with its accents as they are: the département, not Loiré (49)
         same = [p for p in found if accentue(p.nom) == accentue(typed)]
         return self._ordered(same or found)

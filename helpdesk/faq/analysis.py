@@ -37,7 +37,6 @@ PAIR_PREFIX = ">"
 CONCEPT = "@"
 MIN_FUZZY_LENGTH = 5  # shorter words are too often other words one letter away
 MAX_CORRECTIONS = 20_000  # words remembered with their correction
-MAX_CORRECTED_WORDS = 12  # unknown words of a query looked up for a correction (time bound)
 LONG_WORD = 9  # from this length a word may carry two typing errors
 CORRECTED_WEIGHT = 0.5  # a corrected word counts half: the correction may be wrong
 
@@ -180,12 +179,9 @@ class Analyzer:
     def query_terms(self, text: str) -> list[tuple[Term, float]]:
         """The terms of a parent's query and their weights: words corrected, synonyms
         joined, pairs of neighbours."""
-        words, corrected, tried = [], set(), 0
+        words, corrected = [], set()
         for position, word in enumerate(split_words(text)):
-            fixed = word
-            if tried < MAX_CORRECTED_WORDS and word not in self._known:
-                tried += 1
-                fixed = self.correct(word)
+            fixed = word if word in self._known else self.correct(word)
             if fixed != word:
                 corrected.add(position)
             words.append(fixed)

@@ -9,7 +9,6 @@ from urllib.parse import quote, urlencode
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from markupsafe import Markup
 
 from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import Staff, academy_agents, current_agents, require_staff
@@ -120,33 +119,6 @@ def queue_row(
     )
 
 
-class RenderedRows:
-    """Each line of the queue rendered once per process, then reused.
-
-    A QueueRow holds everything its line shows, so the same QueueRow always gives the same
-    HTML: the template renders a line only the first time it sees it (rendering the 25 lines
-    took ≈ 0.75 ms a page, most of the template's time, see bench/README.md). A line that
-    changes (status, assignee, "en retard"…) is another QueueRow, rendered anew.
-    """
-
-    LIMIT = 5000  # ≈ 1 Ko each: a few megabytes at most, then start again
-
-    def __init__(self) -> None:
-        self._html: dict[QueueRow, Markup] = {}
-
-    def __call__(self, row: QueueRow, caller) -> Markup:
-        """`{% call rendered_row(row) %}…{% endcall %}` in the template: `caller()` renders."""
-        html = self._html.get(row)
-        if html is None:
-            if len(self._html) >= self.LIMIT:
-                self._html.clear()
-            html = self._html[row] = caller()
-        return html
-
-
-rendered_row = RenderedRows()
-
-
 @get("/agent", include_in_schema=False)
 async def queue_page(request: Request) -> Template:
     staff = await require_staff(request, "agent", "supervisor")
@@ -161,7 +133,6 @@ async def queue_page(request: Request) -> Template:
         "agent/queue.html",
         staff=staff,
         rows=[queue_row(row, agent_names, now, bounced.get(row["id"], "")) for row in rows],
-        rendered_row=rendered_row,
         next_cursor=next_cursor,
         f=f,
         counts=await status_counts(staff.academie),

@@ -51,11 +51,12 @@ async def record(
     )
 
 
-def shown_on(values: dict[str, str]) -> bool:
-    """Whether answers were shown on this form before it was sent, as the form itself says:
-    the "Vérifier" step, or the script that showed them while the parent wrote, sets a field.
-    A forged field only miscounts the statistics; asking the database took a read per form."""
-    return values.get("aide_montree") == "1" or values.get("verifie") == "1"
+async def was_shown(form_id: str) -> bool:
+    """Whether answers were shown on this form before it was sent (« Vérifier » step, or while
+    the parent wrote)."""
+    return bool(form_id) and await DeflectionEvent.exists().where(
+        (DeflectionEvent.form_id == form_id) & (DeflectionEvent.event == "montre")
+    )
 
 
 async def statistics(academie: str) -> dict[str, int]:

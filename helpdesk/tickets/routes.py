@@ -111,7 +111,6 @@ def form_values(form) -> dict[str, str]:
         "email_confirme",
         "js",
         "verifie",
-        "aide_montree",
         "capture_gardee",
     )
     return {name: v if isinstance(v := form.get(name, ""), str) else "" for name in names}
@@ -184,7 +183,7 @@ async def assistance_submit(request: Request) -> Response | Template:
         )
     if kept:
         await discard_pending_upload(state, form_id)
-    if not created.replayed and deflection.shown_on(values):
+    if not created.replayed and await deflection.was_shown(values["form_id"]):
         await deflection.record(values["form_id"], "envoye", values["academie"], values["category"])
     return Redirect(f"/suivi/{created.token}?nouvelle=1", status_code=303)
 
@@ -481,7 +480,7 @@ async def create_ticket_api(request: Request) -> Response:
             clean,
             channel="api",
             idempotency_key=f"api:{key}" if key else "",
-            fingerprint=body_fingerprint(body) if key else "",
+            fingerprint=body_fingerprint(body),
         )
     except IdempotencyConflict:
         return api_errors(

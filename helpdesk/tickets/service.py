@@ -8,7 +8,7 @@ import hmac
 import json
 import secrets
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import asyncpg
 from piccolo.engine.base import Engine
@@ -19,7 +19,7 @@ from helpdesk.mail.tables import OutboxMail
 from helpdesk.observability.metrics import TICKETS_CREATED
 from helpdesk.text import fold
 from helpdesk.tickets.attachments import ATTACHMENTS, Upload, delete_bytes, store
-from helpdesk.tickets.sla import cached_targets, initial_due
+from helpdesk.tickets.sla import academie_targets, initial_due
 from helpdesk.tickets.tables import (
     OPEN_STATUSES,
     Attachment,
@@ -100,17 +100,6 @@ NEXT_NUMBER = (
     "ON CONFLICT (academie, year) DO UPDATE SET last_number = ticket_sequence.last_number + 1 "
     "RETURNING last_number"
 )
-# PostgreSQL takes it in a statement of its own, before the ticket's transaction (see
-# TicketService._insert). Its commit does not wait for the disk (synchronous_commit off, for
-# this one transaction): the ticket's commit, which does, comes later in the same log and makes
-# it durable with it. A crash can lose numbers no ticket has; never give one twice.
-NEXT_NUMBER_PG = (
-    "INSERT INTO ticket_sequence (academie, year, last_number) "
-    "SELECT {}::varchar, {}::integer, 1 "
-    "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS quick_commit "
-    "ON CONFLICT (academie, year) DO UPDATE SET last_number = ticket_sequence.last_number + 1 "
-    "RETURNING last_number"
-)
 
 
 def reference_of(prefix: str, year: int, number: int) -> str:
@@ -118,12 +107,9 @@ def reference_of(prefix: str, year: int, number: int) -> str:
     return f"{prefix}-{year}-{number:06d}"
 
 
-async def next_number(engine: Engine, academie: str, year: int) -> int:
-    """The académie's next number for the year (in the caller's transaction, if any: its
-    commit then waits for the disk as usual)."""
-    alone = engine.current_transaction.get() is None
-    sql = NEXT_NUMBER_PG if is_postgres(engine) and alone else NEXT_NUMBER
-    rows = await TicketSequence.raw(sql, academie, year)
+async def next_number(academie: str, year: int) -> int:
+    """The académie's next number for the year (in the caller's transaction, if any)."""
+    rows = await TicketSequence.raw(NEXT_NUMBER, academie, year)
     return rows[0]["last_number"]
 
 
@@ -194,21 +180,20 @@ class TicketService:
         return created
 
     async def _replay(self, key: str, fingerprint: str) -> Created | None:
-        # Every form submission asks (its form_id is its key): raw SQL, Piccolo's join through
-        # the foreign key took more time to build than the whole query to run.
-        rows = await IdempotencyKey.raw(
-            "SELECT k.body_hash, t.id, t.reference FROM idempotency_key k "
-            "JOIN ticket t ON t.id = k.ticket WHERE k.key_hash = {}",
-            hash_token(key),
+        row = (
+            await IdempotencyKey.select(
+                IdempotencyKey.body_hash, IdempotencyKey.ticket.id, IdempotencyKey.ticket.reference
+            )
+            .where(IdempotencyKey.key_hash == hash_token(key))
+            .first()
         )
-        if not rows:
+        if row is None:
             return None
-        row = rows[0]
         if not hmac.compare_digest(row["body_hash"], fingerprint):
             raise IdempotencyConflict
         async with write_transaction(self.engine):
-            token = await new_follow_token(row["id"])
-        return Created(row["id"], row["reference"], token, replayed=True)
+            token = await new_follow_token(row["ticket.id"])
+        return Created(row["ticket.id"], row["ticket.reference"], token, replayed=True)
 
     async def _insert(
         self, request, channel, idempotency_key, fingerprint, upload, storage_name, parent_id
@@ -218,7 +203,7 @@ class TicketService:
         academie = self.state.academies.get(request.academie)
         now = utcnow()
         first_due, resolution_due = initial_due(
-            now, request.category, await cached_targets(request.academie)
+            now, request.category, await academie_targets(request.academie)
         )
         # What the text says (the FAQ answers, which the triage API adds, are not kept here).
         suggested, confidence = triage_of(self.state).guess(request.message)
@@ -230,15 +215,15 @@ class TicketService:
             # ticket's transaction, it would stay locked until that commits, and concurrent
             # tickets of the académie would wait for each other. A ticket that fails after it
             # leaves a gap in the numbers, never a duplicate.
-            number = await next_number(self.engine, academie.slug, now.year)
+            number = await next_number(academie.slug, now.year)
         async with write_transaction(self.engine):
             if not postgres:
                 # SQLite has one writer at a time anyway (the IMMEDIATE transaction holds the
                 # lock): the number is taken in the ticket's transaction, a failure leaves no gap.
-                number = await next_number(self.engine, academie.slug, now.year)
+                number = await next_number(academie.slug, now.year)
             reference = reference_of(academie.prefix, now.year, number)
             fields = {
-                **vars(request),  # not asdict(), which deep-copies every value
+                **asdict(request),
                 "reference": reference,
                 "channel": channel,
                 "parent_ticket": parent_id,

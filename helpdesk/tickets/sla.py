@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 from helpdesk.contacts.hours import PARIS, public_holidays
 
@@ -84,27 +83,6 @@ async def academie_targets(academie: str) -> dict[str, tuple[float, float]]:
     return {r["category"]: (r["first_response_hours"], r["resolution_hours"]) for r in rows}
 
 
-# Every new ticket needs its académie's targets, which change a few times a year: each process
-# keeps them TARGETS_TTL seconds. A change made in this process applies at once, one made in
-# another process within TARGETS_TTL seconds.
-TARGETS_TTL = 10.0
-_targets_cache: dict[tuple[object, str], tuple[float, dict[str, tuple[float, float]]]] = {}
-
-
-async def cached_targets(academie: str) -> dict[str, tuple[float, float]]:
-    from helpdesk.tickets.tables import SlaTarget
-
-    key = (SlaTarget._meta.db, academie)  # the database too: tests run several apps
-    hit = _targets_cache.get(key)
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
-    targets = await academie_targets(academie)
-    if len(_targets_cache) > 1000:
-        _targets_cache.clear()
-    _targets_cache[key] = (time.monotonic() + TARGETS_TTL, targets)
-    return targets
-
-
 async def save_targets(academie: str, targets: dict[str, tuple[float, float]]) -> None:
     from helpdesk.tickets.tables import SlaTarget
 
@@ -115,4 +93,3 @@ async def save_targets(academie: str, targets: dict[str, tuple[float, float]]) -
             for c, (f, r) in targets.items()
         ]
     )
-    _targets_cache.clear()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import functools
 import re
 from dataclasses import dataclass, field
 
@@ -144,7 +143,6 @@ def normalise_mobile(typed: str) -> str | None:
     return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
 
 
-@functools.lru_cache(maxsize=4096)  # difflib costs ≈ 0.1 ms, and parents share their domains
 def suggest_domain(domain: str) -> str | None:
     if domain in COMMON_MAIL_DOMAINS:
         return None

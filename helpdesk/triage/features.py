@@ -16,7 +16,6 @@ numbers, e-mail addresses and identifiers in the p.nom form are replaced by plac
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from helpdesk.text import STOP_WORDS, fold, stems, words
 
@@ -57,7 +56,6 @@ def tokens(text: str) -> tuple[list[str], list[tuple[str, str]]]:
     return found, kept
 
 
-@lru_cache(maxsize=50_000)
 def _word(word: str) -> tuple[str, str] | None:
     """(accent-free stem, accent-free prefix) of a word, None for a word that says nothing."""
     folded = fold(word)

@@ -22,7 +22,6 @@
       .then(function (response) { return response.ok ? response.text() : ""; })
       .then(function (html) {
         target.innerHTML = html;
-        if (html) { document.getElementById("aide-montree").value = "1"; }
         var next = document.getElementById("continuer-demande");
         if (next) {
           next.hidden = false;

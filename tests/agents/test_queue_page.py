@@ -1,6 +1,7 @@
-"""The lines of the queue page: labels prepared in Python, each line rendered once and rendered
-again as soon as what it shows changes."""
+"""The queue page: each line's labels, a line that shows its ticket's changes at once, and the
+counts by status."""
 
+import asyncio
 import datetime as dt
 import re
 
@@ -8,6 +9,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
+from helpdesk.tickets import queue
 from helpdesk.tickets.tables import Ticket
 from tests.helpers import VALID_API, api_ticket, csrf_token, login, make_staff
 
@@ -86,3 +88,49 @@ async def test_a_line_changes_when_its_ticket_changes(agent):
         f'<a href="/agent/tickets/{reference}">{reference}</a> <span class="fr-badge'
         ' fr-badge--sm fr-badge--purple-glycine">Établissement</span>'
     )
+
+
+def counts(html: str) -> dict[str, int]:
+    """The counts by status shown above the queue (« Nouvelle : 3 »…)."""
+    found = re.findall(r'id="compteur-(\w+)">[^<]*?(\d+)</a>', html)
+    assert found, "pas de compteurs"
+    return {status: int(n) for status, n in found}
+
+
+async def test_the_counts_are_those_of_the_base_and_follow_a_change_made_here(agent):
+    references = [await api_ticket(agent) for _ in range(3)]
+    shown = counts((await agent.get("/agent")).text)
+    assert shown["nouveau"] == 3 and shown["en_cours"] == 0 and sum(shown.values()) == 3
+    page = await agent.get(f"/agent/tickets/{references[0]}")
+    version = re.search(r'name="version" value="(\d+)"', page.text).group(1)
+    await agent.post(
+        f"/agent/tickets/{references[0]}",
+        data={"_csrf_token": csrf_token(page.text), "action": "prendre", "version": version},
+    )
+    shown = counts((await agent.get("/agent")).text)  # at once: the change was made here
+    assert shown["nouveau"] == 2 and shown["en_cours"] == 1
+
+
+async def test_pages_asked_at_once_all_show_the_counts_of_the_base(agent):
+    for _ in range(2):
+        await api_ticket(agent)
+    first = await Ticket.select(Ticket.id).first()
+    await Ticket.update({Ticket.status: "clos"}).where(Ticket.id == first["id"])
+    pages = await asyncio.gather(*(agent.get("/agent") for _ in range(10)))
+    assert {(p.status_code, counts(p.text)["nouveau"], counts(p.text)["clos"]) for p in pages} == {
+        (200, 1, 1)
+    }
+
+
+async def test_a_change_made_by_another_process_shows_within_the_delay(agent, monkeypatch):
+    """Another process changes a ticket (here: straight in the database): the counts of this
+    process follow within their delay (10 s for the open statuses, 60 s for the closed ones;
+    shortened here)."""
+    monkeypatch.setattr(queue, "COUNTS_TTL", 0.3)
+    monkeypatch.setattr(queue, "CLOSED_COUNTS_TTL", 0.3)
+    reference = await api_ticket(agent)
+    assert counts((await agent.get("/agent")).text)["nouveau"] == 1
+    await Ticket.update({Ticket.status: "clos"}).where(Ticket.reference == reference)
+    await asyncio.sleep(0.4)
+    shown = counts((await agent.get("/agent")).text)
+    assert shown["nouveau"] == 0 and shown["clos"] == 1

@@ -1,7 +1,5 @@
-"""The queue's SQL run straight on asyncpg gives the rows Piccolo gives, whatever the filter;
-the counts by status are recounted by one request at a time."""
+"""The queue's SQL run straight on asyncpg gives the rows Piccolo gives, whatever the filter."""
 
-import asyncio
 import datetime as dt
 
 import pytest
@@ -12,7 +10,7 @@ from helpdesk.auth.service import Staff
 from helpdesk.db import is_postgres
 from helpdesk.tickets import queue
 from helpdesk.tickets.agent_api import LIST_FIELDS, as_json
-from helpdesk.tickets.queue import QueueFilter, list_query, list_tickets, status_counts
+from helpdesk.tickets.queue import QueueFilter, list_query, list_tickets
 from helpdesk.tickets.tables import STATUSES, Ticket
 from tests.helpers import VALID_API, api_ticket, make_staff
 
@@ -132,41 +130,6 @@ async def test_the_queue_on_the_apps_pool(tickets):
             )
     finally:
         await engine.close_connection_pool()
-
-
-async def test_counts_are_recounted_once_at_a_time(tickets, monkeypatch):
-    app, staff = tickets
-    recounts = []
-    count_by_status = queue.count_by_status
-
-    async def counted(academie, statuses):
-        recounts.append(statuses)
-        await asyncio.sleep(0.05)  # a slow count: the other requests arrive meanwhile
-        return await count_by_status(academie, statuses)
-
-    monkeypatch.setattr(queue, "count_by_status", counted)
-    rows = await Ticket.raw(
-        "SELECT status, COUNT(*) AS n FROM ticket WHERE academie = 'orleans-tours' GROUP BY status"
-    )
-    expected = {s: 0 for s in STATUSES} | {r["status"]: r["n"] for r in rows}
-    first = await asyncio.gather(*(status_counts("orleans-tours") for _ in range(10)))
-    assert first == [expected] * 10  # the first ones wait for the figures
-    assert sorted(recounts) == sorted([queue.OPEN_STATUSES, queue.CLOSED_STATUSES])
-
-    recounts.clear()
-    nouveau = (
-        await Ticket.select(Ticket.id)
-        .where((Ticket.academie == "orleans-tours") & (Ticket.status == "nouveau"))
-        .first()
-    )
-    await Ticket.update({Ticket.status: "en_cours"}).where(Ticket.id == nouveau["id"])
-    queue.forget_counts("orleans-tours")
-    again = await asyncio.gather(*(status_counts("orleans-tours") for _ in range(10)))
-    assert recounts == [queue.OPEN_STATUSES]  # the closed ones are kept longer
-    changed = expected | {"nouveau": expected["nouveau"] - 1, "en_cours": expected["en_cours"] + 1}
-    assert again[0] == changed  # the request that recounted
-    assert again[1:] == [expected] * 9  # the others: the previous figures, at once
-    assert await status_counts("orleans-tours") == changed
 
 
 async def test_the_api_gives_each_field_once_and_dates_in_iso_8601(tickets):

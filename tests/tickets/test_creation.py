@@ -15,7 +15,6 @@ from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets import sla
 from helpdesk.tickets.attachments import Upload
 from helpdesk.tickets.service import (
-    NEXT_NUMBER_PG,
     Created,
     IdempotencyConflict,
     TicketService,
@@ -172,25 +171,14 @@ async def test_a_ticket_reads_back_with_what_came_with_it(client):
     assert await OutboxMail.count().where(OutboxMail.ticket_reference == created.reference) == 1
 
 
-async def test_postgres_number_commits_without_waiting_for_the_disk(client):
-    engine = Ticket._meta.db
-    if not is_postgres(engine):
-        pytest.skip("PostgreSQL seulement")
-    # Alone (as a ticket takes it): its own transaction does not wait for the disk.
-    async with engine.transaction():
-        [row] = await Ticket.raw(NEXT_NUMBER_PG, "orleans-tours", 2026)
-        assert row["last_number"] == 1
-        [setting] = await Ticket.raw("SHOW synchronous_commit")
-        assert setting["synchronous_commit"] == "off"
-    [setting] = await Ticket.raw("SHOW synchronous_commit")
-    assert setting["synchronous_commit"] == "on"
-    assert await next_number(engine, "orleans-tours", 2026) == 2
-    # In a caller's transaction, that transaction's commit stays durable.
-    async with engine.transaction():
-        assert await next_number(engine, "orleans-tours", 2026) == 3
-        assert await next_number(engine, "lyon", 2026) == 1
-        [setting] = await Ticket.raw("SHOW synchronous_commit")
-        assert setting["synchronous_commit"] == "on"
+async def test_numbers_follow_each_other_and_are_never_given_twice(client):
+    """Taken at once, alone or in a transaction: one number each, per académie and year."""
+    taken = await asyncio.gather(*(next_number("orleans-tours", 2026) for _ in range(20)))
+    assert sorted(taken) == list(range(1, 21))
+    async with Ticket._meta.db.transaction():
+        assert await next_number("orleans-tours", 2026) == 21
+        assert await next_number("lyon", 2026) == 1
+    assert await next_number("orleans-tours", 2027) == 1
 
 
 async def test_postgres_a_pending_ticket_does_not_hold_up_the_next_of_its_academie(client):
