@@ -30,6 +30,8 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
 VENV_BIN = PROJECT_DIR / ".venv" / "bin"
+if not VENV_BIN.exists():  # a second checkout (git worktree) on the first one's venv
+    VENV_BIN = Path(sys.executable).parent
 PYTHON = str(VENV_BIN / "python")
 HELPDESK = str(VENV_BIN / "helpdesk")
 RESULTS_DIR = BENCH_DIR / "results"
@@ -421,6 +423,8 @@ def helpdesk_env(data_dir: Path, database_url: str, **extra: str) -> dict[str, s
         if key.startswith("HELPDESK_"):
             del env[key]  # nothing inherited: the run says everything it uses
     env |= {
+        # This checkout's code, whichever checkout the venv's editable install points to.
+        "PYTHONPATH": str(PROJECT_DIR),
         "HELPDESK_DATA_DIR": str(data_dir),
         "HELPDESK_DATABASE_URL": database_url,
         "HELPDESK_RATE_LIMIT_DISABLED": "1",
