@@ -445,6 +445,19 @@ def run_migrate(env: dict[str, str]) -> None:
         raise BenchError(f"helpdesk migrate a échoué :\n{result.stdout}{result.stderr}")
 
 
+ASYNCIO_WORKER = (  # `helpdesk worker` on asyncio's event loop: the command's uvloop.run replaced
+    "import asyncio, sys, uvloop; uvloop.run = asyncio.run; "
+    "from helpdesk.cli import main; sys.exit(main(['worker']))"
+)
+
+
+def worker_argv(loop: str = "uvloop") -> list[str]:
+    """`helpdesk worker`, on uvloop as the command starts it or on asyncio's loop."""
+    if loop == "asyncio":
+        return [PYTHON, "-c", ASYNCIO_WORKER]
+    return [PYTHON, "-m", "helpdesk.cli", "worker"]
+
+
 def start_helpdesk(
     procs: Processes, env: dict, log: Path, workers: int = 2, variants: str = ""
 ) -> tuple[Started, str]:

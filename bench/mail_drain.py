@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import (  # noqa: E402
     BENCH_DIR,
     PROJECT_DIR,
+    PYTHON,
     BenchError,
     CpuWatch,
     Processes,
@@ -53,14 +54,10 @@ from benchlib import (  # noqa: E402
     wait_for_other_benches,
     wait_port,
     wait_quiet,
+    worker_argv,
 )
 from tickets import Db, PgCpu, sink_count  # noqa: E402
 
-PYTHON = sys.executable
-ASYNCIO_WORKER = (
-    "import asyncio, sys, uvloop; uvloop.run = asyncio.run; "
-    "from helpdesk.cli import main; sys.exit(main(['worker']))"
-)
 QUEUE = """
 INSERT INTO outbox_mail (recipient, subject, text_body, html_body, message_id, kind,
                          ticket_reference)
@@ -217,11 +214,8 @@ def run_case(case: Case, args, procs: Processes, tmp: Path, number: int) -> Run:
             folder / "sink.log",
         )
         wait_port(sink_port)
-        worker_argv = [PYTHON, "-m", "helpdesk.cli", "worker"]
-        if case.loop == "asyncio":
-            worker_argv = [PYTHON, "-c", ASYNCIO_WORKER]
         worker = procs.start(
-            "helpdesk worker", worker_argv, folder / "worker.log", env=env, cwd=case.code
+            "helpdesk worker", worker_argv(case.loop), folder / "worker.log", env=env, cwd=case.code
         )
         groups = {"worker": worker.proc.pid, "capteur": sink.proc.pid}
         others = wait_quiet(groups, args.quiet_wait)
