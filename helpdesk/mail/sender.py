@@ -2,8 +2,8 @@
 
 Several senders may run at once (one per `helpdesk worker`): on PostgreSQL rows are claimed
 with FOR UPDATE SKIP LOCKED, on SQLite inside an IMMEDIATE transaction. A claimed row carries
-a lease: if its sender dies, the row becomes due again when the lease ends, and a sender sends
-nothing once its lease may have ended. A row is marked sent right after the server accepted
+a lease: if its sender dies, the row becomes due again when the lease ends, and a sender starts
+no mail that could still be going when its lease ends. A row is marked sent right after the server accepted
 it, before the next mail goes, and a sent row is never claimed again: a crash loses no mail,
 and sends twice at most the one the server had just accepted.
 
