@@ -445,17 +445,20 @@ def run_migrate(env: dict[str, str]) -> None:
         raise BenchError(f"helpdesk migrate a échoué :\n{result.stdout}{result.stderr}")
 
 
-ASYNCIO_WORKER = (  # `helpdesk worker` on asyncio's event loop: the command's uvloop.run replaced
-    "import asyncio, sys, uvloop; uvloop.run = asyncio.run; "
+UVLOOP_WORKER = (  # `helpdesk worker` on uvloop: the command's asyncio.run replaced
+    "import asyncio, sys, uvloop; asyncio.run = uvloop.run; "
     "from helpdesk.cli import main; sys.exit(main(['worker']))"
 )
 
 
-def worker_argv(loop: str = "uvloop") -> list[str]:
-    """`helpdesk worker`, on uvloop as the command starts it or on asyncio's loop."""
-    if loop == "asyncio":
-        return [PYTHON, "-c", ASYNCIO_WORKER]
-    return [PYTHON, "-m", "helpdesk.cli", "worker"]
+def worker_argv(loop: str = "asyncio", nice: int = 0) -> list[str]:
+    """`helpdesk worker` as the command starts it (asyncio's loop) or on uvloop; at a lowered
+    priority with nice > 0, as systemd's `Nice=` would start it."""
+    if loop == "uvloop":
+        argv = [PYTHON, "-c", UVLOOP_WORKER]
+    else:
+        argv = [PYTHON, "-m", "helpdesk.cli", "worker"]
+    return (["nice", "-n", str(nice)] if nice else []) + argv
 
 
 def start_helpdesk(

@@ -12,13 +12,13 @@ sink, the share taken by other processes, and checks that the sink received N ma
 Several cases can be compared in one sitting, run in turn (ABAB…, `--rounds` times each):
 
     .venv/bin/python bench/mail_drain.py --case "avant=/chemin/autre-copie" --case "après=."
-    .venv/bin/python bench/mail_drain.py --case "nice 10=." --case "nice 0=.,HELPDESK_WORKER_NICE=0"
-    .venv/bin/python bench/mail_drain.py --case "uvloop=." --case "asyncio=.,loop=asyncio"
+    .venv/bin/python bench/mail_drain.py --case "nice 0=." --case "nice 10=.,nice=10"
+    .venv/bin/python bench/mail_drain.py --case "asyncio=." --case "uvloop=.,loop=uvloop"
 
 A case is NAME=DIR[,KEY=VALUE…]: the checkout whose code runs (its helpdesk/ on PYTHONPATH),
-then environment variables of the worker; `loop=asyncio` starts the worker on asyncio's event
-loop instead of uvloop's (the command's uvloop.run replaced by asyncio.run). Writes the table
-to bench/results/mail-drain-<date>.md.
+then environment variables of the worker; `loop=uvloop` starts the worker on uvloop (the
+command's asyncio.run replaced by uvloop.run), `nice=N` under `nice -n N`. Writes the table to
+bench/results/mail-drain-<date>.md.
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ class Case:
     name: str
     code: Path
     env: dict[str, str] = field(default_factory=dict)
-    loop: str = "uvloop"
+    loop: str = "asyncio"
+    nice: int = 0
 
     @classmethod
     def parse(cls, text: str) -> Case:
@@ -85,11 +86,13 @@ class Case:
             key, _, value = pair.partition("=")
             if key == "loop":
                 case.loop = value
+            elif key == "nice":
+                case.nice = int(value)
             else:
                 case.env[key] = value
         if not (case.code / "helpdesk" / "cli.py").exists() or case.loop not in (
-            "uvloop",
             "asyncio",
+            "uvloop",
         ):
             raise argparse.ArgumentTypeError(
                 f"dossier sans helpdesk/ ou boucle inconnue : {text!r}"
@@ -215,7 +218,11 @@ def run_case(case: Case, args, procs: Processes, tmp: Path, number: int) -> Run:
         )
         wait_port(sink_port)
         worker = procs.start(
-            "helpdesk worker", worker_argv(case.loop), folder / "worker.log", env=env, cwd=case.code
+            "helpdesk worker",
+            worker_argv(case.loop, case.nice),
+            folder / "worker.log",
+            env=env,
+            cwd=case.code,
         )
         groups = {"worker": worker.proc.pid, "capteur": sink.proc.pid}
         others = wait_quiet(groups, args.quiet_wait)
@@ -288,7 +295,8 @@ def render(runs: list[Run], args, info: dict, when: dt.datetime) -> str:
             [
                 f"{case.name} (`{case.revision()}`"
                 + "".join(f", {k}={v}" for k, v in case.env.items())
-                + (", boucle asyncio" if case.loop == "asyncio" else "")
+                + (", boucle uvloop" if case.loop == "uvloop" else "")
+                + (f", nice {case.nice}" if case.nice else "")
                 + ")",
                 " · ".join(fr(x, 1) for x in rates),
                 fr(statistics.median(rates), 1),

@@ -553,7 +553,7 @@ def run_backend(backend: str, args: argparse.Namespace, procs: Processes, tmp: P
             tmp / backend / "sink.log",
         )
         wait_port(sink_port)
-        worker = worker_argv(args.worker_loop)
+        worker = worker_argv(args.worker_loop, args.worker_nice)
         if args.variants:  # the same command, with the variants of bench/variants.py applied
             worker = [
                 PYTHON,
@@ -830,8 +830,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="variable d'environnement du worker, ex. HELPDESK_WORKER_NICE=0 (répétable)",
     )
     p.add_argument(
-        "--worker-loop", choices=("uvloop", "asyncio"), default="uvloop", help="boucle du worker"
+        "--worker-loop", choices=("asyncio", "uvloop"), default="asyncio", help="boucle du worker"
     )
+    p.add_argument("--worker-nice", type=int, default=0, help="worker lancé sous nice -n N")
     p.add_argument("--output", type=Path, default=None)
     args = p.parse_args(argv)
     args.worker_env = dict(pair.partition("=")[::2] for pair in args.worker_env)
@@ -850,9 +851,10 @@ def main(argv: list[str] | None = None) -> int:
     def measure(procs: Processes, tmp: Path, info: dict, when: dt.datetime) -> tuple[str, int]:
         if args.variants:
             info["variantes (bench/variants.py)"] = args.variants
-        if args.worker_env or args.worker_loop != "uvloop":
+        if args.worker_env or args.worker_loop != "asyncio" or args.worker_nice:
             info["worker"] = ", ".join(
-                [f"{k}={v}" for k, v in args.worker_env.items()] + [f"boucle {args.worker_loop}"]
+                [f"{k}={v}" for k, v in args.worker_env.items()]
+                + [f"boucle {args.worker_loop}", f"nice {args.worker_nice}"]
             )
         rows: list[Row] = []
         for backend in args.backends:
