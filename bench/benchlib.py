@@ -30,6 +30,8 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
 VENV_BIN = PROJECT_DIR / ".venv" / "bin"
+if not VENV_BIN.exists():  # a second checkout (git worktree) on the first one's venv
+    VENV_BIN = Path(sys.executable).parent
 PYTHON = str(VENV_BIN / "python")
 HELPDESK = str(VENV_BIN / "helpdesk")
 RESULTS_DIR = BENCH_DIR / "results"
@@ -421,6 +423,8 @@ def helpdesk_env(data_dir: Path, database_url: str, **extra: str) -> dict[str, s
         if key.startswith("HELPDESK_"):
             del env[key]  # nothing inherited: the run says everything it uses
     env |= {
+        # This checkout's code, whichever checkout the venv's editable install points to.
+        "PYTHONPATH": str(PROJECT_DIR),
         "HELPDESK_DATA_DIR": str(data_dir),
         "HELPDESK_DATABASE_URL": database_url,
         "HELPDESK_RATE_LIMIT_DISABLED": "1",
@@ -439,6 +443,22 @@ def run_migrate(env: dict[str, str]) -> None:
     )
     if result.returncode != 0:
         raise BenchError(f"helpdesk migrate a échoué :\n{result.stdout}{result.stderr}")
+
+
+UVLOOP_WORKER = (  # `helpdesk worker` on uvloop: the command's asyncio.run replaced
+    "import asyncio, sys, uvloop; asyncio.run = uvloop.run; "
+    "from helpdesk.cli import main; sys.exit(main(['worker']))"
+)
+
+
+def worker_argv(loop: str = "asyncio", nice: int = 0) -> list[str]:
+    """`helpdesk worker` as the command starts it (asyncio's loop) or on uvloop; at a lowered
+    priority with nice > 0, as systemd's `Nice=` would start it."""
+    if loop == "uvloop":
+        argv = [PYTHON, "-c", UVLOOP_WORKER]
+    else:
+        argv = [PYTHON, "-m", "helpdesk.cli", "worker"]
+    return (["nice", "-n", str(nice)] if nice else []) + argv
 
 
 def start_helpdesk(

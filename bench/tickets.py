@@ -42,7 +42,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import (  # noqa: E402
     BENCH_DIR,
     CLOCK_TICKS,
-    HELPDESK,
     PYTHON,
     BenchError,
     CpuWatch,
@@ -64,6 +63,7 @@ from benchlib import (  # noqa: E402
     wait_for_other_benches,
     wait_port,
     wait_quiet,
+    worker_argv,
 )
 from fakedata import People  # noqa: E402
 
@@ -553,9 +553,9 @@ def run_backend(backend: str, args: argparse.Namespace, procs: Processes, tmp: P
             tmp / backend / "sink.log",
         )
         wait_port(sink_port)
-        worker_argv = [HELPDESK, "worker"]
+        worker = worker_argv(args.worker_loop, args.worker_nice)
         if args.variants:  # the same command, with the variants of bench/variants.py applied
-            worker_argv = [
+            worker = [
                 PYTHON,
                 "-c",
                 f"import sys; sys.path.append({str(BENCH_DIR)!r}); import variants; "
@@ -563,9 +563,9 @@ def run_backend(backend: str, args: argparse.Namespace, procs: Processes, tmp: P
             ]
         worker = procs.start(
             "helpdesk worker",
-            worker_argv,
+            worker,
             tmp / backend / "worker.log",
-            env=env | {"BENCH_VARIANTS": args.variants},
+            env=env | {"BENCH_VARIANTS": args.variants} | args.worker_env,
         )
         app, base = start_helpdesk(
             procs, env, tmp / backend / "helpdesk.log", args.workers, variants=args.variants
@@ -823,8 +823,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="",
         help="correctifs candidats de bench/variants.py appliqués à l'app (expérience), ex. noreset,rawlist",
     )
+    p.add_argument(
+        "--worker-env",
+        action="append",
+        default=[],
+        help="variable d'environnement du worker, ex. HELPDESK_WORKER_NICE=0 (répétable)",
+    )
+    p.add_argument(
+        "--worker-loop", choices=("asyncio", "uvloop"), default="asyncio", help="boucle du worker"
+    )
+    p.add_argument("--worker-nice", type=int, default=0, help="worker lancé sous nice -n N")
     p.add_argument("--output", type=Path, default=None)
     args = p.parse_args(argv)
+    args.worker_env = dict(pair.partition("=")[::2] for pair in args.worker_env)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if not set(args.backends) <= {"sqlite", "postgresql"} or not set(args.modes) <= {"api", "form"}:
@@ -840,6 +851,11 @@ def main(argv: list[str] | None = None) -> int:
     def measure(procs: Processes, tmp: Path, info: dict, when: dt.datetime) -> tuple[str, int]:
         if args.variants:
             info["variantes (bench/variants.py)"] = args.variants
+        if args.worker_env or args.worker_loop != "asyncio" or args.worker_nice:
+            info["worker"] = ", ".join(
+                [f"{k}={v}" for k, v in args.worker_env.items()]
+                + [f"boucle {args.worker_loop}", f"nice {args.worker_nice}"]
+            )
         rows: list[Row] = []
         for backend in args.backends:
             rows += run_backend(backend, args, procs, tmp)

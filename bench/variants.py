@@ -8,13 +8,12 @@ Each variant is the measurable shape of a patch proposed in bench/README.md for 
 Monkeypatches follow the code of the day: when helpdesk/ changes, a variant may stop applying.
 A variant that became code is removed from here (noreset, rawlist, staffcache and
 tokencache are now in helpdesk/, see bench/README.md; sessionskip was, until the sessions
-went back to Litestar's own).
+went back to Litestar's own; smtpreuse, one SMTP connection for a claimed batch and each mail
+marked sent once accepted, is how helpdesk/mail/sender.py sends).
 
 - auth1q:      one query for a bearer token and its user, instead of the app's cached lookup
                (measures a cache miss).
 - redis:       sessions in Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/15).
-- smtpreuse:   `helpdesk worker` sends a claimed batch over one SMTP connection instead of one
-               connection per mail (each mail still marked sent right after it was accepted).
 """
 
 import os
@@ -44,53 +43,6 @@ if "redis" in V:
     os.environ["HELPDESK_REDIS_URL"] = os.environ.get(
         "BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"
     )
-
-
-if "smtpreuse" in V:
-    import aiosmtplib
-
-    from helpdesk.mail import sender as _mail
-
-    async def run_once(self):
-        rows = await self.claim()
-        if not rows:
-            return 0
-        s = self.settings
-        errors = (aiosmtplib.SMTPException, OSError, TimeoutError)
-
-        async def connect():
-            smtp = aiosmtplib.SMTP(
-                hostname=s.smtp_host,
-                port=s.smtp_port,
-                use_tls=s.smtp_tls == "tls",
-                start_tls=True if s.smtp_tls == "starttls" else False,
-                timeout=s.smtp_timeout_seconds,
-            )
-            await smtp.connect()
-            if s.smtp_user:
-                await smtp.login(s.smtp_user, s.smtp_password)
-            return smtp
-
-        sent = 0
-        smtp = None
-        for row in rows:
-            try:
-                smtp = smtp if smtp is not None and smtp.is_connected else await connect()
-                await smtp.send_message(_mail.build_message(s, row))
-            except errors as error:
-                _mail.log.warning("Courriel %s non envoyé : %s", row["id"], error)
-                await self.mark_failed(row, error)
-                continue
-            await self.mark_sent(row)
-            sent += 1
-        if smtp is not None and smtp.is_connected:
-            try:
-                await smtp.quit()
-            except errors:
-                pass
-        return sent
-
-    _mail.MailSender.run_once = run_once
 
 
 def create():

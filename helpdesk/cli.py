@@ -7,8 +7,6 @@ import asyncio
 import os
 import sys
 
-import uvloop
-
 from helpdesk.db import is_postgres, make_engine, migrate
 from helpdesk.migrations import pending_migrations
 from helpdesk.settings import load_settings
@@ -71,11 +69,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
         print("HELPDESK_SMTP_HOST n'est pas défini : aucun serveur de messagerie où envoyer.")
         return 2
 
-    # Under a peak, the parents' requests come first and their mails a few seconds later: the
-    # outbox keeps them, and the sender catches up when the peak is over.
-    if settings.worker_nice > 0:
-        os.nice(settings.worker_nice)
-
     async def run() -> None:
         engine = make_engine(settings.database_url)
         bind(engine)
@@ -100,7 +93,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         if is_postgres(engine):
             await engine.close_connection_pool()
 
-    uvloop.run(run())  # the event loop of the app under uvicorn: cheaper sockets than asyncio's
+    asyncio.run(run())
     return 0
 
 

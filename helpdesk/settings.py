@@ -53,7 +53,6 @@ class Settings:
     mail_sender_in_process: bool = False
     mail_poll_seconds: float = 2.0
     mail_lease_seconds: float = 300.0  # a claimed mail is due again if its sender died
-    worker_nice: int = 10  # `helpdesk worker` yields the CPU to the web processes
     demo_smtp_port: int = 8025
     # Rate limits: requests allowed per minute and per client address
     rate_limit_disabled: bool = False
@@ -187,7 +186,6 @@ def load_settings(**overrides: object) -> Settings:
         == "app",
         mail_poll_seconds=float(env("HELPDESK_MAIL_POLL_SECONDS", "2")),
         mail_lease_seconds=float(env("HELPDESK_MAIL_LEASE_SECONDS", "300")),
-        worker_nice=_int("HELPDESK_WORKER_NICE", 10),
         demo_smtp_port=_int("HELPDESK_DEMO_SMTP_PORT", 8025),
         rate_limit_disabled=_flag("HELPDESK_RATE_LIMIT_DISABLED"),
         rate_limit_vote_per_minute=_int("HELPDESK_RATE_LIMIT_VOTE", 20),

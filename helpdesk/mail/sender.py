@@ -2,13 +2,13 @@
 
 Several senders may run at once (one per `helpdesk worker`): on PostgreSQL rows are claimed
 with FOR UPDATE SKIP LOCKED, on SQLite inside an IMMEDIATE transaction. A claimed row carries
-a lease: if its sender dies, the row becomes due again when the lease ends. A row is marked
-sent right after the server accepted it, before the next mail of its connection, and a sent
-row is never claimed again.
+a lease: if its sender dies, the row becomes due again when the lease ends, and a sender starts
+no mail that could still be going when its lease ends. A row is marked sent right after the server accepted
+it, before the next mail goes, and a sent row is never claimed again: a crash loses no mail,
+and sends twice at most the one the server had just accepted.
 
-A claimed batch goes out over a few SMTP connections at once (CONNECTIONS), each opened once
-for its share of the batch, not once per mail; after an error the next mail opens a new one.
-Marks that come at the same time are written by one UPDATE.
+A claimed batch goes out over one SMTP connection, opened for the batch and not for each mail;
+after an error the next mail opens a new one.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.header import Header
 from email.message import EmailMessage
@@ -113,47 +113,15 @@ def build_message(
 
 
 SMTP_ERRORS = (aiosmtplib.SMTPException, OSError, TimeoutError)
-CONNECTIONS = 4  # SMTP connections used at once by a sender
-
-
-class SentMarks:
-    """Marks accepted mails sent. Each caller waits until its own mail is marked; the mails
-    accepted while an UPDATE runs are marked together by the next one. After a failed UPDATE
-    every caller fails: a mail is counted sent only once its row says so."""
-
-    def __init__(self, mark: Callable[[list[dict]], Awaitable[None]]):
-        self.mark = mark
-        self.waiting: dict[int, dict] = {}
-        self.lock = asyncio.Lock()
-        self.error: BaseException | None = None
-
-    async def add(self, row: dict) -> None:
-        self.waiting[row["id"]] = row
-        async with self.lock:
-            if self.error is not None:
-                raise self.error
-            if row["id"] in self.waiting:  # not marked by the UPDATE that just ran
-                rows, self.waiting = list(self.waiting.values()), {}
-                try:
-                    await self.mark(rows)
-                except BaseException as error:
-                    self.error = error
-                    raise
 
 
 class MailSender:
     """Sends the outbox, on the engine its table is bound to (helpdesk.db.bind): its queries
     and its transactions must run on one engine, or two SQLite connections lock each other."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        batch_size: int = 100,
-        connections: int = CONNECTIONS,
-    ):
+    def __init__(self, settings: Settings, batch_size: int = 100):
         self.settings = settings
         self.batch_size = batch_size
-        self.connections = connections
         self.lease = dt.timedelta(seconds=settings.mail_lease_seconds)
 
     async def claim(self) -> list[dict]:
@@ -197,7 +165,7 @@ class MailSender:
         # SMTPUTF8 asked for a non-ASCII address
         await smtp.send_message(message, sender=str(bounce_to) if bounce_to else None)
 
-    async def mark_sent(self, rows: list[dict]) -> None:
+    async def mark_sent(self, row: dict) -> None:
         await OutboxMail.update(
             {
                 OutboxMail.status: "sent",
@@ -206,7 +174,7 @@ class MailSender:
                 OutboxMail.attempts: OutboxMail.attempts + 1,
                 OutboxMail.last_error: "",
             }
-        ).where(OutboxMail.id.is_in([row["id"] for row in rows]))
+        ).where(OutboxMail.id == row["id"])
 
     async def mark_failed(self, row: dict, error: Exception) -> None:
         attempts = row["attempts"] + 1
@@ -226,21 +194,19 @@ class MailSender:
         ).where(OutboxMail.id == row["id"])
 
     async def run_once(self) -> int:
-        """Send what is due; the number of mails sent."""
+        """Send what is due, one mail after the other on one SMTP connection; how many were
+        sent. The batch stops while its lease still covers the slowest exchange a mail may
+        take (connecting, then sending): the rest is claimed again when the lease ends."""
+        claimed_at = utcnow()
         rows = await self.claim()
-        if not rows:
-            return 0
-        marks = SentMarks(self.mark_sent)
-        shares = [rows[i :: self.connections] for i in range(min(self.connections, len(rows)))]
-        async with asyncio.TaskGroup() as group:  # a failure stops the other connections
-            tasks = [group.create_task(self.send_share(share, marks)) for share in shares]
-        return sum(task.result() for task in tasks)
-
-    async def send_share(self, rows: list[dict], marks: SentMarks) -> int:
-        """Send these mails one after the other on one SMTP connection; how many were sent."""
+        # Connecting and sending may each wait up to the timeout (half the lease at most).
+        slowest = min(2 * dt.timedelta(seconds=self.settings.smtp_timeout_seconds), self.lease / 2)
+        last_start = claimed_at + self.lease - slowest
         sent, smtp = 0, None
         try:
             for row in rows:
+                if utcnow() > last_start:
+                    break
                 try:
                     message = build_message(self.settings, row)
                 except ValueError as error:  # a header the email package refuses (line break)
@@ -255,7 +221,7 @@ class MailSender:
                     smtp = close(smtp)  # the next mail gets a new connection
                     await self.mark_failed(row, error)
                     continue
-                await marks.add(row)
+                await self.mark_sent(row)
                 sent += 1
         except BaseException:
             close(smtp)  # cancelled or failed: no QUIT, which could wait for a stuck server

@@ -46,7 +46,6 @@ class Tier:
             "HELPDESK_BASE_URL": "http://127.0.0.1:8000",
             "HELPDESK_MAIL_SENDER": "worker",
             "HELPDESK_MAIL_POLL_SECONDS": "0.2",
-            "HELPDESK_WORKER_NICE": "0",
             "HELPDESK_DATABASE_POOL_SIZE": "5",
             **extra,
         }
