@@ -5,8 +5,6 @@ SMTP server received them."""
 
 from __future__ import annotations
 
-import pytest
-
 from helpdesk.mail.sender import MailSender
 from tests.establishments.conftest import TILLEULS, demo_people
 from tests.establishments.test_bulk import ask
@@ -19,7 +17,7 @@ from tests.helpers import (
     staff_post,
     text_of,
 )
-from tests.mail.conftest import SmtpServer
+from tests.mail.conftest import smtp_server  # noqa: F401 (a fixture here too)
 
 LYCEE = "0451042N"  # another school of the académie, without addresses of its own
 DEFAULT_PAGE = "https://assistance.ac-orleans-tours.fr/comptes"  # HELPDESK_LETTER_URL
@@ -27,14 +25,6 @@ ACADEMIE_PAGE = "https://www.ac-orleans-tours.fr/educonnect"
 SCHOOL_PAGE = "https://tilleuls.example.fr/familles"
 SCHOOL_ENT = "https://ent.tilleuls.example.fr"
 SCOLARITE_SERVICES = "https://teleservices.education.gouv.fr"
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def confirmed_responsables(uai: str) -> list:
@@ -51,7 +41,7 @@ def confirmed_responsables(uai: str) -> list:
     ]
 
 
-async def received(settings, smtp, person) -> list[str]:
+async def received(settings, server, person) -> list[str]:
     """Sends what waits in the outbox; the plain and HTML bodies of the mails « Informer » sent
     the person, as the server got them (not the acknowledgment of their ticket)."""
     sender = MailSender(settings)
@@ -59,7 +49,7 @@ async def received(settings, smtp, person) -> list[str]:
         pass
     return [
         part.get_content()
-        for message in smtp.messages
+        for message in server.messages
         if message["To"] == person.email
         and person.identifier in message.get_body(("plain",)).get_content()
         for part in (message.get_body(("plain",)), message.get_body(("html",)))
@@ -79,11 +69,18 @@ async def inform_from_a_ticket(client, person, key: str) -> None:
     assert done.status_code == 303, text_of(done)[:300]
 
 
-async def test_informer_mails_give_the_school_then_the_academie_then_the_default(over_http, smtp):
+async def test_informer_mails_give_the_school_then_the_academie_then_the_default(
+    over_http,
+    smtp_server,  # noqa: F811 (the fixture of tests/mail)
+):
     client = over_http
     settings = client.app_state.settings
     settings.letter_url = DEFAULT_PAGE
-    settings.smtp_host, settings.smtp_port, settings.smtp_tls = "127.0.0.1", smtp.port, "none"
+    settings.smtp_host, settings.smtp_port, settings.smtp_tls = (
+        "127.0.0.1",
+        smtp_server.port,
+        "none",
+    )
     lycee = confirmed_responsables(LYCEE)
     tilleuls = confirmed_responsables(TILLEULS)
     assert len(lycee) >= 2 and len(tilleuls) >= 3
@@ -91,7 +88,7 @@ async def test_informer_mails_give_the_school_then_the_academie_then_the_default
     # Nothing set: the default of the settings.
     await login(client, "agent@ot.fr")
     await inform_from_a_ticket(client, lycee[0], "defaut")
-    bodies = await received(settings, smtp, lycee[0])
+    bodies = await received(settings, smtp_server, lycee[0])
     assert len(bodies) == 2  # one mail, its plain and HTML parts
     for body in bodies:
         assert SCOLARITE_SERVICES in body and DEFAULT_PAGE in body
@@ -116,7 +113,7 @@ async def test_informer_mails_give_the_school_then_the_academie_then_the_default
     )
     assert "2 par mail" in text_of(done)
     for person in chosen:
-        bodies = await received(settings, smtp, person)
+        bodies = await received(settings, smtp_server, person)
         assert len(bodies) == 2
         for body in bodies:
             assert SCOLARITE_SERVICES in body and SCHOOL_PAGE in body
@@ -130,7 +127,7 @@ async def test_informer_mails_give_the_school_then_the_academie_then_the_default
         (tilleuls[2], SCHOOL_PAGE, (ACADEMIE_PAGE, DEFAULT_PAGE)),
         (lycee[1], ACADEMIE_PAGE, (SCHOOL_PAGE, DEFAULT_PAGE)),
     ):
-        bodies = await received(settings, smtp, person)
+        bodies = await received(settings, smtp_server, person)
         assert len(bodies) == 2
         for body in bodies:
             assert page in body and not any(other in body for other in others)
