@@ -31,3 +31,20 @@ async def forget_before(cutoff: dt.datetime) -> int:
 async def forget_bounces(ticket_ids: list[int]) -> None:
     """The addresses in error of requests being anonymised."""
     await AddressBounce.delete().where(AddressBounce.ticket_id.is_in(ticket_ids))
+
+
+async def forget_held(held: dict[str, list[dict]]) -> None:
+    """Rows of one person (privacy.person.mails_from), as the delay forgets them: a received
+    mail keeps its Message-ID, not its sender; a quarantined mail and a bounce go whole."""
+    if held["received"]:
+        await ReceivedMail.update({ReceivedMail.sender: ""}).where(
+            ReceivedMail.id.is_in([r["id"] for r in held["received"]])
+        )
+    if held["quarantined"]:
+        await QuarantinedMail.delete().where(
+            QuarantinedMail.id.is_in([r["id"] for r in held["quarantined"]])
+        )
+    if held["bounces"]:
+        await AddressBounce.delete().where(
+            AddressBounce.id.is_in([r["id"] for r in held["bounces"]])
+        )

@@ -17,6 +17,7 @@ from piccolo.engine.postgres import PostgresEngine
 from helpdesk.auth.tables import AuditLog, User
 from helpdesk.db import write_transaction
 from helpdesk.mail.tables import OutboxMail
+from helpdesk.mailin import retention as mailin_retention
 from helpdesk.mailin.tables import AddressBounce, QuarantinedMail, ReceivedMail
 from helpdesk.privacy.purge import anonymise
 from helpdesk.tickets.tables import Attachment, Ticket, TicketEvent, Transmission
@@ -242,7 +243,7 @@ async def erase(settings, email: str) -> dict:
     async with write_transaction(Ticket._meta.db):
         if mails:
             await OutboxMail.delete().where(OutboxMail.id.is_in([m["id"] for m in mails]))
-        await forget_mails_from(held)
+        await mailin_retention.forget_held(held)
         for entry in entries:  # the address goes, the rest of the entry stays
             detail = {
                 k: v for k, v in _loads(entry["detail"]).items() if email not in str(v).lower()
@@ -257,20 +258,3 @@ async def erase(settings, email: str) -> dict:
         "courriels_recus": sum(len(rows) for rows in held.values()),
         "journal": len(entries),
     }
-
-
-async def forget_mails_from(held: dict[str, list[dict]]) -> None:
-    """A received mail keeps its Message-ID (a late duplicate is still recognised), not its
-    sender; a quarantined mail and a bounce go whole."""
-    if held["received"]:
-        await ReceivedMail.update({ReceivedMail.sender: ""}).where(
-            ReceivedMail.id.is_in([r["id"] for r in held["received"]])
-        )
-    if held["quarantined"]:
-        await QuarantinedMail.delete().where(
-            QuarantinedMail.id.is_in([r["id"] for r in held["quarantined"]])
-        )
-    if held["bounces"]:
-        await AddressBounce.delete().where(
-            AddressBounce.id.is_in([r["id"] for r in held["bounces"]])
-        )
