@@ -19,19 +19,10 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from helpdesk import PROJECT_DIR
+from helpdesk.categories.catalogue import CATEGORIES
 
 FAQ_PATH = PROJECT_DIR / "content" / "faq.md"
-CATEGORIES_FROM_FAQ = {
-    "date_naissance",
-    "rattachement",
-    "mail_confirmation",
-    "identifiant_perdu",
-    "mot_de_passe",
-    "auto_inscription",
-    "compte_compromis",
-    "demarche_en_ligne",
-    "autre",
-}
+CATEGORIES_FROM_FAQ = set(CATEGORIES)  # what a `formulaire:` line may open
 _HEADING = re.compile(r"^(#{1,2}) (.+?) \{#([a-z0-9-]+)\}\s*$")
 _FORM_LINE = re.compile(r"^formulaire:\s*([a-z_]+)\s*$")
 _SEARCH_LINE = re.compile(r"^recherche:(.*)$")

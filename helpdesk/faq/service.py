@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from helpdesk.categories.catalogue import CATEGORY_FAQ
 from helpdesk.faq.content import Faq, Question, load_faq
 from helpdesk.faq.search import FaqIndex, Hit
 from helpdesk.faq.tables import FaqVote
@@ -18,7 +19,7 @@ class FaqService:
     def load(cls, faq: Faq | None = None) -> FaqService:
         """The FAQ of content/faq.md (or `faq`) and its index, which reads the category of a
         query with the triage model."""
-        from helpdesk.triage.service import CATEGORY_FAQ, shared_model_guess
+        from helpdesk.triage.service import shared_model_guess
 
         faq = faq or load_faq()
         index = FaqIndex(faq.questions, faq.synonyms, shared_model_guess(), CATEGORY_FAQ)

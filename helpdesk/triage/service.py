@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from helpdesk.categories.catalogue import ALL_CATEGORY_CODES, CATEGORY_FAQ, FALLBACK
 from helpdesk.triage.features import features
 from helpdesk.triage.model import LinearModel
 
@@ -33,57 +34,9 @@ MODEL_PATH = DATA_DIR / "model.json"
 TRAIN_PATH = DATA_DIR / "train.jsonl"
 TEST_PATH = DATA_DIR / "test.jsonl"
 
-CATEGORIES = (
-    "date_naissance",
-    "rattachement",
-    "mail_confirmation",
-    "identifiant_perdu",
-    "mot_de_passe",
-    "auto_inscription",
-    "compte_compromis",
-    "demarche_en_ligne",
-    "etablissement_console",
-    "autre",
-)
-FALLBACK = "autre"
+CATEGORIES = ALL_CATEGORY_CODES  # the model's classes, in the order of its weights
 FAQ_LIMIT = 3
 
-# The FAQ answers about each category, the most useful first (slugs of content/faq.md).
-CATEGORY_FAQ: dict[str, tuple[str, ...]] = {
-    "date_naissance": ("date-naissance-incorrecte",),
-    "rattachement": (
-        "enfant-absent",
-        "rattacher-autres-enfants",
-        "regrouper-mes-comptes",
-        "pas-representant-legal",
-        "courrier-deja-un-compte",
-    ),
-    "mail_confirmation": (
-        "courriel-confirmation-non-recu",
-        "adresse-mail-non-validee",
-        "modification-adresse-en-cours",
-        "courriel-validation-introuvable",
-        "modifier-adresse-mail",
-        "eleve-adresse-mail",
-    ),
-    "identifiant_perdu": (
-        "identifiant-perdu",
-        "eleve-identifiant-mot-de-passe-perdu",
-        "identifiant-nom-errone",
-    ),
-    "mot_de_passe": (
-        "mot-de-passe-perdu",
-        "mot-de-passe-provisoire",
-        "eleve-identifiant-mot-de-passe-perdu",
-        "modifier-mot-de-passe",
-        "nouveau-mot-de-passe-demande",
-    ),
-    "auto_inscription": ("auto-inscription-echec", "auto-inscription-sms", "franceconnect"),
-    "compte_compromis": ("compte-compromis", "nouveau-mot-de-passe-demande"),
-    "demarche_en_ligne": ("demarche-en-ligne", "ent-informations-erronees"),
-    "etablissement_console": (),
-    "autre": (),
-}
 MAIN_ANSWERS = 2  # how many of a category's answers are offered even if the search missed them
 RELATED_BONUS = 1.0  # an answer about the chosen category outranks any other search hit
 MAIN_BONUS = 0.3  # a main answer of the category, scaled down with its rank
