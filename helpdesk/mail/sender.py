@@ -117,6 +117,16 @@ def build_message(
 SMTP_ERRORS = (aiosmtplib.SMTPException, OSError, TimeoutError)
 
 
+def shares_of(rows: list[dict], n: int) -> list[list[dict]]:
+    """The batch split in n shares, each recipient's mails in one share and in their order: a
+    parent reads the acknowledgment before the answer, as they were written."""
+    share_of: dict[str, int] = {}
+    shares: list[list[dict]] = [[] for _ in range(n)]
+    for row in rows:
+        shares[share_of.setdefault(row["recipient"], len(share_of) % n)].append(row)
+    return [share for share in shares if share]
+
+
 class MailSender:
     """Sends the outbox, on the engine its table is bound to (helpdesk.db.bind): its queries
     and its transactions must run on one engine, or two SQLite connections lock each other."""
@@ -206,10 +216,10 @@ class MailSender:
         last_start = claimed_at + self.lease - slowest
         # While one connection waits for the server, or its mark for the database, the others
         # send. A failure (the database) cancels the other shares: their rows wait for the lease.
-        n = max(1, self.settings.smtp_connections)
+        shares = shares_of(rows, max(1, self.settings.smtp_connections))
         async with asyncio.TaskGroup() as group:
-            shares = [group.create_task(self.send_share(rows[i::n], last_start)) for i in range(n)]
-        return sum(share.result() for share in shares)
+            sending = [group.create_task(self.send_share(share, last_start)) for share in shares]
+        return sum(task.result() for task in sending)
 
     async def send_share(self, rows: list[dict], last_start: dt.datetime) -> int:
         """Send these mails one after the other on one SMTP connection; how many were sent."""

@@ -58,6 +58,25 @@ async def test_a_batch_over_several_connections_reaches_the_server_once_each(set
     assert await sender.run_once() == 0
 
 
+async def test_over_several_connections_each_recipient_gets_its_mails_in_order(
+    settings, smtp_server
+):
+    settings = mail_settings(settings, smtp_server)
+    addresses = ["parent1@example.fr", "parent2@example.fr", "parent1@example.fr"]
+    addresses += [f"autre{n}@example.fr" for n in range(6)] + ["parent1@example.fr"]
+    await create_tickets_for(settings, addresses)
+    written = [
+        row["subject"]
+        for row in await OutboxMail.select(OutboxMail.subject)
+        .where(OutboxMail.recipient == "parent1@example.fr")
+        .order_by(OutboxMail.id)
+    ]
+    assert await sender_for(settings).run_once() == len(addresses)
+    received = [m["Subject"] for m in smtp_server.messages if m["To"] == "parent1@example.fr"]
+    assert received == written and len(written) == 3
+    assert len(set(smtp_server.peers)) == 4  # the others still shared the work
+
+
 async def test_a_refused_mail_stays_pending_and_the_others_go(settings, smtp_server):
     settings = mail_settings(settings, smtp_server)
     settings.smtp_connections = 1
