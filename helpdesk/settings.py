@@ -46,6 +46,7 @@ class Settings:
     smtp_password: str = ""
     smtp_tls: str = "none"  # none | starttls | tls
     smtp_timeout_seconds: float = 20.0
+    smtp_connections: int = 4  # a claimed batch goes out over this many at once
     mail_from: str = "Assistance ÉduConnect <ne-pas-repondre@assistance.localhost>"
     mail_max_attempts: int = 8
     mail_backoff_seconds: float = 30.0
@@ -175,6 +176,7 @@ def load_settings(**overrides: object) -> Settings:
         smtp_password=env("HELPDESK_SMTP_PASSWORD", ""),
         smtp_tls=env("HELPDESK_SMTP_TLS", "none").lower(),
         smtp_timeout_seconds=float(env("HELPDESK_SMTP_TIMEOUT_SECONDS", "20")),
+        smtp_connections=_int("HELPDESK_SMTP_CONNECTIONS", 4),
         mail_from=env("HELPDESK_MAIL_FROM", Settings.mail_from),
         mail_max_attempts=_int("HELPDESK_MAIL_MAX_ATTEMPTS", 8),
         mail_backoff_seconds=float(env("HELPDESK_MAIL_BACKOFF_SECONDS", "30")),

@@ -3,12 +3,14 @@
 Several senders may run at once (one per `helpdesk worker`): on PostgreSQL rows are claimed
 with FOR UPDATE SKIP LOCKED, on SQLite inside an IMMEDIATE transaction. A claimed row carries
 a lease: if its sender dies, the row becomes due again when the lease ends, and a sender starts
-no mail that could still be going when its lease ends. A row is marked sent right after the server accepted
-it, before the next mail goes, and a sent row is never claimed again: a crash loses no mail,
-and sends twice at most the one the server had just accepted.
+no mail that could still be going when its lease ends. A row is marked sent right after the
+server accepted it, before the next mail of its connection goes, and a sent row is never
+claimed again: a crash loses no mail, and sends twice at most the one each connection had just
+got accepted.
 
-A claimed batch goes out over one SMTP connection, opened for the batch and not for each mail;
-after an error the next mail opens a new one.
+A claimed batch is split across a few SMTP connections at once (HELPDESK_SMTP_CONNECTIONS):
+each sends its share one mail after the other, over a connection opened for the share and not
+for each mail; after an error the next mail of the share opens a new one.
 """
 
 from __future__ import annotations
@@ -115,6 +117,16 @@ def build_message(
 SMTP_ERRORS = (aiosmtplib.SMTPException, OSError, TimeoutError)
 
 
+def shares_of(rows: list[dict], n: int) -> list[list[dict]]:
+    """The batch split in n shares, each recipient's mails in one share and in their order: a
+    parent reads the acknowledgment before the answer, as they were written."""
+    share_of: dict[str, int] = {}
+    shares: list[list[dict]] = [[] for _ in range(n)]
+    for row in rows:
+        shares[share_of.setdefault(row["recipient"], len(share_of) % n)].append(row)
+    return [share for share in shares if share]
+
+
 class MailSender:
     """Sends the outbox, on the engine its table is bound to (helpdesk.db.bind): its queries
     and its transactions must run on one engine, or two SQLite connections lock each other."""
@@ -194,14 +206,23 @@ class MailSender:
         ).where(OutboxMail.id == row["id"])
 
     async def run_once(self) -> int:
-        """Send what is due, one mail after the other on one SMTP connection; how many were
-        sent. The batch stops while its lease still covers the slowest exchange a mail may
-        take (connecting, then sending): the rest is claimed again when the lease ends."""
+        """Send what is due, its share to each SMTP connection; how many were sent. A share
+        stops while the lease still covers the slowest exchange a mail may take (connecting,
+        then sending): the rest is claimed again when the lease ends."""
         claimed_at = utcnow()
         rows = await self.claim()
         # Connecting and sending may each wait up to the timeout (half the lease at most).
         slowest = min(2 * dt.timedelta(seconds=self.settings.smtp_timeout_seconds), self.lease / 2)
         last_start = claimed_at + self.lease - slowest
+        # While one connection waits for the server, or its mark for the database, the others
+        # send. A failure (the database) cancels the other shares: their rows wait for the lease.
+        shares = shares_of(rows, max(1, self.settings.smtp_connections))
+        async with asyncio.TaskGroup() as group:
+            sending = [group.create_task(self.send_share(share, last_start)) for share in shares]
+        return sum(task.result() for task in sending)
+
+    async def send_share(self, rows: list[dict], last_start: dt.datetime) -> int:
+        """Send these mails one after the other on one SMTP connection; how many were sent."""
         sent, smtp = 0, None
         try:
             for row in rows:

@@ -8,8 +8,6 @@ import asyncio
 import os
 import signal
 
-import uvloop
-
 from helpdesk.db import bind, is_postgres, make_engine
 from helpdesk.settings import load_settings
 
@@ -77,10 +75,10 @@ def cmd_mail_in(args: argparse.Namespace) -> int:
     for _ in range(args.processes - 1):
         pid = os.fork()
         if pid == 0:
-            uvloop.run(run(poll=False))
+            asyncio.run(run(poll=False))
             os._exit(0)
         children.append(pid)
-    uvloop.run(run(poll=True))
+    asyncio.run(run(poll=True))
     for pid in children:
         os.kill(pid, signal.SIGTERM)
         os.waitpid(pid, 0)

@@ -1,10 +1,12 @@
 """The sender: what the recipient receives (headers, bodies, attachments, the same message on
-a retry); a batch over one SMTP connection, each mail marked sent once the server took it."""
+a retry); a batch over one SMTP connection or shared between several, each mail marked sent once
+the server took it."""
 
 import asyncio
 import datetime as dt
 import uuid
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
@@ -28,6 +30,7 @@ async def create_tickets_for(settings, emails: list[str]) -> None:
 
 async def test_a_batch_reaches_the_server_once_each_over_one_connection(settings, smtp_server):
     settings = mail_settings(settings, smtp_server)
+    settings.smtp_connections = 1
     addresses = [f"parent{n}@example.fr" for n in range(7)]
     await create_tickets_for(settings, addresses)
     sender = sender_for(settings)
@@ -39,8 +42,44 @@ async def test_a_batch_reaches_the_server_once_each_over_one_connection(settings
     assert await sender.run_once() == 0
 
 
+async def test_a_batch_over_several_connections_reaches_the_server_once_each(settings, smtp_server):
+    settings = mail_settings(settings, smtp_server)
+    assert settings.smtp_connections == 4  # the default
+    addresses = [f"parent{n}@example.fr" for n in range(20)]
+    await create_tickets_for(settings, addresses)
+    sender = sender_for(settings)
+    assert await sender.run_once() == 20
+    ids = [m["Message-ID"] for m in smtp_server.messages]
+    assert len(ids) == len(set(ids)) == 20  # none twice, none lost
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted(addresses)
+    # The mail server sees four connections at work, each for a share: not one for each mail.
+    assert len(set(smtp_server.peers)) == 4
+    assert await OutboxMail.count().where(OutboxMail.status == "sent") == 20
+    assert await sender.run_once() == 0
+
+
+async def test_over_several_connections_each_recipient_gets_its_mails_in_order(
+    settings, smtp_server
+):
+    settings = mail_settings(settings, smtp_server)
+    addresses = ["parent1@example.fr", "parent2@example.fr", "parent1@example.fr"]
+    addresses += [f"autre{n}@example.fr" for n in range(6)] + ["parent1@example.fr"]
+    await create_tickets_for(settings, addresses)
+    written = [
+        row["subject"]
+        for row in await OutboxMail.select(OutboxMail.subject)
+        .where(OutboxMail.recipient == "parent1@example.fr")
+        .order_by(OutboxMail.id)
+    ]
+    assert await sender_for(settings).run_once() == len(addresses)
+    received = [m["Subject"] for m in smtp_server.messages if m["To"] == "parent1@example.fr"]
+    assert received == written and len(written) == 3
+    assert len(set(smtp_server.peers)) == 4  # the others still shared the work
+
+
 async def test_a_refused_mail_stays_pending_and_the_others_go(settings, smtp_server):
     settings = mail_settings(settings, smtp_server)
+    settings.smtp_connections = 1
     smtp_server.recorder.refused = {"inconnu@example.fr"}
     await create_tickets_for(
         settings, ["parent1@example.fr", "inconnu@example.fr", "parent3@example.fr"]
@@ -54,10 +93,32 @@ async def test_a_refused_mail_stays_pending_and_the_others_go(settings, smtp_ser
     assert await OutboxMail.count().where(OutboxMail.status == "sent") == 2
 
 
-async def test_a_stuck_server_never_keeps_a_sender_past_its_lease(settings, smtp_server):
+async def test_over_several_connections_a_refused_mail_stays_pending_and_the_others_go(
+    settings, smtp_server
+):
+    settings = mail_settings(settings, smtp_server)
+    smtp_server.recorder.refused = {"inconnu@example.fr"}
+    addresses = [f"parent{n}@example.fr" for n in range(8)]
+    await create_tickets_for(settings, addresses[:3] + ["inconnu@example.fr"] + addresses[3:])
+    sender = sender_for(settings)
+    assert await sender.run_once() == 8
+    ids = [m["Message-ID"] for m in smtp_server.messages]
+    assert len(ids) == len(set(ids)) == 8
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted(addresses)
+    refused = await OutboxMail.select().where(OutboxMail.recipient == "inconnu@example.fr")
+    assert refused[0]["status"] == "pending" and refused[0]["attempts"] == 1
+    assert "550" in refused[0]["last_error"]
+    assert await OutboxMail.count().where(OutboxMail.status == "sent") == 8
+
+
+@pytest.mark.parametrize("connections", [1, 4])
+async def test_a_stuck_server_never_keeps_a_sender_past_its_lease(
+    settings, smtp_server, connections
+):
     """Once its lease may have ended, another sender may hold the same mails: the sender stops
     trying and leaves the rest of its batch, claimed again when the lease ends."""
     settings = mail_settings(settings, smtp_server)
+    settings.smtp_connections = connections
     settings.mail_lease_seconds, settings.smtp_timeout_seconds = 1.0, 0.3
     await create_tickets_for(settings, [f"parent{n}@example.fr" for n in range(20)])
     smtp_server.recorder.hang_after = 0  # every mail waits for an answer that never comes
