@@ -67,8 +67,8 @@ async def seed(env: dict, count: int) -> list[str]:
     """`count` requests made by the ticket service, as the form makes them."""
     os.environ.update(env)
     from helpdesk.db import bind, make_engine
+    from helpdesk.housekeeping import worker_state
     from helpdesk.settings import load_settings
-    from helpdesk.tickets.housekeeping import worker_state
     from helpdesk.tickets.service import TicketService
     from helpdesk.tickets.validation import CleanRequest
 

@@ -491,7 +491,7 @@ class SimpleCounts:
 
 
 def row10_variants(world):
-    from helpdesk.tickets import agent, agent_routes, assignment, queue
+    from helpdesk.desk import agent, agent_routes, assignment, queue
 
     simple = SimpleCounts()
     forget = [
@@ -513,7 +513,7 @@ async def agent_pages(world, deadline: float, latencies: list[float]) -> None:
 
 async def changes(deadline: float, every: float) -> None:
     """Row 10's agents at work: a ticket changed in this process every `every` seconds."""
-    from helpdesk.tickets import agent
+    from helpdesk.desk import agent
 
     while time.monotonic() < deadline:
         await asyncio.sleep(every)
@@ -523,7 +523,7 @@ async def changes(deadline: float, every: float) -> None:
 async def row10_measure(world, row: Row, args) -> str:
     """32 requests at a time on /agent for --seconds per variant and round, one ticket change
     every --change-every seconds (as agents at work): latencies and CPU per request."""
-    from helpdesk.tickets import queue
+    from helpdesk.desk import queue
 
     results: dict[str, list] = defaultdict(list)
     for _ in range(args.rounds):
@@ -574,7 +574,7 @@ def row12_variants(world):
     """Without: a session's user and the académie's agents read at each page (not a 0 s delay:
     entries remembered by the other variant would still be served for 10 s)."""
     from helpdesk.auth import service
-    from helpdesk.tickets import agent_routes
+    from helpdesk.desk import agent_routes
 
     async def staff_read(user_id, epoch=None):
         loaded = await service.load_staff(user_id)

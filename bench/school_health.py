@@ -38,9 +38,9 @@ from helpdesk.accounts.port import ACTIVE, EN_COURS, INFORME, NON_INFORME  # noq
 from helpdesk.app import create_app  # noqa: E402
 from helpdesk.auth.service import create_user  # noqa: E402
 from helpdesk.db import postgres_config  # noqa: E402
+from helpdesk.desk.account_panel import accounts_of  # noqa: E402
 from helpdesk.server import settle_memory  # noqa: E402
 from helpdesk.settings import load_settings  # noqa: E402
-from helpdesk.tickets.account_panel import accounts_of  # noqa: E402
 
 BIG = uai("0451999")
 PASSWORD = "Motdepasse-Banc-2026"
@@ -201,7 +201,7 @@ async def run(args: argparse.Namespace) -> list[str]:
                 link = re.search(r'href="([^"]+/documents/[0-9a-f]+)"', done.text)[1]
                 pdf = await client.get(link)
                 from helpdesk.accounts.port import Letter
-                from helpdesk.tickets.letters import Layout, letters_pdf
+                from helpdesk.establishments.letters import Layout, letters_pdf
 
                 letters = [
                     Letter(kind="mise_a_disposition", title="Mise à disposition de votre compte "

@@ -32,13 +32,17 @@ from helpdesk.contacts.academies import load_academies
 from helpdesk.contacts.service import ContactOverrides
 from helpdesk.db import bind, make_engine, migrate
 from helpdesk.demo import routes as demo_routes
+from helpdesk.desk import agent_api, agent_routes, anomaly_routes
+from helpdesk.desk.incidents import IncidentBoard
 from helpdesk.establishments import batch_routes as school_batch_routes
 from helpdesk.establishments import bulk_routes as school_bulk_routes
+from helpdesk.establishments import escalation_routes as school_escalation_routes
 from helpdesk.establishments import routes as school_accounts_routes
 from helpdesk.establishments import settings_routes as school_settings_routes
 from helpdesk.establishments import stats_routes as school_stats_routes
 from helpdesk.faq import routes as faq_routes
 from helpdesk.faq.service import FaqService
+from helpdesk.housekeeping import housekeeping_loop
 from helpdesk.inputs import check_request
 from helpdesk.mail.catcher import MailCatcher
 from helpdesk.mail.sender import MailSender
@@ -51,10 +55,7 @@ from helpdesk.ratelimit import RateLimiter
 from helpdesk.security_headers import SwaggerPage, security_headers_hook
 from helpdesk.settings import Settings, load_settings
 from helpdesk.site import routes as site_routes
-from helpdesk.tickets import agent_api, agent_routes, anomaly_routes, establishment_routes
 from helpdesk.tickets import routes as ticket_routes
-from helpdesk.tickets.housekeeping import housekeeping_loop
-from helpdesk.tickets.incidents import IncidentBoard
 from helpdesk.triage import routes as triage_routes
 from helpdesk.web import (
     PageCache,
@@ -278,7 +279,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *auth_routes.PAGE_ROUTES,
             *agent_routes.ROUTES,
             *anomaly_routes.ROUTES,
-            *establishment_routes.ROUTES,
+            *school_escalation_routes.ROUTES,
             *school_stats_routes.ROUTES,
             *school_settings_routes.ROUTES,
             *school_accounts_routes.ROUTES,

@@ -84,7 +84,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         if args.once:
             print(f"{await sender.run_once()} courriel(s) envoyé(s)")
         else:
-            from helpdesk.tickets.housekeeping import housekeeping_loop, worker_state
+            from helpdesk.housekeeping import housekeeping_loop, worker_state
 
             await asyncio.gather(
                 sender.run_forever(stop, settings.mail_poll_seconds),
@@ -206,8 +206,8 @@ def cmd_demo(_args: argparse.Namespace) -> int:
 def cmd_accounts_nightly(_args: argparse.Namespace) -> int:
     """What ÉduConnect applies overnight: regenerated identifiers, corrected birth dates."""
     from helpdesk.accounts.local import LocalDirectory
-    from helpdesk.tickets.housekeeping import worker_state
-    from helpdesk.tickets.night_changes import tell_applied
+    from helpdesk.desk.night_changes import tell_applied
+    from helpdesk.housekeeping import worker_state
 
     settings = load_settings()
 
@@ -229,8 +229,8 @@ def cmd_accounts_nightly(_args: argparse.Namespace) -> int:
 
 def cmd_accounts_anomalies(args: argparse.Namespace) -> int:
     """The directory's "À traiter" (flags raised by parents) as tickets: scheduled nightly."""
-    from helpdesk.tickets.anomalies import open_all
-    from helpdesk.tickets.housekeeping import worker_state
+    from helpdesk.desk.anomalies import open_all
+    from helpdesk.housekeeping import worker_state
 
     settings = load_settings()
 

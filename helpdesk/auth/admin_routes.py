@@ -134,7 +134,7 @@ async def update(request: Request, user_id: FromPath[int]) -> Redirect:
     action = str((await request.form()).get("action", ""))
     if action == "desactiver":
         await service.set_active(user_id, False)  # its sessions and API tokens end now
-        from helpdesk.tickets.assignment import release_tickets_of  # tickets know users
+        from helpdesk.desk.assignment import release_tickets_of  # tickets know users
 
         await release_tickets_of(user_id, target["name"] or target["email"], staff.id)
     elif action == "activer":

@@ -106,9 +106,9 @@ def document_accounts(done: BulkResult, roster: Roster) -> list[tuple[str, str]]
 
 
 def letters_document(done: BulkResult, roster: Roster, layout) -> bytes | None:
-    """The single letters' own pages (`helpdesk.tickets.letters`), one a letter, in one PDF."""
+    """The single letters' own pages (`helpdesk.establishments.letters`), one a letter, in one PDF."""
+    from helpdesk.establishments.letters import letters_pdf
     from helpdesk.establishments.pdf import table_pdf
-    from helpdesk.tickets.letters import letters_pdf
 
     today = date_fr(dt.datetime.now(dt.UTC).date())
     items = printed(done)

@@ -15,11 +15,11 @@ from litestar.response import Template
 from helpdesk.accounts.port import AccountServiceUnavailable, Scope
 from helpdesk.accounts.school_health import school_year_start
 from helpdesk.auth.service import require_staff
+from helpdesk.desk.account_panel import accounts_of
 from helpdesk.establishments import stats
 from helpdesk.establishments.access import SPACES, summary_of, viewer
 from helpdesk.establishments.routes import space_of, today
 from helpdesk.french import PARIS
-from helpdesk.tickets.account_panel import accounts_of
 from helpdesk.web import page
 
 

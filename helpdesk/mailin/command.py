@@ -17,8 +17,8 @@ POOL_SIZE = 10  # connections: the mails being placed at once
 
 
 def cmd_mail_in(args: argparse.Namespace) -> int:
+    from helpdesk.housekeeping import worker_state
     from helpdesk.mailin.receiver import MailReceiver
-    from helpdesk.tickets.housekeeping import worker_state
 
     settings = load_settings()
     if args.port is not None:

@@ -7,7 +7,7 @@ the addresses in error found by mail-in; the mails received past the delay (help
 retention.py); the schools' documents of actions on many accounts made before the delay (names,
 identifiers, provisional passwords: helpdesk/establishments/batches.py); and, in the audit log, the IP addresses and the ÉduConnect accounts acted on older than the
 same delay. What stays, for the
-statistics (helpdesk/tickets/stats.py): reference, académie, category, status, channel, dates,
+statistics (helpdesk/desk/stats.py): reference, académie, category, status, channel, dates,
 and the status changes of the timeline. A request done once is not selected again
 (idempotent), and the work goes by batches, each in its own transaction.
 """

@@ -353,7 +353,7 @@ class TicketService:
                 )
             await Ticket.update(changes).where(Ticket.id == ticket["id"])
         if ticket["assignee_id"]:
-            from helpdesk.tickets.agent import notify_agent  # the agents' module builds on this one
+            from helpdesk.desk.agent import notify_agent  # the agents' module builds on this one
 
             await notify_agent(self.state, ticket["assignee_id"], ticket, "Le demandeur a répondu")
         return None

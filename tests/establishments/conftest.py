@@ -12,7 +12,7 @@ from helpdesk.accounts.demo import DemoBuilder, dashboard_facts, load_demo_direc
 from helpdesk.accounts.http import HttpAccountService
 from helpdesk.app import create_app
 from helpdesk.db import bind
-from helpdesk.tickets.account_panel import accounts_of
+from helpdesk.desk.account_panel import accounts_of
 from tests.accounts.conftest import API_KEY, server_thread  # noqa: F401 (a fixture)
 from tests.helpers import make_staff
 

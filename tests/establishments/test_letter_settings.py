@@ -9,8 +9,8 @@ from litestar.testing import AsyncTestClient
 
 from helpdesk.accounts.port import ACTIVE
 from helpdesk.app import create_app
+from helpdesk.desk.account_panel import accounts_of
 from helpdesk.establishments.tables import LetterAddress
-from helpdesk.tickets.account_panel import accounts_of
 from helpdesk.tickets.tables import Attachment
 from tests.helpers import account_action, api_ticket, login, make_staff, staff_post, text_of
 

@@ -109,8 +109,8 @@ async def test_older_entries_are_on_the_next_pages(desk):
 
 async def test_account_actions_are_in_the_journal_until_the_delay(desk, settings):
     from helpdesk.accounts.port import ACTIVE
+    from helpdesk.desk.account_panel import accounts_of
     from helpdesk.privacy.purge import purge
-    from helpdesk.tickets.account_panel import accounts_of
     from tests.helpers import VALID_API, account_action, api_ticket
     from tests.privacy.conftest import after_retention
 

@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 
 from helpdesk.auth.service import Staff
-from helpdesk.tickets import agent
+from helpdesk.desk import agent
 from helpdesk.tickets.service import utcnow
 from helpdesk.tickets.tables import Incident, Ticket, TicketEvent
 

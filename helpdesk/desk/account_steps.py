@@ -15,8 +15,8 @@ from helpdesk.accounts.rules import (
     normalise_mobile,
 )
 from helpdesk.auth.service import Staff
-from helpdesk.tickets import account_panel, agent
-from helpdesk.tickets.staff_words import LINK_STATUS_WORDS
+from helpdesk.desk import account_panel, agent
+from helpdesk.desk.staff_words import LINK_STATUS_WORDS
 
 # How each parameter reads on the confirmation step.
 NAMES = {

@@ -7,9 +7,9 @@ from litestar.testing import AsyncTestClient
 from helpdesk.accounts.port import ACTIVE
 from helpdesk.app import create_app
 from helpdesk.auth.tables import User
+from helpdesk.desk.account_panel import accounts_of
+from helpdesk.desk.anomalies import open_all
 from helpdesk.mail.tables import OutboxMail
-from helpdesk.tickets.account_panel import accounts_of
-from helpdesk.tickets.anomalies import open_all
 from helpdesk.tickets.tables import Ticket, TicketEvent
 from tests.helpers import STAFF_PASSWORD, api_ticket, login, make_staff, staff_post, text_of
 

@@ -51,7 +51,7 @@ async def _all(service, query: AccountQuery) -> list[Account]:
 
 async def to_treat(state, academie: str) -> list[Anomaly]:
     """The académie's responsables with a flag raised in ÉduConnect, newest tickets first."""
-    from helpdesk.tickets.account_panel import accounts_of
+    from helpdesk.desk.account_panel import accounts_of
 
     service = accounts_of(state)
     scope = Scope(academie=academie)

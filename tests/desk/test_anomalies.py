@@ -8,9 +8,9 @@ from litestar.testing import AsyncTestClient
 from helpdesk.accounts.port import ACTIVE
 from helpdesk.app import create_app
 from helpdesk.cli import main
+from helpdesk.desk.account_panel import accounts_of
+from helpdesk.desk.anomalies import open_ticket, to_treat
 from helpdesk.mail.tables import OutboxMail
-from helpdesk.tickets.account_panel import accounts_of
-from helpdesk.tickets.anomalies import open_ticket, to_treat
 from helpdesk.tickets.tables import AnomalyTicket, Ticket
 from tests.helpers import csrf_token, login, make_staff, text_of
 

@@ -13,23 +13,23 @@ from litestar.response import Redirect, Template
 from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import Staff, academy_agents, current_agents, require_staff
 from helpdesk.contacts.service import AUDIENCES
-from helpdesk.french import datetime_fr
-from helpdesk.mailin.bounces import address_error, address_errors
-from helpdesk.tickets import (
+from helpdesk.desk import (
     account_panel,
     account_steps,
     agent,
     incident_routes,
     incidents,
-    sla,
     staff_words,
     stats,
 )
+from helpdesk.desk.queue import PAGE_SIZE, QueueFilter, list_tickets, status_counts
+from helpdesk.desk.staff_words import SHORT_CATEGORY, STAFF_STATUS_LABELS
+from helpdesk.french import datetime_fr
+from helpdesk.mailin.bounces import address_error, address_errors
+from helpdesk.tickets import sla
 from helpdesk.tickets.attachments import download
 from helpdesk.tickets.categories import CATEGORIES
-from helpdesk.tickets.queue import PAGE_SIZE, QueueFilter, list_tickets, status_counts
 from helpdesk.tickets.service import utcnow
-from helpdesk.tickets.staff_words import SHORT_CATEGORY, STAFF_STATUS_LABELS
 from helpdesk.tickets.tables import STATUSES, Attachment, CannedAnswer, Ticket, Transmission
 from helpdesk.web import PageNotFound, page
 

@@ -9,8 +9,8 @@ from litestar.testing import AsyncTestClient
 
 from helpdesk.accounts.port import ACTIVE, EN_COURS, INFORME
 from helpdesk.app import create_app
+from helpdesk.desk.account_panel import accounts_of
 from helpdesk.mail.tables import OutboxMail
-from helpdesk.tickets.account_panel import accounts_of
 from helpdesk.tickets.tables import Attachment, Ticket, TicketEvent
 from tests.helpers import (
     VALID_API,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from helpdesk.db import write_transaction
-from helpdesk.tickets.queue import forget_counts
+from helpdesk.desk.queue import forget_counts
 from helpdesk.tickets.service import utcnow
 from helpdesk.tickets.tables import Ticket, TicketEvent
 

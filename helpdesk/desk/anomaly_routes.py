@@ -8,7 +8,7 @@ from litestar.response import Redirect, Template
 from helpdesk.accounts.port import FLAG_LABELS, AccountError
 from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import require_staff
-from helpdesk.tickets import anomalies
+from helpdesk.desk import anomalies
 from helpdesk.web import page
 
 

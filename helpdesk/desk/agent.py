@@ -8,13 +8,13 @@ import datetime as dt
 from helpdesk.auth.service import Staff, current_agents
 from helpdesk.auth.tables import User
 from helpdesk.db import write_transaction
+from helpdesk.desk.queue import forget_counts
+from helpdesk.desk.staff_words import SHORT_CATEGORY
 from helpdesk.mail.service import queue_mail
 from helpdesk.tickets.categories import ALL_CATEGORY_CODES
 from helpdesk.tickets.merging import carry_requester
-from helpdesk.tickets.queue import forget_counts
 from helpdesk.tickets.service import STATUS_LABELS, new_follow_token, utcnow
 from helpdesk.tickets.sla import add_working_time, working_minutes_between
-from helpdesk.tickets.staff_words import SHORT_CATEGORY
 from helpdesk.tickets.tables import STATUSES, Ticket, TicketEvent
 
 PRIORITIES = ("basse", "normale", "haute", "urgente")

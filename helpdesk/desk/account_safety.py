@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from helpdesk.accounts.port import ACTIONS, Account
 from helpdesk.auth.service import Staff
-from helpdesk.tickets import agent
+from helpdesk.desk import agent
 from helpdesk.tickets.tables import TicketEvent
 
 # The resolution playbook of DESIGN.md §3: what an agent may do for each category.

@@ -9,9 +9,9 @@ from litestar.params import FromPath
 from piccolo.columns import Timestamptz
 
 from helpdesk.auth.service import require_staff
+from helpdesk.desk import agent
+from helpdesk.desk.queue import QueueFilter, list_tickets
 from helpdesk.inputs import as_integer
-from helpdesk.tickets import agent
-from helpdesk.tickets.queue import QueueFilter, list_tickets
 from helpdesk.tickets.tables import Ticket
 
 PUBLIC_FIELDS = (
@@ -246,7 +246,7 @@ async def patch_api(request: Request, reference: FromPath[str]) -> Response:
     summary="Agir sur un compte ÉduConnect depuis la demande (Idempotency-Key conseillé)",
 )
 async def account_action_api(request: Request, reference: FromPath[str]) -> Response:
-    from helpdesk.tickets import account_panel
+    from helpdesk.desk import account_panel
 
     staff = await require_staff(request, "agent", "supervisor")
     ticket = await agent.ticket_for(staff, reference)

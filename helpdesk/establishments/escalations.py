@@ -182,7 +182,7 @@ async def answer_transmission(
     )
     ticket = await Ticket.select().where(Ticket.id == row["ticket"]).first()
     if ticket["assignee_id"]:
-        from helpdesk.tickets.agent import notify_agent
+        from helpdesk.desk.agent import notify_agent
 
         await notify_agent(state, ticket["assignee_id"], ticket, "L'établissement a répondu")
     return row

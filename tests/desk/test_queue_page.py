@@ -9,7 +9,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
-from helpdesk.tickets import queue
+from helpdesk.desk import queue
 from helpdesk.tickets.tables import Ticket
 from tests.helpers import VALID_API, api_ticket, csrf_token, login, make_staff
 

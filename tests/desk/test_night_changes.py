@@ -8,9 +8,9 @@ from litestar.testing import AsyncTestClient
 from helpdesk.accounts.http import HttpAccountService
 from helpdesk.accounts.port import ACTIVE
 from helpdesk.app import create_app
+from helpdesk.desk.account_panel import accounts_of
+from helpdesk.desk.night_changes import tell_applied
 from helpdesk.mail.tables import OutboxMail
-from helpdesk.tickets.account_panel import accounts_of
-from helpdesk.tickets.night_changes import tell_applied
 from helpdesk.tickets.tables import AccountChange, TicketEvent
 from tests.helpers import (
     VALID_API,

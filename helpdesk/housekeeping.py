@@ -9,8 +9,8 @@ import logging
 from types import SimpleNamespace
 
 from helpdesk.auth.service import purge_expired_sessions
+from helpdesk.desk.night_changes import tell_applied
 from helpdesk.privacy.nightly import privacy_chores
-from helpdesk.tickets.night_changes import tell_applied
 from helpdesk.tickets.service import close_resolved
 
 log = logging.getLogger("helpdesk")

@@ -7,7 +7,7 @@ from litestar.testing import AsyncTestClient
 
 from helpdesk.accounts.port import ACTIVE
 from helpdesk.app import create_app
-from helpdesk.tickets.account_panel import accounts_of
+from helpdesk.desk.account_panel import accounts_of
 from helpdesk.tickets.tables import Ticket
 from tests.helpers import account_action, api_ticket, login, make_staff, staff_post, text_of
 

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.routes import client_ip
 from helpdesk.auth.service import Staff, audit, require_staff
-from helpdesk.tickets import establishment
+from helpdesk.establishments import escalations
 from helpdesk.tickets.attachments import AttachmentError, download
 from helpdesk.tickets.routes import read_upload
 from helpdesk.tickets.service import (
@@ -33,11 +33,11 @@ async def home(request: Request) -> Template:
     return page(
         "etablissement/index.html",
         staff=staff,
-        tickets=await establishment.escalations(staff),
-        transmissions=await establishment.open_transmissions(staff),
-        letters=await establishment.letters(staff),
+        tickets=await escalations.escalations(staff),
+        transmissions=await escalations.open_transmissions(staff),
+        letters=await escalations.letters(staff),
         status_labels=STATUS_LABELS,
-        categories=establishment.ESCALATION_CATEGORIES,
+        categories=escalations.ESCALATION_CATEGORIES,
         message=flashed(request),
     )
 
@@ -49,8 +49,8 @@ def escalation_form(staff: Staff, values: dict, errors: dict, status_code: int =
         staff=staff,
         values=values,
         errors=errors,
-        categories=establishment.ESCALATION_CATEGORIES,
-        modules=establishment.CONSOLE_MODULES,
+        categories=escalations.ESCALATION_CATEGORIES,
+        modules=escalations.CONSOLE_MODULES,
         form_id=values.get("form_id") or secrets.token_urlsafe(16),
     )
 
@@ -74,7 +74,7 @@ async def create_escalation(request: Request) -> Template | Redirect:
     staff = await school_staff(request)
     state = request.app.state
     form = await request.form()
-    clean, errors, values = establishment.validate_escalation(form, staff, state.academies)
+    clean, errors, values = escalations.validate_escalation(form, staff, state.academies)
     upload = None
     try:
         upload = await read_upload(form, "piece_jointe", state.settings.max_attachment_bytes)
@@ -102,7 +102,7 @@ async def create_escalation(request: Request) -> Template | Redirect:
 
 async def own_escalation(request: Request, reference: str) -> tuple[Staff, dict]:
     staff = await school_staff(request)
-    ticket = await establishment.escalation_for(staff, reference)
+    ticket = await escalations.escalation_for(staff, reference)
     if ticket is None:
         raise PageNotFound("Ce signalement n'existe pas pour vos établissements.")
     return staff, ticket
@@ -118,7 +118,7 @@ async def escalation_page(request: Request, reference: FromPath[str]) -> Templat
         ticket=ticket,
         timeline=timeline,
         status_label=STATUS_LABELS[ticket["status"]],
-        categories=establishment.ESCALATION_CATEGORIES,
+        categories=escalations.ESCALATION_CATEGORIES,
         is_new=request.query_params.get("nouvelle") == "1",
         errors={},
     )
@@ -128,7 +128,7 @@ async def escalation_page(request: Request, reference: FromPath[str]) -> Templat
 async def escalation_reply(request: Request, reference: FromPath[str]) -> Redirect:
     staff, ticket = await own_escalation(request, reference)
     form = await request.form()
-    message = establishment.text(form, "message", 5000)
+    message = escalations.text(form, "message", 5000)
     if message:
         created = await TicketService(request.app.state).reply(ticket, message, None)
         if created:
@@ -142,10 +142,10 @@ async def escalation_reply(request: Request, reference: FromPath[str]) -> Redire
 async def answer(request: Request, transmission_id: FromPath[int]) -> Redirect:
     staff = await school_staff(request)
     form = await request.form()
-    text = establishment.text(form, "answer", 5000)
+    text = escalations.text(form, "answer", 5000)
     if not text:
         return redirect_with(request, "/etablissement", "Écrivez votre réponse.")
-    row = await establishment.answer_transmission(request.app.state, staff, transmission_id, text)
+    row = await escalations.answer_transmission(request.app.state, staff, transmission_id, text)
     if row is None:
         raise PageNotFound("Cette demande de l'académie n'existe pas pour vos établissements.")
     return redirect_with(request, "/etablissement", "Réponse transmise à l'académie.")
@@ -153,10 +153,10 @@ async def answer(request: Request, transmission_id: FromPath[int]) -> Redirect:
 
 async def own_letter(request: Request, delivery_id: int) -> tuple[Staff, dict]:
     staff = await school_staff(request)
-    delivery = await establishment.letter_for(staff, delivery_id)
+    delivery = await escalations.letter_for(staff, delivery_id)
     if delivery is None:
         raise PageNotFound("Ce courrier n'existe pas pour vos établissements.")
-    if await establishment.replaced(delivery):
+    if await escalations.replaced(delivery):
         raise PageNotFound("Ce courrier a été remplacé par un plus récent, à remettre à sa place.")
     return staff, delivery
 
@@ -175,7 +175,7 @@ async def letter_file(request: Request, delivery_id: FromPath[int]) -> Response:
 @post("/etablissement/courriers/{delivery_id:int}/remis", include_in_schema=False)
 async def letter_handed_over(request: Request, delivery_id: FromPath[int]) -> Redirect:
     staff, delivery = await own_letter(request, delivery_id)
-    if await establishment.hand_over(staff, delivery):
+    if await escalations.hand_over(staff, delivery):
         # The audit log's line, as for the letters of an action on many accounts
         await audit(
             "courriers_remis", staff.id, client_ip(request), uai=delivery["uai"],

@@ -8,10 +8,10 @@ from litestar.testing import AsyncTestClient
 
 from helpdesk.accounts.port import ACTIVE, EN_COURS, INFORME
 from helpdesk.app import create_app
+from helpdesk.desk.account_panel import accounts_of
+from helpdesk.desk.night_changes import tell_applied
 from helpdesk.mail.sender import MailSender
 from helpdesk.mail.tables import OutboxMail
-from helpdesk.tickets.account_panel import accounts_of
-from helpdesk.tickets.night_changes import tell_applied
 from helpdesk.tickets.tables import Attachment, LetterDelivery
 from tests.helpers import (
     VALID_API,

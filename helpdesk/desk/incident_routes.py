@@ -8,9 +8,9 @@ from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import Staff, require_staff
+from helpdesk.desk import agent, incidents
+from helpdesk.desk.incident_form import read_incident_form
 from helpdesk.french import count_fr, datetime_fr
-from helpdesk.tickets import agent, incidents
-from helpdesk.tickets.incident_form import read_incident_form
 from helpdesk.tickets.service import utcnow
 from helpdesk.web import PageNotFound, page
 

@@ -16,7 +16,7 @@ import logging
 
 from helpdesk.accounts.port import AccountError, PendingChange, Scope
 from helpdesk.db import write_transaction
-from helpdesk.tickets.agent import mail_requester
+from helpdesk.desk.agent import mail_requester
 from helpdesk.tickets.service import utcnow
 from helpdesk.tickets.tables import AccountChange, Ticket, TicketEvent
 from helpdesk.web import date_fr
@@ -79,7 +79,7 @@ async def tell_applied(state) -> int:
     Nothing is marked told unless its event and mail are written in the same transaction: an
     account service that cannot be reached leaves everything for the next run.
     """
-    from helpdesk.tickets.account_panel import accounts_of
+    from helpdesk.desk.account_panel import accounts_of
 
     waiting = (
         await AccountChange.select()
@@ -128,7 +128,7 @@ async def _tell(state, row: dict, change: PendingChange) -> None:
 async def _may_name_identifier(state, ticket: dict, facts: dict) -> bool:
     """A new identifier is written in the mail only to the account's own confirmed address:
     the requester's address was typed in a form, the account's was proven by its owner."""
-    from helpdesk.tickets.account_panel import accounts_of
+    from helpdesk.desk.account_panel import accounts_of
 
     if not facts.get("identifier"):
         return False

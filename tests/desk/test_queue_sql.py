@@ -8,9 +8,9 @@ from litestar.testing import AsyncTestClient
 from helpdesk.app import create_app, start_pool
 from helpdesk.auth.service import Staff
 from helpdesk.db import is_postgres
-from helpdesk.tickets import queue
-from helpdesk.tickets.agent_api import LIST_FIELDS, as_json
-from helpdesk.tickets.queue import QueueFilter, list_query, list_tickets
+from helpdesk.desk import queue
+from helpdesk.desk.agent_api import LIST_FIELDS, as_json
+from helpdesk.desk.queue import QueueFilter, list_query, list_tickets
 from helpdesk.tickets.tables import STATUSES, Ticket
 from tests.helpers import VALID_API, api_ticket, make_staff
 

@@ -17,14 +17,14 @@ from helpdesk.accounts.port import (
 from helpdesk.accounts.service import account_service
 from helpdesk.accounts.web_addresses import where_to_go
 from helpdesk.auth.service import Staff, audit
+from helpdesk.desk import account_safety, agent, night_changes
+from helpdesk.desk.staff_words import LINK_STATUS_WORDS
 from helpdesk.establishments.addresses import layout_for
+from helpdesk.establishments.letters import letter_pdf, links_of
 from helpdesk.mail.service import queue_mail
 from helpdesk.observability.metrics import ACCOUNT_ACTIONS
-from helpdesk.tickets import account_safety, agent, night_changes
 from helpdesk.tickets.attachments import Upload, store
-from helpdesk.tickets.letters import letter_pdf, links_of
 from helpdesk.tickets.service import attach
-from helpdesk.tickets.staff_words import LINK_STATUS_WORDS
 from helpdesk.tickets.tables import Attachment, LetterDelivery, Ticket, TicketEvent
 
 # The parameters each action asks for: (name, label, kind)
