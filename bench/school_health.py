@@ -38,7 +38,6 @@ from helpdesk.accounts.port import ACTIVE, EN_COURS, INFORME, NON_INFORME  # noq
 from helpdesk.app import create_app  # noqa: E402
 from helpdesk.auth.service import create_user  # noqa: E402
 from helpdesk.db import postgres_config  # noqa: E402
-from helpdesk.desk.account_panel import accounts_of  # noqa: E402
 from helpdesk.server import settle_memory  # noqa: E402
 from helpdesk.settings import load_settings  # noqa: E402
 
@@ -152,7 +151,7 @@ async def run(args: argparse.Namespace) -> list[str]:
             settle_memory()  # as a server's process does (helpdesk/server.py)
             logging.disable(logging.INFO)  # one line a request would drown the figures
             async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
-                directory = accounts_of(app.state)
+                directory = app.state.accounts
                 await load_demo_directory(directory)
                 accounts, links = big_school(rng)
                 await directory.import_records(

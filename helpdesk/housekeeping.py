@@ -1,12 +1,14 @@
 """The worker's periodic chores: close resolved requests past their delay, tell requesters
 that the overnight change they waited for is done, forget expired staff sessions, anonymise
-what is past the retention delay and the screenshots of forms never sent (helpdesk/privacy/)."""
+what is past the retention delay and the screenshots of forms never sent (helpdesk/privacy/).
+
+The chores of several domains (tickets, desk, auth, privacy): this module stands above them
+all, beside app.py and cli.py, which run it."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from types import SimpleNamespace
 
 from helpdesk.auth.service import purge_expired_sessions
 from helpdesk.desk.night_changes import tell_applied
@@ -14,23 +16,6 @@ from helpdesk.privacy.nightly import privacy_chores
 from helpdesk.tickets.service import close_resolved
 
 log = logging.getLogger("helpdesk")
-
-
-def worker_state(settings, engine=None) -> SimpleNamespace:
-    """What the chores and the commands need of the app's state, outside the web process."""
-    from helpdesk.contacts.academies import load_academies
-    from helpdesk.faq.service import FaqService
-    from helpdesk.web import make_environment
-
-    academies = load_academies()
-    jinja = make_environment(settings=settings, academies=academies.all)
-    return SimpleNamespace(
-        settings=settings,
-        engine=engine,
-        jinja=jinja,
-        academies=academies,
-        faq=FaqService.load(),  # the triage of a ticket made here suggests FAQ answers
-    )
 
 
 async def run_chores(state) -> None:

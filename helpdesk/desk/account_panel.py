@@ -14,18 +14,16 @@ from helpdesk.accounts.port import (
     AccountQuery,
     Letter,
 )
-from helpdesk.accounts.service import account_service
 from helpdesk.accounts.web_addresses import where_to_go
 from helpdesk.auth.service import Staff, audit
 from helpdesk.desk import account_safety, agent, night_changes
 from helpdesk.desk.staff_words import LINK_STATUS_WORDS
+from helpdesk.establishments import letter_deliveries
 from helpdesk.establishments.addresses import layout_for
-from helpdesk.establishments.letters import letter_pdf, links_of
+from helpdesk.establishments.letters import links_of
 from helpdesk.mail.service import queue_mail
 from helpdesk.observability.metrics import ACCOUNT_ACTIONS
-from helpdesk.tickets.attachments import Upload, store
-from helpdesk.tickets.service import attach
-from helpdesk.tickets.tables import Attachment, LetterDelivery, Ticket, TicketEvent
+from helpdesk.tickets.tables import Ticket, TicketEvent
 
 # The parameters each action asks for: (name, label, kind)
 PARAMS: dict[str, list[tuple[str, str, str]]] = {
@@ -47,36 +45,11 @@ PARAMS: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
-async def keep_letter(state, ticket: dict, event_id: int, letter) -> None:
-    """The PDF on the ticket (staff only), and offered to the account's school to hand over."""
-    layout = await layout_for(state, ticket["academie"], letter.uai)
-    pdf = Upload(f"courrier-{letter.identifier}.pdf", "application/pdf", letter_pdf(letter, layout))
-    storage_name = await store(state.settings, pdf)
-    await attach(ticket["id"], event_id, pdf, storage_name)
-    stored = await Attachment.select(Attachment.id).where(Attachment.storage_name == storage_name)
-    await LetterDelivery.insert(
-        LetterDelivery(
-            ticket=ticket["id"],
-            attachment=stored[0]["id"],
-            uai=letter.uai,
-            account=letter.identifier,
-        )
-    )
-
-
 # How the choices of a select read (the values are the port's).
 OPTION_LABELS = {
     "courrier": "feuille individuelle à imprimer (PDF)",
     "mail": "courriel à l'adresse du compte",
 }
-
-
-def accounts_of(state):
-    """The account service of this app (local directory, or the remote API when configured)."""
-    service = getattr(state, "accounts", None)
-    if service is None:
-        service = state.accounts = account_service(state.settings, state)
-    return service
 
 
 def default_search(ticket: dict) -> str:
@@ -93,7 +66,7 @@ def read_params(action: str, form) -> dict:
 
 async def panel(state, staff: Staff, ticket: dict, query: str, identifier: str) -> dict:
     """What the panel shows: the accounts found, or the one chosen, or why it can't."""
-    service = accounts_of(state)
+    service = state.accounts
     events = await account_safety.account_events(ticket["id"])
     tie = account_safety.tie_of(events)
     view: dict = {
@@ -167,7 +140,7 @@ async def hand_password(
     password in its lists. From a ticket the family must get it: by mail to a verified
     requester (the account's confirmed address), otherwise on a letter the school hands over."""
     try:
-        account = await accounts_of(state).get(identifier, staff.academie)
+        account = await state.accounts.get(identifier, staff.academie)
     except AccountError as error:
         return (
             f"Le compte n'a pas pu être relu ({error})\u00a0: utilisez «\u00a0Informer\u00a0» "
@@ -196,7 +169,7 @@ async def hand_password(
             )
         )
         return sentence
-    await keep_letter(state, ticket, event_id, letter)
+    await letter_deliveries.keep_letter(state, ticket, event_id, letter)
     return (
         f"{who.label}\u00a0: le mot de passe provisoire est sur une feuille à imprimer, jointe "
         "à la demande et proposée à l'établissement, qui la remettra en main propre."
@@ -233,13 +206,13 @@ async def run(
     tie = account_safety.tie_of(events)
     label = ACTION_LABELS[action]
     try:
-        account = await accounts_of(state).get(identifier, staff.academie)
+        account = await state.accounts.get(identifier, staff.academie)
         who = account_safety.identity(ticket, account, events)
         account_safety.check(ticket, tie, who, action, account.identifier, params, reason)
         sent = {**params, "ticket_reference": ticket["reference"]}
         if action == "inform":  # its mail gives the school's addresses, as its letter does
             sent["links"] = links_of(await layout_for(state, ticket["academie"], account.uai))
-        result = await accounts_of(state).act(
+        result = await state.accounts.act(
             action,
             identifier,
             sent,
@@ -299,7 +272,7 @@ async def run(
         if any(change.applied_at for change in result.pending_changes):  # demo: applied at once
             await night_changes.tell_applied(state)
     for letter in result.letters:
-        await keep_letter(state, ticket, event.id, letter)
+        await letter_deliveries.keep_letter(state, ticket, event.id, letter)
     message = result.message
     password = result.secrets.get("provisional_password", "")
     if action == "reset_password" and password:
@@ -318,7 +291,7 @@ async def school_of(state, staff: Staff, ticket: dict) -> str:
     uai, name = ticket["uai"], ticket["etablissement"]
     if uai and not name:
         try:
-            found = await accounts_of(state).search(
+            found = await state.accounts.search(
                 AccountQuery(scope=staff.academie, uai=uai, limit=1)
             )
             name = found.items[0].establishment if found.items else ""

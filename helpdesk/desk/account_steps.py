@@ -66,7 +66,7 @@ async def confirm(state, staff: Staff, ticket: dict, form) -> dict:
     identifier = str(form.get("compte", ""))
     params = account_panel.read_params(action, form)
     try:
-        account = await account_panel.accounts_of(state).get(identifier, staff.academie)
+        account = await state.accounts.get(identifier, staff.academie)
     except AccountError as error:
         raise agent.ActionRefused(str(error)) from error
     changes = []

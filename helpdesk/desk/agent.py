@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from helpdesk.auth.service import Staff, current_agents
-from helpdesk.auth.tables import User
 from helpdesk.db import write_transaction
 from helpdesk.desk.queue import forget_counts
 from helpdesk.desk.staff_words import SHORT_CATEGORY
 from helpdesk.mail.service import queue_mail
 from helpdesk.tickets.categories import ALL_CATEGORY_CODES
-from helpdesk.tickets.merging import carry_requester
-from helpdesk.tickets.service import STATUS_LABELS, new_follow_token, utcnow
+from helpdesk.tickets.notify import notify_agent
+from helpdesk.tickets.records import STATUS_LABELS, new_follow_token, utcnow
 from helpdesk.tickets.sla import add_working_time, working_minutes_between
 from helpdesk.tickets.tables import STATUSES, Ticket, TicketEvent
 
@@ -290,142 +289,4 @@ async def mail_reply(state, ticket: dict, body: str) -> None:
         template="reponse_agent",
         context={"body": body, "resolved": resolved},
         note="Réponse envoyée par courriel au demandeur.",
-    )
-
-
-async def notify_agent(state, user_id: int, ticket: dict, subject: str) -> None:
-    """An agent who asked for it gets a mail when a ticket is assigned to them or answered."""
-    user = await User.select().where(User.id == user_id).first()
-    if not user or not user["notify_by_mail"] or not user["active"]:
-        return
-    await queue_mail(
-        state.jinja,
-        state.settings,
-        to=user["email"],
-        subject=f"{subject} : {ticket['reference']}",
-        template="notification_agent",
-        context={
-            "ticket": ticket,
-            "subject": subject,
-            "url": f"{state.settings.public_base_url}/agent/tickets/{ticket['reference']}",
-        },
-        kind="notification_agent",
-        ticket_reference=ticket["reference"],
-    )
-
-
-async def transmit(staff: Staff, ticket: dict, question: str) -> None:
-    """Ask the school of the ticket's UAI for what only it can do; it answers in its space."""
-    from helpdesk.tickets.tables import Transmission
-
-    question = question.strip()
-    if not ticket["uai"]:
-        raise ActionRefused("Cette demande n'a pas de code UAI : indiquez d'abord l'établissement.")
-    if not question:
-        raise ActionRefused("Écrivez ce que vous demandez à l'établissement.")
-    async with write_transaction(Ticket._meta.db):
-        transmission = Transmission(
-            ticket=ticket["id"], uai=ticket["uai"], question=question[:5000], asked_by=staff.id
-        )
-        await transmission.save()
-        await TicketEvent.insert(
-            TicketEvent(
-                ticket=ticket["id"],
-                kind="transmission",
-                author="agent",
-                public=False,
-                body=question,
-                data={"uai": ticket["uai"], "transmission": transmission.id, "par": staff.id},
-            )
-        )
-
-
-async def merge_into(staff: Staff, ticket: dict, version: int, target_reference: str) -> dict:
-    """A duplicate goes into another ticket of the académie: it closes, pointing to the other."""
-    target = await ticket_for(staff, target_reference.strip().upper())
-    if target is None or target["id"] == ticket["id"]:
-        raise ActionRefused("Indiquez la référence d'une autre demande de votre académie.")
-    if target["status"] in ("clos", "spam"):
-        raise ActionRefused("La demande cible est close : rouvrez-la d'abord.")
-    now = utcnow()
-    events = [
-        TicketEvent(
-            kind="fusion",
-            author="agent",
-            public=True,
-            body=f"Demande regroupée avec la demande {target['reference']}, qui continue d'être traitée.",
-            data={"vers": target["reference"], "par": staff.id},
-        ),
-        status_event(staff, ticket["status"], "clos"),
-    ]
-    async with write_transaction(Ticket._meta.db):
-        updated = await apply_change(ticket, version, status_changes(ticket, "clos", now), events)
-        await carry_requester(ticket, target)
-        await TicketEvent.insert(
-            TicketEvent(
-                ticket=target["id"],
-                kind="fusion",
-                author="agent",
-                public=False,
-                body=f"La demande {ticket['reference']} a été regroupée ici.",
-                data={"depuis": ticket["reference"], "par": staff.id},
-            )
-        )
-    return updated
-
-
-async def transfer(state, staff: Staff, ticket: dict, version: int, academie_slug: str) -> dict:
-    """A misrouted ticket goes to another académie; a UAI of a third one is flagged."""
-    from helpdesk.contacts.service import academie_of_uai
-
-    target = state.academies.get(academie_slug)
-    if target is None or target.slug == ticket["academie"]:
-        raise ActionRefused("Choisissez une autre académie.")
-    source = state.academies.get(ticket["academie"])
-    note = f"Transférée\u00a0: {source.nom if source else ticket['academie']} → {target.nom}."
-    flagged = False
-    if ticket["uai"]:
-        uai_academie = academie_of_uai(state.academies, ticket["uai"])
-        if uai_academie is None or uai_academie.slug != target.slug:
-            flagged = True
-            note += (
-                f" Attention\u00a0: l'UAI {ticket['uai']} n'appartient pas à l'académie "
-                f"{target.nom}."
-            )
-    event = TicketEvent(
-        kind="transfert",
-        author="agent",
-        public=False,
-        body=note,
-        data={
-            "de": ticket["academie"],
-            "vers": target.slug,
-            "uai_incoherent": flagged,
-            "par": staff.id,
-        },
-    )
-    changes = {Ticket.academie: target.slug, Ticket.assignee_id: None}
-    async with write_transaction(Ticket._meta.db):
-        updated = await apply_change(ticket, version, changes, [event])
-    forget_counts(target.slug)
-    return updated
-
-
-def uai_mismatch(state, ticket: dict) -> str:
-    """The académie of the ticket's UAI when it is not the ticket's own, else ""."""
-    from helpdesk.contacts.service import academie_of_uai
-
-    if not ticket["uai"]:
-        return ""
-    found = academie_of_uai(state.academies, ticket["uai"])
-    return found.nom_complet if found and found.slug != ticket["academie"] else ""
-
-
-async def canned_answers(academie: str) -> list[dict]:
-    from helpdesk.tickets.tables import CannedAnswer
-
-    return (
-        await CannedAnswer.select()
-        .where(CannedAnswer.academie == academie)
-        .order_by(CannedAnswer.title)
     )

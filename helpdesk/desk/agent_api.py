@@ -9,7 +9,7 @@ from litestar.params import FromPath
 from piccolo.columns import Timestamptz
 
 from helpdesk.auth.service import require_staff
-from helpdesk.desk import agent
+from helpdesk.desk import account_panel, agent
 from helpdesk.desk.queue import QueueFilter, list_tickets
 from helpdesk.inputs import as_integer
 from helpdesk.tickets.tables import Ticket
@@ -246,8 +246,6 @@ async def patch_api(request: Request, reference: FromPath[str]) -> Response:
     summary="Agir sur un compte ÉduConnect depuis la demande (Idempotency-Key conseillé)",
 )
 async def account_action_api(request: Request, reference: FromPath[str]) -> Response:
-    from helpdesk.desk import account_panel
-
     staff = await require_staff(request, "agent", "supervisor")
     ticket = await agent.ticket_for(staff, reference)
     if ticket is None:

@@ -13,8 +13,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from helpdesk.accounts.port import Account, AccountQuery, Scope
-from helpdesk.tickets.service import TicketService, body_fingerprint
-from helpdesk.tickets.tables import OPEN_STATUSES, AnomalyTicket
+from helpdesk.desk.tables import AnomalyTicket
+from helpdesk.tickets.records import body_fingerprint
+from helpdesk.tickets.service import TicketService
+from helpdesk.tickets.tables import OPEN_STATUSES
 from helpdesk.tickets.validation import CleanRequest
 from helpdesk.web import date_fr
 
@@ -51,9 +53,7 @@ async def _all(service, query: AccountQuery) -> list[Account]:
 
 async def to_treat(state, academie: str) -> list[Anomaly]:
     """The académie's responsables with a flag raised in ÉduConnect, newest tickets first."""
-    from helpdesk.desk.account_panel import accounts_of
-
-    service = accounts_of(state)
+    service = state.accounts
     scope = Scope(academie=academie)
     children = {
         child.identifier: child

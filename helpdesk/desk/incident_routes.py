@@ -11,7 +11,7 @@ from helpdesk.auth.service import Staff, require_staff
 from helpdesk.desk import agent, incidents
 from helpdesk.desk.incident_form import read_incident_form
 from helpdesk.french import count_fr, datetime_fr
-from helpdesk.tickets.service import utcnow
+from helpdesk.tickets.records import utcnow
 from helpdesk.web import PageNotFound, page
 
 

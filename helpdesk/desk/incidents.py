@@ -9,8 +9,9 @@ import logging
 
 from helpdesk.auth.service import Staff
 from helpdesk.desk import agent
-from helpdesk.tickets.service import utcnow
-from helpdesk.tickets.tables import Incident, Ticket, TicketEvent
+from helpdesk.desk.tables import Incident
+from helpdesk.tickets.records import utcnow
+from helpdesk.tickets.tables import Ticket, TicketEvent
 
 REFRESH_SECONDS = 15.0  # other processes see a new incident within this delay
 

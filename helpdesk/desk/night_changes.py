@@ -17,8 +17,9 @@ import logging
 from helpdesk.accounts.port import AccountError, PendingChange, Scope
 from helpdesk.db import write_transaction
 from helpdesk.desk.agent import mail_requester
-from helpdesk.tickets.service import utcnow
-from helpdesk.tickets.tables import AccountChange, Ticket, TicketEvent
+from helpdesk.desk.tables import AccountChange
+from helpdesk.tickets.records import utcnow
+from helpdesk.tickets.tables import Ticket, TicketEvent
 from helpdesk.web import date_fr
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,6 @@ async def tell_applied(state) -> int:
     Nothing is marked told unless its event and mail are written in the same transaction: an
     account service that cannot be reached leaves everything for the next run.
     """
-    from helpdesk.desk.account_panel import accounts_of
-
     waiting = (
         await AccountChange.select()
         .where(AccountChange.told_at.is_null())
@@ -90,7 +89,7 @@ async def tell_applied(state) -> int:
     if not waiting:
         return 0
     try:
-        known = await accounts_of(state).pending_changes([row["change_id"] for row in waiting])
+        known = await state.accounts.pending_changes([row["change_id"] for row in waiting])
     except AccountError as error:
         log.warning("overnight changes: account service unavailable (%s)", error)
         return 0
@@ -128,12 +127,10 @@ async def _tell(state, row: dict, change: PendingChange) -> None:
 async def _may_name_identifier(state, ticket: dict, facts: dict) -> bool:
     """A new identifier is written in the mail only to the account's own confirmed address:
     the requester's address was typed in a form, the account's was proven by its owner."""
-    from helpdesk.desk.account_panel import accounts_of
-
     if not facts.get("identifier"):
         return False
     try:
-        account = await accounts_of(state).get(facts["identifier"], Scope.everywhere())
+        account = await state.accounts.get(facts["identifier"], Scope.everywhere())
     except AccountError:
         return False
     wanted = ticket["requester_email"].strip().lower()

@@ -17,7 +17,6 @@ from helpdesk.accounts.bulk import MAX_ACCOUNTS
 from helpdesk.accounts.port import AccountServiceUnavailable
 from helpdesk.accounts.school_health import Roster, school_year_start
 from helpdesk.auth.routes import client_ip
-from helpdesk.desk.account_panel import accounts_of
 from helpdesk.establishments import batches, bulk, lists
 from helpdesk.establishments.access import SPACES, Viewer, roster_of, school_uai, viewer
 from helpdesk.establishments.addresses import layout_for
@@ -172,7 +171,7 @@ async def act(request: Request, uai: FromPath[str]) -> Template | Redirect:
         {"mode": "courrier", "links": links_of(layout)} if chosen.action == "inform" else {}
     )
     try:
-        done = await bulk.act(accounts_of(state), chosen, params, who.scope, key or None)
+        done = await bulk.act(state.accounts, chosen, params, who.scope, key or None)
     except AccountServiceUnavailable as error:
         return failure(who, roster, 503, error.message)
     batch = await batches.kept_for(key)  # the same request again: its batch, nothing new

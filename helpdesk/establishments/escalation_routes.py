@@ -11,15 +11,10 @@ from litestar.response import Redirect, Template
 from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.routes import client_ip
 from helpdesk.auth.service import Staff, audit, require_staff
-from helpdesk.establishments import escalations
-from helpdesk.tickets.attachments import AttachmentError, download
-from helpdesk.tickets.routes import read_upload
-from helpdesk.tickets.service import (
-    STATUS_LABELS,
-    IdempotencyConflict,
-    TicketService,
-    body_fingerprint,
-)
+from helpdesk.establishments import escalations, letter_deliveries, transmissions
+from helpdesk.tickets.attachments import AttachmentError, download, read_upload
+from helpdesk.tickets.records import STATUS_LABELS, IdempotencyConflict, body_fingerprint
+from helpdesk.tickets.service import TicketService
 from helpdesk.web import PageNotFound, page
 
 
@@ -34,8 +29,8 @@ async def home(request: Request) -> Template:
         "etablissement/index.html",
         staff=staff,
         tickets=await escalations.escalations(staff),
-        transmissions=await escalations.open_transmissions(staff),
-        letters=await escalations.letters(staff),
+        transmissions=await transmissions.open_transmissions(staff),
+        letters=await letter_deliveries.letters(staff),
         status_labels=STATUS_LABELS,
         categories=escalations.ESCALATION_CATEGORIES,
         message=flashed(request),
@@ -145,7 +140,7 @@ async def answer(request: Request, transmission_id: FromPath[int]) -> Redirect:
     text = escalations.text(form, "answer", 5000)
     if not text:
         return redirect_with(request, "/etablissement", "Écrivez votre réponse.")
-    row = await escalations.answer_transmission(request.app.state, staff, transmission_id, text)
+    row = await transmissions.answer_transmission(request.app.state, staff, transmission_id, text)
     if row is None:
         raise PageNotFound("Cette demande de l'académie n'existe pas pour vos établissements.")
     return redirect_with(request, "/etablissement", "Réponse transmise à l'académie.")
@@ -153,10 +148,10 @@ async def answer(request: Request, transmission_id: FromPath[int]) -> Redirect:
 
 async def own_letter(request: Request, delivery_id: int) -> tuple[Staff, dict]:
     staff = await school_staff(request)
-    delivery = await escalations.letter_for(staff, delivery_id)
+    delivery = await letter_deliveries.letter_for(staff, delivery_id)
     if delivery is None:
         raise PageNotFound("Ce courrier n'existe pas pour vos établissements.")
-    if await escalations.replaced(delivery):
+    if await letter_deliveries.replaced(delivery):
         raise PageNotFound("Ce courrier a été remplacé par un plus récent, à remettre à sa place.")
     return staff, delivery
 
@@ -175,7 +170,7 @@ async def letter_file(request: Request, delivery_id: FromPath[int]) -> Response:
 @post("/etablissement/courriers/{delivery_id:int}/remis", include_in_schema=False)
 async def letter_handed_over(request: Request, delivery_id: FromPath[int]) -> Redirect:
     staff, delivery = await own_letter(request, delivery_id)
-    if await escalations.hand_over(staff, delivery):
+    if await letter_deliveries.hand_over(staff, delivery):
         # The audit log's line, as for the letters of an action on many accounts
         await audit(
             "courriers_remis", staff.id, client_ip(request), uai=delivery["uai"],

@@ -1,13 +1,12 @@
-"""Schools' staff: escalations about the account-admin console (or for a family), and the
-answers to what agents ask them ("transmettre à l'établissement"). Scoped to their UAIs."""
+"""Schools' staff: escalations about the account-admin console (or for a family), as tickets of
+their académie. Scoped to their UAIs."""
 
 from __future__ import annotations
 
 from helpdesk.auth.service import Staff
 from helpdesk.contacts.service import academie_of_uai
 from helpdesk.tickets.categories import CATEGORIES
-from helpdesk.tickets.service import utcnow
-from helpdesk.tickets.tables import LetterDelivery, Ticket, TicketEvent, Transmission
+from helpdesk.tickets.tables import Ticket
 from helpdesk.tickets.validation import MESSAGE_MAX, MESSAGE_MIN, CleanRequest, check_name
 
 CONSOLE_MODULES = (
@@ -129,134 +128,3 @@ async def escalation_for(staff: Staff, reference: str) -> dict | None:
         .output(load_json=True)
         .first()
     )
-
-
-async def open_transmissions(staff: Staff) -> list[dict]:
-    if not staff.uais:
-        return []
-    return (
-        await Transmission.select(
-            Transmission.all_columns(),
-            Transmission.ticket.reference,
-            Transmission.ticket.category,
-            Transmission.ticket.child_first_name,
-            Transmission.ticket.child_last_name,
-        )
-        .where(Transmission.uai.is_in(list(staff.uais)))
-        .order_by(Transmission.id, ascending=False)
-        .limit(200)
-    )
-
-
-async def answer_transmission(
-    state, staff: Staff, transmission_id: int, answer: str
-) -> dict | None:
-    row = (
-        await Transmission.select()
-        .where(
-            (Transmission.id == transmission_id)
-            & Transmission.uai.is_in(list(staff.uais or ("-",)))
-        )
-        .first()
-    )
-    if row is None:
-        return None
-    now = utcnow()
-    await Transmission.update(
-        {
-            Transmission.answer: answer,
-            Transmission.status: "repondue",
-            Transmission.answered_by: staff.id,
-            Transmission.answered_at: now,
-        }
-    ).where(Transmission.id == transmission_id)
-    await TicketEvent.insert(
-        TicketEvent(
-            ticket=row["ticket"],
-            kind="reponse_etablissement",
-            author="etablissement",
-            public=False,
-            body=answer,
-            data={"transmission": transmission_id, "uai": row["uai"], "par": staff.id},
-        )
-    )
-    ticket = await Ticket.select().where(Ticket.id == row["ticket"]).first()
-    if ticket["assignee_id"]:
-        from helpdesk.desk.agent import notify_agent
-
-        await notify_agent(state, ticket["assignee_id"], ticket, "L'établissement a répondu")
-    return row
-
-
-# --- letters to hand over (« Informer » by letter) ---------------------------------------------
-
-
-async def letters(staff: Staff) -> list[dict]:
-    """The letters agents made for accounts of the staff's schools, newest first. Only the
-    newest of an account is offered: an older one's password is no longer the one to use."""
-    if staff.role != "establishment" or not staff.uais:
-        return []
-    rows = (
-        await LetterDelivery.select(
-            LetterDelivery.id,
-            LetterDelivery.uai,
-            LetterDelivery.account,
-            LetterDelivery.handed_at,
-            LetterDelivery.created_at,
-            LetterDelivery.ticket.reference,
-            LetterDelivery.attachment.filename,
-        )
-        .where(LetterDelivery.uai.is_in(list(staff.uais)))
-        .order_by(LetterDelivery.id, ascending=False)
-        .limit(200)
-    )
-    seen: set[str] = set()
-    for row in rows:
-        row["replaced"] = row["account"] in seen
-        seen.add(row["account"])
-    return rows
-
-
-async def replaced(delivery: dict) -> bool:
-    """A newer letter was made for the same account."""
-    return await LetterDelivery.exists().where(
-        (LetterDelivery.account == delivery["account"]) & (LetterDelivery.id > delivery["id"])
-    )
-
-
-async def letter_for(staff: Staff, delivery_id: int) -> dict | None:
-    if staff.role != "establishment" or not staff.uais:
-        return None
-    return (
-        await LetterDelivery.select(
-            LetterDelivery.all_columns(),
-            LetterDelivery.attachment.storage_name,
-            LetterDelivery.attachment.filename,
-        )
-        .where((LetterDelivery.id == delivery_id) & LetterDelivery.uai.is_in(list(staff.uais)))
-        .first()
-    )
-
-
-async def hand_over(staff: Staff, delivery: dict) -> bool:
-    """The school says the letter was given to the family: on the ticket's timeline too.
-    False when it was already marked."""
-    if delivery["handed_at"] is not None:
-        return False
-    await LetterDelivery.update(
-        {LetterDelivery.handed_at: utcnow(), LetterDelivery.handed_by: staff.id}
-    ).where(LetterDelivery.id == delivery["id"])
-    await TicketEvent.insert(
-        TicketEvent(
-            ticket=delivery["ticket"],
-            kind="courrier",
-            author="etablissement",
-            public=False,
-            body=(
-                f"Courrier du compte {delivery['account']} remis à la famille par "
-                f"l'établissement {delivery['uai']} ({staff.name or staff.email})."
-            ),
-            data={"courrier": delivery["id"], "par": staff.id},
-        )
-    )
-    return True

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from helpdesk.faq.content import Faq, Question, load_faq
 from helpdesk.faq.search import FaqIndex, Hit
 from helpdesk.faq.tables import FaqVote
+from helpdesk.triage.service import CATEGORY_FAQ, shared_model_guess
 
 
 @dataclass
@@ -18,8 +19,6 @@ class FaqService:
     def load(cls, faq: Faq | None = None) -> FaqService:
         """The FAQ of content/faq.md (or `faq`) and its index, which reads the category of a
         query with the triage model."""
-        from helpdesk.triage.service import CATEGORY_FAQ, shared_model_guess
-
         faq = faq or load_faq()
         index = FaqIndex(faq.questions, faq.synonyms, shared_model_guess(), CATEGORY_FAQ)
         return cls(faq, index)

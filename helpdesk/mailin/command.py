@@ -10,14 +10,14 @@ import signal
 
 import uvloop
 
-from helpdesk.db import bind, is_postgres, make_engine
+from helpdesk.db import bind, is_postgres, make_engine, start_pool
 from helpdesk.settings import load_settings
+from helpdesk.state import worker_state
 
 POOL_SIZE = 10  # connections: the mails being placed at once
 
 
 def cmd_mail_in(args: argparse.Namespace) -> int:
-    from helpdesk.housekeeping import worker_state
     from helpdesk.mailin.receiver import MailReceiver
 
     settings = load_settings()
@@ -34,8 +34,6 @@ def cmd_mail_in(args: argparse.Namespace) -> int:
         engine = make_engine(settings.database_url)
         bind(engine)
         if is_postgres(engine):
-            from helpdesk.app import start_pool
-
             await start_pool(engine, max_size=POOL_SIZE)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

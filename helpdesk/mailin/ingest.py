@@ -17,8 +17,8 @@ from email.utils import parseaddr
 import asyncpg
 
 from helpdesk.db import write_transaction
+from helpdesk.mail import address
 from helpdesk.mail.tables import OutboxMail
-from helpdesk.mailin import address
 from helpdesk.mailin.parse import Incoming, Unreadable, parse
 from helpdesk.mailin.tables import AddressBounce, QuarantinedMail, ReceivedMail
 from helpdesk.tickets.attachments import AttachmentError, Upload, check_upload

@@ -20,21 +20,13 @@ from dataclasses import dataclass, field
 
 from helpdesk.auth.tables import AuditLog
 from helpdesk.db import write_transaction
+from helpdesk.desk.tables import AccountChange, AnomalyTicket
 from helpdesk.establishments import batches as letter_batches
+from helpdesk.establishments.tables import LetterDelivery, Transmission
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.mailin import retention as mailin_retention
 from helpdesk.tickets.attachments import ATTACHMENTS, delete_bytes
-from helpdesk.tickets.tables import (
-    AccountChange,
-    AnomalyTicket,
-    Attachment,
-    FollowToken,
-    IdempotencyKey,
-    LetterDelivery,
-    Ticket,
-    TicketEvent,
-    Transmission,
-)
+from helpdesk.tickets.tables import Attachment, FollowToken, IdempotencyKey, Ticket, TicketEvent
 
 BATCH = 200
 CLOSED = ("clos", "spam")

@@ -8,7 +8,8 @@ from litestar.stores.file import FileStore
 from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
-from helpdesk.housekeeping import run_chores, worker_state
+from helpdesk.housekeeping import run_chores
+from helpdesk.state import worker_state
 from tests.helpers import csrf_token, login, make_staff
 
 COOKIE = "helpdesk_session"

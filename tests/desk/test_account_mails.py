@@ -8,11 +8,11 @@ from litestar.testing import AsyncTestClient
 
 from helpdesk.accounts.port import ACTIVE, EN_COURS, INFORME
 from helpdesk.app import create_app
-from helpdesk.desk.account_panel import accounts_of
 from helpdesk.desk.night_changes import tell_applied
+from helpdesk.establishments.tables import LetterDelivery
 from helpdesk.mail.sender import MailSender
 from helpdesk.mail.tables import OutboxMail
-from helpdesk.tickets.tables import Attachment, LetterDelivery
+from helpdesk.tickets.tables import Attachment
 from tests.helpers import (
     VALID_API,
     account_action,
@@ -38,7 +38,7 @@ async def desk(settings, smtp):
     settings.smtp_host, settings.smtp_port, settings.smtp_tls = "127.0.0.1", smtp.port, "none"
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
-        directory = accounts_of(app.state)
+        directory = app.state.accounts
         await directory.add_establishment(
             "0450782F", "Collège des Tilleuls", academie="orleans-tours"
         )
@@ -119,7 +119,7 @@ async def test_each_action_mail_reaches_the_smtp_server(desk, smtp):
     ).status_code == 303
     await send_all(desk)
     assert len(received(smtp, "anne.morel@example.fr")) == 2
-    [done] = await accounts_of(desk.app.state).apply_pending_changes()
+    [done] = await desk.app.state.accounts.apply_pending_changes()
     await tell_applied(desk.app.state)
     await send_all(desk)
     told = received(smtp, "anne.morel@example.fr")[2]
@@ -137,7 +137,7 @@ async def test_each_action_mail_reaches_the_smtp_server(desk, smtp):
     )
     assert informed.status_code == 303, text_of(informed)
     await send_all(desk)
-    account = await accounts_of(desk.app.state).get(anne, "orleans-tours")
+    account = await desk.app.state.accounts.get(anne, "orleans-tours")
     assert account.provisional_password
     assert [
         m
@@ -153,7 +153,7 @@ async def test_each_action_mail_reaches_the_smtp_server(desk, smtp):
     reset = await account_action(desk, mdp_ticket, anne, "reset_password", "a4")
     assert reset.status_code == 303, text_of(reset)
     await send_all(desk)
-    account = await accounts_of(desk.app.state).get(anne, "orleans-tours")
+    account = await desk.app.state.accounts.get(anne, "orleans-tours")
     [by_mail] = [
         m
         for m in received(smtp, "anne.morel@example.fr")
@@ -168,7 +168,7 @@ async def test_each_action_mail_reaches_the_smtp_server(desk, smtp):
     [delivery] = await LetterDelivery.select().where(LetterDelivery.account == ids["luc"])
     assert delivery["uai"] == "0450782F"
     assert await OutboxMail.count().where(OutboxMail.recipient == "luc.bernard@exemple.fr") == 0
-    luc_password = await accounts_of(desk.app.state).get(ids["luc"], "orleans-tours")
+    luc_password = await desk.app.state.accounts.get(ids["luc"], "orleans-tours")
     letter_file = await desk.get(f"/agent/tickets/{nadia_ticket}/pieces/{delivery['attachment']}")
     pdf_text = pypdf.PdfReader(io.BytesIO(letter_file.content)).pages[0].extract_text()
     assert luc_password.provisional_password in pdf_text
@@ -188,7 +188,7 @@ async def test_each_action_mail_reaches_the_smtp_server(desk, smtp):
     ]
     assert len(links) == 2 and all(link.startswith("/comptes/confirmer/") for link in links)
     assert (await desk.get(links[-1])).status_code == 200
-    assert (await accounts_of(desk.app.state).get(ids["luc"], "orleans-tours")).state == ACTIVE
+    assert (await desk.app.state.accounts.get(ids["luc"], "orleans-tours")).state == ACTIVE
 
     # nothing failed or waits in the outbox, and no mail but the letter holds the password
     assert await OutboxMail.count().where(OutboxMail.status != "sent") == 0

@@ -9,7 +9,6 @@ from litestar.testing import AsyncTestClient
 
 from helpdesk.accounts.port import ACTIVE, EN_COURS, INFORME
 from helpdesk.app import create_app
-from helpdesk.desk.account_panel import accounts_of
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets.tables import Attachment, Ticket, TicketEvent
 from tests.helpers import (
@@ -28,7 +27,7 @@ async def desk(settings):
     settings.rate_limit_disabled = True
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
-        directory = accounts_of(app.state)
+        directory = app.state.accounts
         await directory.add_establishment(
             "0450782F", "Collège des Tilleuls", academie="orleans-tours"
         )
@@ -120,7 +119,7 @@ async def test_agent_fixes_the_address_and_the_confirmation_link_activates_the_a
     link = mails[0]["text_body"].split("http://testserver.local", 1)[1].split()[0]
     assert link.startswith("/comptes/confirmer/")
     assert (await desk.get(link)).status_code == 200
-    account = await accounts_of(desk.app.state).get(luc, "orleans-tours")
+    account = await desk.app.state.accounts.get(luc, "orleans-tours")
     assert account.state == ACTIVE and account.email_confirmed
     events = await TicketEvent.select().where(TicketEvent.kind == "compte")
     # the replay with the same key wrote no second entry
@@ -225,7 +224,7 @@ async def test_api_action_with_an_idempotency_key(desk):
 
 
 async def test_the_letter_is_offered_to_the_accounts_school_to_hand_over(desk):
-    from helpdesk.tickets.tables import LetterDelivery
+    from helpdesk.establishments.tables import LetterDelivery
 
     nadia = desk.ids["nadia"]
     reference = await api_ticket(desk, category="mot_de_passe")

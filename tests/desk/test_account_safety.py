@@ -11,8 +11,9 @@ from helpdesk.accounts.http import HttpAccountService
 from helpdesk.accounts.port import ACTIVE
 from helpdesk.accounts.service import local_directory
 from helpdesk.app import create_app
+from helpdesk.establishments.tables import LetterDelivery
 from helpdesk.mail.tables import OutboxMail
-from helpdesk.tickets.tables import LetterDelivery, Ticket, TicketEvent
+from helpdesk.tickets.tables import Ticket, TicketEvent
 from tests.accounts.conftest import ServerThread
 from tests.helpers import (
     STAFF_PASSWORD,

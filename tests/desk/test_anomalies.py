@@ -8,10 +8,10 @@ from litestar.testing import AsyncTestClient
 from helpdesk.accounts.port import ACTIVE
 from helpdesk.app import create_app
 from helpdesk.cli import main
-from helpdesk.desk.account_panel import accounts_of
 from helpdesk.desk.anomalies import open_ticket, to_treat
+from helpdesk.desk.tables import AnomalyTicket
 from helpdesk.mail.tables import OutboxMail
-from helpdesk.tickets.tables import AnomalyTicket, Ticket
+from helpdesk.tickets.tables import Ticket
 from tests.helpers import csrf_token, login, make_staff, text_of
 
 
@@ -54,7 +54,7 @@ async def desk(settings):
     settings.rate_limit_disabled = True
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
-        client.ids = await fill(accounts_of(app.state))
+        client.ids = await fill(app.state.accounts)
         await make_staff("agent@ot.fr", name="Agnès Roux")
         await login(client, "agent@ot.fr")
         yield client

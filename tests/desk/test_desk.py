@@ -7,7 +7,6 @@ from litestar.testing import AsyncTestClient
 from helpdesk.accounts.port import ACTIVE
 from helpdesk.app import create_app
 from helpdesk.auth.tables import User
-from helpdesk.desk.account_panel import accounts_of
 from helpdesk.desk.anomalies import open_all
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets.tables import Ticket, TicketEvent
@@ -19,7 +18,7 @@ async def desk(settings):
     settings.rate_limit_disabled = True
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
-        directory = accounts_of(app.state)
+        directory = app.state.accounts
         await directory.add_establishment("0450782F", "Lycée des Coteaux", academie="orleans-tours")
         paul = await directory.add_account("responsable", "Paul", "Durand", uai="0450782F",
                                            state=ACTIVE)  # fmt: skip

@@ -2,8 +2,9 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
+from helpdesk.desk.tables import Incident
 from helpdesk.mail.tables import OutboxMail
-from helpdesk.tickets.tables import Incident, Ticket
+from helpdesk.tickets.tables import Ticket
 from tests.helpers import api_ticket, login, make_staff, staff_post, text_of
 
 

@@ -8,10 +8,10 @@ from litestar.testing import AsyncTestClient
 from helpdesk.accounts.http import HttpAccountService
 from helpdesk.accounts.port import ACTIVE
 from helpdesk.app import create_app
-from helpdesk.desk.account_panel import accounts_of
 from helpdesk.desk.night_changes import tell_applied
+from helpdesk.desk.tables import AccountChange
 from helpdesk.mail.tables import OutboxMail
-from helpdesk.tickets.tables import AccountChange, TicketEvent
+from helpdesk.tickets.tables import TicketEvent
 from tests.helpers import (
     VALID_API,
     account_action,
@@ -29,7 +29,7 @@ async def desk(settings):
     settings.rate_limit_disabled = True
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
-        directory = accounts_of(app.state)
+        directory = app.state.accounts
         await directory.add_establishment(
             "0450782F", "École des Tilleuls", academie="orleans-tours"
         )
@@ -80,7 +80,7 @@ async def test_a_corrected_birth_date_is_told_once_the_night_has_passed(desk):
     page = text_of(await desk.get(f"/agent/tickets/{reference}"))
     assert "Date de naissance corrigée, compte" in page and "en attente des traitements" in page
 
-    directory = accounts_of(desk.app.state)
+    directory = desk.app.state.accounts
     assert len(await directory.apply_pending_changes()) == 1
     assert await tell_applied(desk.app.state) == 1
     assert await tell_applied(desk.app.state) == 0  # told once only
@@ -104,7 +104,7 @@ async def test_a_new_identifier_is_named_only_to_the_accounts_confirmed_address(
         requester={**VALID_API["requester"], "email": "quelquun@example.net"},
     )
     await act(desk, reference, claire, "regenerate_identifier", "r1")
-    directory = accounts_of(desk.app.state)
+    directory = desk.app.state.accounts
     [done] = await directory.apply_pending_changes()
     new = done["identifier"]
     assert new != claire
@@ -128,7 +128,7 @@ async def test_a_new_identifier_is_named_only_to_the_accounts_confirmed_address(
 async def test_an_unreachable_account_service_leaves_the_telling_for_later(desk, port):
     reference = await api_ticket(desk)
     await act(desk, reference, desk.ids["leo"], "correct_birth_date", "k1", birth_date="04/03/2016")
-    local = accounts_of(desk.app.state)
+    local = desk.app.state.accounts
     await local.apply_pending_changes()
     desk.app.state.accounts = HttpAccountService(
         f"http://127.0.0.1:{port}", "cle", retries=0, timeout=0.5, connect_timeout=0.5

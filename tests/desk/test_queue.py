@@ -346,7 +346,7 @@ async def test_canned_answers_and_faq_answers_are_insertable(agent_client):
         {"title": "Date corrigée", "body": "La date est corrigée : reprenez l'activation demain."},
     )
     reference = await api_ticket(agent_client)
-    from helpdesk.tickets.tables import CannedAnswer
+    from helpdesk.desk.tables import CannedAnswer
 
     canned = await CannedAnswer.select().first()
     filled = text_of(

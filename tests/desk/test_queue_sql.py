@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from litestar.testing import AsyncTestClient
 
-from helpdesk.app import create_app, start_pool
+from helpdesk.app import create_app
 from helpdesk.auth.service import Staff
-from helpdesk.db import is_postgres
+from helpdesk.db import is_postgres, start_pool
 from helpdesk.desk import queue
 from helpdesk.desk.agent_api import LIST_FIELDS, as_json
 from helpdesk.desk.queue import QueueFilter, list_query, list_tickets

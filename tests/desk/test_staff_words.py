@@ -7,7 +7,6 @@ from litestar.testing import AsyncTestClient
 
 from helpdesk.accounts.port import ACTIVE
 from helpdesk.app import create_app
-from helpdesk.desk.account_panel import accounts_of
 from helpdesk.tickets.tables import Ticket
 from tests.helpers import account_action, api_ticket, login, make_staff, staff_post, text_of
 
@@ -17,7 +16,7 @@ async def desk(settings):
     settings.rate_limit_disabled = True
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
-        directory = accounts_of(app.state)
+        directory = app.state.accounts
         await directory.add_establishment("0450782F", "Lycée des Coteaux", academie="orleans-tours")
         claire = await directory.add_account(
             "responsable", "Claire", "Martin", uai="0450782F", state=ACTIVE,

@@ -4,7 +4,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
-from helpdesk.tickets.tables import Ticket, TicketEvent, Transmission
+from helpdesk.establishments.tables import Transmission
+from helpdesk.tickets.tables import Ticket, TicketEvent
 from tests.helpers import api_ticket, csrf_token, login, make_staff, staff_post, text_of
 
 

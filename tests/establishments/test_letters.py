@@ -10,9 +10,9 @@ from litestar.testing import AsyncTestClient
 
 from helpdesk.accounts.port import ACTIVE
 from helpdesk.app import create_app
-from helpdesk.desk.account_panel import accounts_of
+from helpdesk.establishments.tables import LetterDelivery
 from helpdesk.french import date_fr
-from helpdesk.tickets.tables import Attachment, LetterDelivery
+from helpdesk.tickets.tables import Attachment
 from tests.helpers import account_action, api_ticket, login, make_staff, text_of
 
 ACADEMIE_PAGE = "https://www.ac-orleans-tours.fr/educonnect"
@@ -24,7 +24,7 @@ async def desk(settings):
     settings.letter_url = ACADEMIE_PAGE
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
-        directory = accounts_of(app.state)
+        directory = app.state.accounts
         await directory.add_establishment("0450782F", "Lycée des Coteaux", academie="orleans-tours")
         lucja = await directory.add_account(
             "responsable", "Łucja", "Doğan", uai="0450782F", state=ACTIVE,
@@ -52,7 +52,7 @@ async def test_the_compromise_letter_carries_identifier_and_password(desk):
     assert informed.status_code == 303, text_of(informed)[:300]
     letter = await Attachment.select().where(Attachment.content_type == "application/pdf").first()
     text = await pdf_text(desk, reference, letter["id"])
-    account = await accounts_of(desk.app.state).get(lucja, "orleans-tours")
+    account = await desk.app.state.accounts.get(lucja, "orleans-tours")
     assert "Changement de votre mot de passe" in text
     assert f"Identifiant\u00a0: {lucja}" in text.replace(" :", "\u00a0:")
     assert account.provisional_password and account.provisional_password in text
