@@ -25,7 +25,7 @@ from helpdesk.tickets.attachments import AttachmentError, Upload, check_upload
 from helpdesk.tickets.service import TicketService
 from helpdesk.tickets.tables import Ticket, TicketEvent
 from helpdesk.tickets.validation import CleanRequest
-from helpdesk.triage.routes import triage_of
+from helpdesk.triage.service import triage_of
 
 log = logging.getLogger("helpdesk.mailin")
 UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, asyncpg.UniqueViolationError)
