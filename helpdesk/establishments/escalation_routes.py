@@ -9,13 +9,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
-from helpdesk.auth.routes import client_ip
 from helpdesk.auth.service import Staff, audit, require_staff
 from helpdesk.establishments import escalations, letter_deliveries, transmissions
 from helpdesk.tickets.attachments import AttachmentError, download, read_upload
 from helpdesk.tickets.records import STATUS_LABELS, IdempotencyConflict, body_fingerprint
 from helpdesk.tickets.service import TicketService
-from helpdesk.web import PageNotFound, page
+from helpdesk.web import PageNotFound, client_ip, page
 
 
 async def school_staff(request: Request) -> Staff:
