@@ -52,8 +52,10 @@ imap-server:
 test: deps browser imap-server
 	$(BIN)/pytest
 
+# ruff, then the arrows allowed between packages (pyproject.toml, [tool.importlinter]).
 lint: deps
 	$(BIN)/ruff check helpdesk tests bench
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) node_modules data

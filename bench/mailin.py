@@ -68,7 +68,7 @@ async def seed(env: dict, count: int) -> list[str]:
     os.environ.update(env)
     from helpdesk.db import bind, make_engine
     from helpdesk.settings import load_settings
-    from helpdesk.tickets.housekeeping import worker_state
+    from helpdesk.state import worker_state
     from helpdesk.tickets.service import TicketService
     from helpdesk.tickets.validation import CleanRequest
 
@@ -93,7 +93,7 @@ async def seed(env: dict, count: int) -> list[str]:
 
 
 def mails(settings, references: list[str], count: int) -> list[EmailMessage]:
-    from helpdesk.mailin.address import reply_address
+    from helpdesk.mail.address import reply_address
 
     out = []
     for n in range(count):

@@ -389,10 +389,10 @@ async def form_world(args):
 @contextlib.asynccontextmanager
 async def pure_world(args):
     from helpdesk.faq.service import FaqService
-    from helpdesk.triage.service import Triage, _shared_model
+    from helpdesk.triage.service import Triage, shared_model
 
     faq = FaqService.load()
-    world = World(extra={"faq": faq, "triage": Triage(_shared_model(), faq)})
+    world = World(extra={"faq": faq, "triage": Triage(shared_model(), faq)})
     yield world
 
 
@@ -491,15 +491,15 @@ class SimpleCounts:
 
 
 def row10_variants(world):
-    from helpdesk.tickets import agent, agent_routes, assignment, queue
+    from helpdesk.desk import agent, assignment, forwarding, queue, queue_routes
 
     simple = SimpleCounts()
     forget = [
-        (module, "forget_counts", simple.forget_counts) for module in (agent, assignment, queue)
+        (module, "forget_counts", simple.forget_counts) for module in (agent, assignment, forwarding, queue)
     ]
     return [
         Variant("aujourd'hui (verrou, ouvertes 10 s, closes 60 s)"),
-        Variant("TTL simple de 10 s (448b681^)", [(agent_routes, "status_counts", simple.status_counts), *forget]),
+        Variant("TTL simple de 10 s (448b681^)", [(queue_routes, "status_counts", simple.status_counts), *forget]),
     ]  # fmt: skip
 
 
@@ -513,7 +513,7 @@ async def agent_pages(world, deadline: float, latencies: list[float]) -> None:
 
 async def changes(deadline: float, every: float) -> None:
     """Row 10's agents at work: a ticket changed in this process every `every` seconds."""
-    from helpdesk.tickets import agent
+    from helpdesk.desk import agent
 
     while time.monotonic() < deadline:
         await asyncio.sleep(every)
@@ -523,7 +523,7 @@ async def changes(deadline: float, every: float) -> None:
 async def row10_measure(world, row: Row, args) -> str:
     """32 requests at a time on /agent for --seconds per variant and round, one ticket change
     every --change-every seconds (as agents at work): latencies and CPU per request."""
-    from helpdesk.tickets import queue
+    from helpdesk.desk import queue
 
     results: dict[str, list] = defaultdict(list)
     for _ in range(args.rounds):
@@ -574,7 +574,7 @@ def row12_variants(world):
     """Without: a session's user and the académie's agents read at each page (not a 0 s delay:
     entries remembered by the other variant would still be served for 10 s)."""
     from helpdesk.auth import service
-    from helpdesk.tickets import agent_routes
+    from helpdesk.desk import queue_routes
 
     async def staff_read(user_id, epoch=None):
         loaded = await service.load_staff(user_id)
@@ -584,7 +584,7 @@ def row12_variants(world):
 
     without = [
         (service, "staff_by_id", staff_read),
-        (agent_routes, "academy_agents", service.current_agents),
+        (queue_routes, "academy_agents", service.current_agents),
     ]
     return [Variant("aujourd'hui (10 s)"), Variant("lus à chaque page", without)]
 
@@ -680,7 +680,7 @@ def blank_form_cache():
 
     from litestar.utils.scope.state import ScopeState
 
-    from helpdesk.tickets import routes
+    from helpdesk.tickets import form_routes as routes
 
     pages: dict[tuple, str] = {}
     render_form = routes.render_form
@@ -735,7 +735,8 @@ def row20_variants(world):
     « Vérifier » step; without, after every form (two reads and two deletes of stored bytes).
     Whether answers were shown (removed on 5 December): read in the base after each ticket;
     the form's own field (`aide_montree`) spared that read, measured here as the read left out."""
-    from helpdesk.tickets import deflection, routes
+    from helpdesk.tickets import deflection
+    from helpdesk.tickets import form_routes as routes
     from helpdesk.tickets.pending import discard_pending_upload, pending_upload
 
     class FileLookedFor(routes.TicketService):
@@ -806,12 +807,12 @@ NEXT_NUMBER_QUICK_COMMIT = (  # row 22, removed on 5 December: the number's comm
 
 
 def row22_variants(world):
-    from helpdesk.tickets import service
+    from helpdesk.tickets import records
 
     return [
         Variant("aujourd'hui (commit ordinaire)"),
         Variant(
-            "synchronous_commit off (remis)", [(service, "NEXT_NUMBER", NEXT_NUMBER_QUICK_COMMIT)]
+            "synchronous_commit off (remis)", [(records, "NEXT_NUMBER", NEXT_NUMBER_QUICK_COMMIT)]
         ),
     ]
 
@@ -832,7 +833,7 @@ def row36_measure_micro() -> str:
     """vars() against asdict() of a CleanRequest, and the API's body fingerprint: µs per call."""
     from dataclasses import asdict
 
-    from helpdesk.tickets.service import body_fingerprint
+    from helpdesk.tickets.records import body_fingerprint
     from helpdesk.tickets.validation import CleanRequest
 
     names = [f.name for f in dataclasses.fields(CleanRequest)]

@@ -14,7 +14,7 @@ connections, 2 threads, a warm-up then a measured run, each bounded in time) wit
 `Authorization: Bearer …` or `Cookie: …` header, and a Lua script that counts the responses
 by status and reads p50/p95/p99 from wrk's histogram.
 
-On PostgreSQL, the SQL of each API target (built with the app's own helpdesk.tickets.queue) is
+On PostgreSQL, the SQL of each API target (built with the app's own helpdesk.desk.queue) is
 run under EXPLAIN (ANALYZE, BUFFERS); on SQLite under EXPLAIN QUERY PLAN, timed. Everything
 goes to bench/results/queue-<date>.md. Stops everything it started, drops the base it created.
 """
@@ -295,12 +295,12 @@ def measure(backend, base, target, path, header, args, groups, script) -> Result
 
 
 def queue_sql(url: str, path: str, staff_id: int) -> str:
-    """The SQL the app runs for this API path (helpdesk.tickets.queue.list_query), values inlined."""
+    """The SQL the app runs for this API path (helpdesk.desk.queue.list_query), values inlined."""
     from litestar.datastructures import MultiDict
 
     from helpdesk.auth.service import Staff
     from helpdesk.db import bind, make_engine
-    from helpdesk.tickets.queue import QueueFilter, list_query
+    from helpdesk.desk.queue import QueueFilter, list_query
 
     bind(make_engine(url))
     params = MultiDict(parse_qsl(urlsplit(path).query))
@@ -309,7 +309,7 @@ def queue_sql(url: str, path: str, staff_id: int) -> str:
 
 
 def counts_sql(statuses: tuple[str, ...]) -> str:
-    """helpdesk.tickets.queue.count_by_status, values inlined."""
+    """helpdesk.desk.queue.count_by_status, values inlined."""
     marks = ", ".join(f"'{s}'" for s in statuses)
     return (
         f"SELECT status, COUNT(*) AS n FROM ticket WHERE academie = '{ACADEMIE}' "
@@ -352,7 +352,7 @@ def sqlite_explain(path: str, statements: dict[str, str]) -> dict[str, str]:
 
 def explain(url: str, paths: dict[str, str], staff_id: int) -> dict[str, str]:
     statements = {label: queue_sql(url, path, staff_id) for label, path in paths.items()}
-    from helpdesk.tickets.queue import CLOSED_STATUSES, OPEN_STATUSES
+    from helpdesk.desk.queue import CLOSED_STATUSES, OPEN_STATUSES
 
     statements["compteurs des statuts ouverts (page /agent, toutes les 10 s)"] = counts_sql(
         OPEN_STATUSES

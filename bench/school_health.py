@@ -40,7 +40,6 @@ from helpdesk.auth.service import create_user  # noqa: E402
 from helpdesk.db import postgres_config  # noqa: E402
 from helpdesk.server import settle_memory  # noqa: E402
 from helpdesk.settings import load_settings  # noqa: E402
-from helpdesk.tickets.account_panel import accounts_of  # noqa: E402
 
 BIG = uai("0451999")
 PASSWORD = "Motdepasse-Banc-2026"
@@ -152,7 +151,7 @@ async def run(args: argparse.Namespace) -> list[str]:
             settle_memory()  # as a server's process does (helpdesk/server.py)
             logging.disable(logging.INFO)  # one line a request would drown the figures
             async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
-                directory = accounts_of(app.state)
+                directory = app.state.accounts
                 await load_demo_directory(directory)
                 accounts, links = big_school(rng)
                 await directory.import_records(
@@ -201,7 +200,7 @@ async def run(args: argparse.Namespace) -> list[str]:
                 link = re.search(r'href="([^"]+/documents/[0-9a-f]+)"', done.text)[1]
                 pdf = await client.get(link)
                 from helpdesk.accounts.port import Letter
-                from helpdesk.tickets.letters import Layout, letters_pdf
+                from helpdesk.establishments.letters import Layout, letters_pdf
 
                 letters = [
                     Letter(kind="mise_a_disposition", title="Mise à disposition de votre compte "

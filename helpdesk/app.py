@@ -22,6 +22,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from helpdesk import PROJECT_DIR
 from helpdesk.accounts import routes as accounts_routes
+from helpdesk.accounts.service import account_service
 from helpdesk.assets import DSFR_DIST, STATIC_DIR, asset, dsfr_version, static_digest
 from helpdesk.auth import admin_routes
 from helpdesk.auth import routes as auth_routes
@@ -30,15 +31,20 @@ from helpdesk.auth.sessions import SESSION_STORE, session_config, session_store
 from helpdesk.contacts import routes as contacts_routes
 from helpdesk.contacts.academies import load_academies
 from helpdesk.contacts.service import ContactOverrides
-from helpdesk.db import bind, make_engine, migrate
+from helpdesk.db import bind, make_engine, migrate, start_pool
 from helpdesk.demo import routes as demo_routes
+from helpdesk.desk import routes as desk_routes
+from helpdesk.desk.assignment import release_tickets_of
+from helpdesk.desk.incidents import IncidentBoard
 from helpdesk.establishments import batch_routes as school_batch_routes
 from helpdesk.establishments import bulk_routes as school_bulk_routes
+from helpdesk.establishments import escalation_routes as school_escalation_routes
 from helpdesk.establishments import routes as school_accounts_routes
 from helpdesk.establishments import settings_routes as school_settings_routes
 from helpdesk.establishments import stats_routes as school_stats_routes
 from helpdesk.faq import routes as faq_routes
 from helpdesk.faq.service import FaqService
+from helpdesk.housekeeping import housekeeping_loop
 from helpdesk.inputs import check_request
 from helpdesk.mail.catcher import MailCatcher
 from helpdesk.mail.sender import MailSender
@@ -51,10 +57,7 @@ from helpdesk.ratelimit import RateLimiter
 from helpdesk.security_headers import SwaggerPage, security_headers_hook
 from helpdesk.settings import Settings, load_settings
 from helpdesk.site import routes as site_routes
-from helpdesk.tickets import agent_api, agent_routes, anomaly_routes, establishment_routes
 from helpdesk.tickets import routes as ticket_routes
-from helpdesk.tickets.housekeeping import housekeeping_loop
-from helpdesk.tickets.incidents import IncidentBoard
 from helpdesk.triage import routes as triage_routes
 from helpdesk.web import (
     PageCache,
@@ -153,6 +156,11 @@ def build_state(settings: Settings) -> State:
         }
     )
     state.page_cache = PageCache()
+    # The account service (local directory, or the remote API when HELPDESK_ACCOUNTS_URL is
+    # set): picked once here, reached by the desk and the schools' pages as `state.accounts`.
+    state.accounts = account_service(settings, state)
+    # When an admin deactivates a staff account (helpdesk/auth/admin_routes.py).
+    state.on_staff_deactivated = (release_tickets_of,)
     return state
 
 
@@ -192,10 +200,6 @@ async def mail_sending(app: Litestar) -> AsyncIterator[None]:
             await receiver.stop()
         if catcher:
             catcher.stop()
-
-
-async def start_pool(engine: PostgresEngine, max_size: int) -> None:
-    await engine.start_connection_pool(min_size=1, max_size=max_size)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -253,7 +257,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *triage_routes.ROUTES,
             *demo_routes.ROUTES,
             *auth_routes.API_ROUTES,
-            *agent_api.ROUTES,
+            *desk_routes.API_ROUTES,
             *accounts_routes.ROUTES,
         ],
     )
@@ -276,9 +280,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         path="/",
         route_handlers=[
             *auth_routes.PAGE_ROUTES,
-            *agent_routes.ROUTES,
-            *anomaly_routes.ROUTES,
-            *establishment_routes.ROUTES,
+            *desk_routes.PAGE_ROUTES,
+            *school_escalation_routes.ROUTES,
             *school_stats_routes.ROUTES,
             *school_settings_routes.ROUTES,
             *school_accounts_routes.ROUTES,

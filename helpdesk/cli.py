@@ -73,7 +73,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         engine = make_engine(settings.database_url)
         bind(engine)
         if is_postgres(engine):
-            from helpdesk.app import start_pool
+            from helpdesk.db import start_pool
 
             await start_pool(engine, max_size=4)
         stop = asyncio.Event()
@@ -84,7 +84,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
         if args.once:
             print(f"{await sender.run_once()} courriel(s) envoyé(s)")
         else:
-            from helpdesk.tickets.housekeeping import housekeeping_loop, worker_state
+            from helpdesk.housekeeping import housekeeping_loop
+            from helpdesk.state import worker_state
 
             await asyncio.gather(
                 sender.run_forever(stop, settings.mail_poll_seconds),
@@ -205,16 +206,16 @@ def cmd_demo(_args: argparse.Namespace) -> int:
 
 def cmd_accounts_nightly(_args: argparse.Namespace) -> int:
     """What ÉduConnect applies overnight: regenerated identifiers, corrected birth dates."""
-    from helpdesk.accounts.local import LocalDirectory
-    from helpdesk.tickets.housekeeping import worker_state
-    from helpdesk.tickets.night_changes import tell_applied
+    from helpdesk.accounts.service import local_directory
+    from helpdesk.desk.night_changes import tell_applied
+    from helpdesk.state import worker_state
 
     settings = load_settings()
 
     async def run() -> None:
         engine = make_engine(settings.database_url)
         await migrate(engine)
-        done = await LocalDirectory(settings).apply_pending_changes()
+        done = await local_directory(settings).apply_pending_changes()
         told = await tell_applied(worker_state(settings, engine))
         for change in done:
             if "identifier" in change:
@@ -229,8 +230,8 @@ def cmd_accounts_nightly(_args: argparse.Namespace) -> int:
 
 def cmd_accounts_anomalies(args: argparse.Namespace) -> int:
     """The directory's "À traiter" (flags raised by parents) as tickets: scheduled nightly."""
-    from helpdesk.tickets.anomalies import open_all
-    from helpdesk.tickets.housekeeping import worker_state
+    from helpdesk.desk.anomalies import open_all
+    from helpdesk.state import worker_state
 
     settings = load_settings()
 
@@ -260,13 +261,13 @@ def cmd_accounts_demo(args: argparse.Namespace) -> int:
     import time
 
     from helpdesk.accounts.demo import load_demo_directory
-    from helpdesk.accounts.local import LocalDirectory
+    from helpdesk.accounts.service import local_directory
 
     settings = load_settings()
 
     async def run() -> dict:
         await migrate(make_engine(settings.database_url))
-        return await load_demo_directory(LocalDirectory(settings), seed=args.seed)
+        return await load_demo_directory(local_directory(settings), seed=args.seed)
 
     started = time.monotonic()
     summary = asyncio.run(run())

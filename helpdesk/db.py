@@ -65,6 +65,7 @@ TABLE_MODULES = [
     "helpdesk.auth.tables",
     "helpdesk.accounts.tables",
     "helpdesk.tickets.tables",
+    "helpdesk.desk.tables",
     "helpdesk.mailin.tables",
     "helpdesk.establishments.tables",
 ]
@@ -87,6 +88,11 @@ async def migrate(engine: Engine) -> None:
     """Brings the schema up to date: the domains' Piccolo migrations (helpdesk/migrations.py)."""
     bind(engine)
     await run_migrations(engine)
+
+
+async def start_pool(engine: PostgresEngine, max_size: int) -> None:
+    """The connection pool of a process: the app's, the worker's, the mail receiver's."""
+    await engine.start_connection_pool(min_size=1, max_size=max_size)
 
 
 def is_postgres(engine: Engine) -> bool:

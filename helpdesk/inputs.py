@@ -34,6 +34,8 @@ MAX_JSON_DEPTH = 16  # our bodies have 3 levels at most
 MAX_JSON_BYTES = 1024 * 1024
 MAX_JSON_INTEGER = 2**53  # beyond it, JavaScript clients lose digits; nothing of ours is larger
 MAX_INTEGER = 2**31 - 1  # identifiers and versions are 32-bit integer columns
+# The longest message anyone writes: a request, a reply, a text sent to the triage.
+MESSAGE_MAX = 5000
 
 NOT_UTF8 = "Le texte envoyé n'est pas en UTF-8 valide."
 TOO_BIG = "Le corps envoyé dépasse 1 Mio."

@@ -6,6 +6,8 @@ Release 0.1 made its tables with `create_table(if_not_exists=True)` and recorded
 such a database each app's first migration (the schema of 0.1) is *adopted* rather than run: the
 tables and columns it creates that are missing (added to 0.1 over time) are added, columns too
 short are widened, and it is recorded as run. The later migrations then run as anywhere else.
+A first migration marked `fake` (tables that moved to this app from another, already made by
+that app's migrations) is never adopted: it runs as anywhere else, that is, recorded only.
 """
 
 from __future__ import annotations
@@ -115,6 +117,8 @@ async def _adopt_first_migration(finder: BaseMigrationManager, app_name: str, en
     modules = finder.get_migration_modules(folder)
     first_id = min(modules)
     manager: MigrationManager = await modules[first_id].forwards()
+    if manager.fake:  # it changes nothing in the database (tables moved from another app)
+        return
     tables = _tables_created_by(manager)
     existing = await _existing_columns(engine)
     if not any(table._meta.tablename in existing for table in tables):

@@ -14,6 +14,7 @@ APP_REGISTRY = AppRegistry(
         "helpdesk.auth.piccolo_app",
         "helpdesk.accounts.piccolo_app",
         "helpdesk.tickets.piccolo_app",
+        "helpdesk.desk.piccolo_app",
         "helpdesk.mailin.piccolo_app",
         "helpdesk.establishments.piccolo_app",
     ]

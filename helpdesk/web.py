@@ -118,6 +118,11 @@ def page(template: str, status_code: int = 200, **context: object) -> Template:
     return Template(template_name=template, context=context, status_code=status_code)
 
 
+def client_ip(request: Request) -> str:
+    """The client's address, as the audit log and the login's limits keep it."""
+    return request.client.host if request.client else ""
+
+
 def wants_json(request: Request) -> bool:
     return (
         request.url.path.startswith("/api/")

@@ -134,9 +134,10 @@ async def update(request: Request, user_id: FromPath[int]) -> Redirect:
     action = str((await request.form()).get("action", ""))
     if action == "desactiver":
         await service.set_active(user_id, False)  # its sessions and API tokens end now
-        from helpdesk.tickets.assignment import release_tickets_of  # tickets know users
-
-        await release_tickets_of(user_id, target["name"] or target["email"], staff.id)
+        # What the other domains do then, given by the app (auth knows no ticket): the desk
+        # hands the account's tickets back to « Personne ».
+        for hand_back in request.app.state.on_staff_deactivated:
+            await hand_back(user_id, target["name"] or target["email"], staff.id)
     elif action == "activer":
         await service.set_active(user_id, True)
     elif action == "exiger_totp":

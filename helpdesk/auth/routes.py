@@ -16,14 +16,10 @@ from helpdesk.auth.sessions import came_with_session, restart_without_session
 from helpdesk.auth.tables import User
 from helpdesk.mail.service import queue_mail
 from helpdesk.ratelimit import Limit
-from helpdesk.web import PageNotFound, page
+from helpdesk.web import PageNotFound, client_ip, page
 
 LOGIN_PER_IP = Limit("login_ip", 20, 60)
 TOO_MANY = "Trop de tentatives de connexion. Patientez quelques minutes avant de réessayer."
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
 
 
 def safe_next(target: str) -> str:

@@ -163,6 +163,21 @@ async def current_agents(academie: str) -> list[dict]:
     )
 
 
+async def notification_address(user_id: int) -> str:
+    """Where to mail a staff member about their tickets: their address when they are active
+    and asked for such mails (their settings), else ""."""
+    row = (
+        await User.select(User.email)
+        .where(
+            (User.id == user_id)
+            & (User.active == True)  # noqa: E712
+            & (User.notify_by_mail == True)  # noqa: E712
+        )
+        .first()
+    )
+    return row["email"] if row else ""
+
+
 async def academy_agents(academie: str) -> tuple[dict, ...]:
     """current_agents(academie), remembered STAFF_CACHE_SECONDS: shown in the queue's lists,
     not used to check a right."""

@@ -34,11 +34,11 @@ DEMO_USERS = [
 async def demo_directory(settings: Settings) -> None:
     """The account directory of the demo: generated once, when it is still empty."""
     from helpdesk.accounts.demo import load_demo_directory
-    from helpdesk.accounts.local import LocalDirectory
+    from helpdesk.accounts.service import local_directory
     from helpdesk.accounts.tables import DirectoryAccount
 
     if await DirectoryAccount.count() == 0:
-        summary = await load_demo_directory(LocalDirectory(settings))
+        summary = await load_demo_directory(local_directory(settings))
         print(f"Annuaire ÉduConnect de démonstration : {summary['accounts']} comptes.")
 
 

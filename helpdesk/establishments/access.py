@@ -20,7 +20,6 @@ from helpdesk.accounts.school_summary import SchoolSummary
 from helpdesk.auth.service import Staff, require_staff
 from helpdesk.contacts.service import academie_of_uai
 from helpdesk.contacts.uai import UaiError
-from helpdesk.tickets.account_panel import accounts_of
 from helpdesk.web import PageNotFound
 
 # Each space has its own address for the same pages.
@@ -78,7 +77,7 @@ async def _school(request: Request, who: Viewer, uai: str, method: str, arg):
     if who.staff.role == "establishment" and uai not in who.staff.uais:
         raise PageNotFound("Cet établissement n'est pas l'un des vôtres.")
     try:
-        read = getattr(accounts_of(request.app.state), method)
+        read = getattr(request.app.state.accounts, method)
         return await read(uai, who.scope, arg)
     except (AccountNotFound, ActionRefused):
         raise PageNotFound("Cet établissement n'est pas dans votre périmètre.") from None

@@ -6,8 +6,8 @@ empty falls back (`layout_for`: the school's, the académie's, then the settings
 from __future__ import annotations
 
 from helpdesk.accounts.web_addresses import check_web_address
+from helpdesk.establishments.letters import Layout, layout_of
 from helpdesk.establishments.tables import LetterAddress
-from helpdesk.tickets.letters import Layout, layout_of
 
 FIELDS = {"page": "la page de l'académie", "ent": "l'ENT"}
 

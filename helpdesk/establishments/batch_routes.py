@@ -10,13 +10,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
-from helpdesk.auth.routes import client_ip
 from helpdesk.auth.service import audit
 from helpdesk.establishments import batches
 from helpdesk.establishments.access import SPACES, Viewer, school_uai, viewer
 from helpdesk.establishments.routes import space_of
 from helpdesk.french import count_fr
-from helpdesk.web import PageNotFound, page
+from helpdesk.web import PageNotFound, client_ip, page
 
 
 def paths(rest: str) -> list[str]:

@@ -1,7 +1,7 @@
 """The documents of actions on many accounts, handed over by the school (guide 3.2, 5.4: letters
 and provisional passwords « à remettre en main propre »). Each document is a batch; each of its
 accounts is marked when the family got it, as the letter of one account is
-(`helpdesk.tickets.establishment.hand_over`). A newer batch holding the same account replaces it
+(`helpdesk.establishments.letter_deliveries.hand_over`). A newer batch holding the same account replaces it
 there: its password may no longer be the one to use, so it is no longer offered."""
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from helpdesk.accounts.bulk import MAX_ACCOUNTS, BulkResult
 from helpdesk.accounts.school_health import Roster
 from helpdesk.auth.service import audit
+from helpdesk.establishments.letters import letters_pdf
 from helpdesk.french import count_fr, date_fr
 from helpdesk.ratelimit import Limit
 from helpdesk.tickets.attachments import delete_bytes, load_bytes, save_bytes
@@ -106,9 +107,8 @@ def document_accounts(done: BulkResult, roster: Roster) -> list[tuple[str, str]]
 
 
 def letters_document(done: BulkResult, roster: Roster, layout) -> bytes | None:
-    """The single letters' own pages (`helpdesk.tickets.letters`), one a letter, in one PDF."""
-    from helpdesk.establishments.pdf import table_pdf
-    from helpdesk.tickets.letters import letters_pdf
+    """The single letters' own pages (`helpdesk.establishments.letters`), one a letter, in one PDF."""
+    from helpdesk.establishments.pdf import table_pdf  # fpdf2: loaded by the few who print
 
     today = date_fr(dt.datetime.now(dt.UTC).date())
     items = printed(done)

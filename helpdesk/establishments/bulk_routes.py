@@ -16,16 +16,14 @@ from litestar.response import Redirect, Template
 from helpdesk.accounts.bulk import MAX_ACCOUNTS
 from helpdesk.accounts.port import AccountServiceUnavailable
 from helpdesk.accounts.school_health import Roster, school_year_start
-from helpdesk.auth.routes import client_ip
 from helpdesk.establishments import batches, bulk, lists
 from helpdesk.establishments.access import SPACES, Viewer, roster_of, school_uai, viewer
 from helpdesk.establishments.addresses import layout_for
 from helpdesk.establishments.dashboard import POPULATIONS
+from helpdesk.establishments.letters import links_of
 from helpdesk.establishments.routes import describe, list_url, space_of, today
 from helpdesk.french import count_fr
-from helpdesk.tickets.account_panel import accounts_of
-from helpdesk.tickets.letters import links_of
-from helpdesk.web import PageNotFound, page
+from helpdesk.web import PageNotFound, client_ip, page
 
 
 def paths(rest: str) -> list[str]:
@@ -172,7 +170,7 @@ async def act(request: Request, uai: FromPath[str]) -> Template | Redirect:
         {"mode": "courrier", "links": links_of(layout)} if chosen.action == "inform" else {}
     )
     try:
-        done = await bulk.act(accounts_of(state), chosen, params, who.scope, key or None)
+        done = await bulk.act(state.accounts, chosen, params, who.scope, key or None)
     except AccountServiceUnavailable as error:
         return failure(who, roster, 503, error.message)
     batch = await batches.kept_for(key)  # the same request again: its batch, nothing new

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fpdf import FPDF, FontFace
 
-from helpdesk.tickets.letters import set_fonts
+from helpdesk.establishments.letters import set_fonts
 
 
 class Document(FPDF):

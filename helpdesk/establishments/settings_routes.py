@@ -11,7 +11,7 @@ from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import require_staff
 from helpdesk.establishments import addresses
 from helpdesk.establishments.access import roster_of, viewer
-from helpdesk.tickets.letters import layout_of
+from helpdesk.establishments.letters import layout_of
 from helpdesk.web import page
 
 ACADEMIE_PAGE = "/agent/etablissements/parametres"

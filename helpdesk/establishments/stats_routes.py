@@ -19,7 +19,6 @@ from helpdesk.establishments import stats
 from helpdesk.establishments.access import SPACES, summary_of, viewer
 from helpdesk.establishments.routes import space_of, today
 from helpdesk.french import PARIS
-from helpdesk.tickets.account_panel import accounts_of
 from helpdesk.web import page
 
 
@@ -27,7 +26,7 @@ async def rows_of(request: Request, scope: Scope, since: dt.date) -> tuple[list,
     """The accounts counted by state, MEF and class, then by month of activation since the
     rentrée `since`: two queries over the académie, run side by side (a third less time on
     PostgreSQL, bench/README.md)."""
-    accounts = accounts_of(request.app.state)
+    accounts = request.app.state.accounts
     try:
         return tuple(
             await asyncio.gather(

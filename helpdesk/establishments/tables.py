@@ -1,8 +1,14 @@
-"""The schools' own settings (guide §7, « Paramètres »)."""
+"""The schools' tables: their own settings (guide §7, « Paramètres »), the questions agents
+transmit to them, the letters they hand over to families.
 
-from piccolo.columns import ForeignKey, Integer, Timestamptz, Varchar
+`transmission` and `letter_delivery` were made by the tickets app's first migrations, moved here
+by a migration that changes nothing in the database (piccolo_migrations/: `fake`)."""
+
+from piccolo.columns import ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
+
+from helpdesk.tickets.tables import Attachment, Ticket
 
 
 class LetterAddress(Table, tablename="letter_address"):
@@ -41,4 +47,31 @@ class LetterBatchAccount(Table, tablename="letter_batch_account"):
     handed_by = Integer(null=True, default=None)
 
 
-TABLES = [LetterAddress, LetterBatch, LetterBatchAccount]
+class Transmission(Table, tablename="transmission"):
+    """An agent asks a school for what only it can do; the school answers in its space."""
+
+    ticket = ForeignKey(Ticket, index=True)
+    uai = Varchar(length=8, index=True)
+    question = Text()
+    answer = Text(default="")
+    status = Varchar(length=10, default="ouverte")  # ouverte | repondue
+    asked_by = Integer(null=True, default=None)
+    answered_by = Integer(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    answered_at = Timestamptz(null=True, default=None)
+
+
+class LetterDelivery(Table, tablename="letter_delivery"):
+    """A letter of « Informer » for the account's school to print and hand over (guide 3.2):
+    offered in that school's space, marked handed over by its staff."""
+
+    ticket = ForeignKey(Ticket, index=True)
+    attachment = ForeignKey(Attachment)
+    uai = Varchar(length=8, index=True)
+    account = Varchar(length=100)
+    handed_at = Timestamptz(null=True, default=None)
+    handed_by = Integer(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+TABLES = [LetterAddress, LetterBatch, LetterBatchAccount, Transmission, LetterDelivery]

@@ -8,6 +8,7 @@ from helpdesk.categories.catalogue import CATEGORY_FAQ
 from helpdesk.faq.content import Faq, Question, load_faq
 from helpdesk.faq.search import FaqIndex, Hit
 from helpdesk.faq.tables import FaqVote
+from helpdesk.triage.service import shared_model_guess
 
 
 @dataclass
@@ -19,8 +20,6 @@ class FaqService:
     def load(cls, faq: Faq | None = None) -> FaqService:
         """The FAQ of content/faq.md (or `faq`) and its index, which reads the category of a
         query with the triage model."""
-        from helpdesk.triage.service import shared_model_guess
-
         faq = faq or load_faq()
         index = FaqIndex(faq.questions, faq.synonyms, shared_model_guess(), CATEGORY_FAQ)
         return cls(faq, index)

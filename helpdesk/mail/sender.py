@@ -28,8 +28,8 @@ from email.utils import format_datetime
 import aiosmtplib
 
 from helpdesk.db import is_postgres, write_transaction
+from helpdesk.mail.address import reply_address, thread_id
 from helpdesk.mail.tables import OutboxMail
-from helpdesk.mailin.address import reply_address, thread_id
 from helpdesk.settings import Settings
 
 log = logging.getLogger("helpdesk.mail")

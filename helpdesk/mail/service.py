@@ -7,8 +7,8 @@ from email.utils import parseaddr
 
 from jinja2 import Environment
 
+from helpdesk.mail.address import reply_address
 from helpdesk.mail.tables import OutboxMail
-from helpdesk.mailin.address import reply_address
 from helpdesk.settings import Settings
 
 

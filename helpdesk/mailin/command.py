@@ -8,15 +8,15 @@ import asyncio
 import os
 import signal
 
-from helpdesk.db import bind, is_postgres, make_engine
+from helpdesk.db import bind, is_postgres, make_engine, start_pool
 from helpdesk.settings import load_settings
+from helpdesk.state import worker_state
 
 POOL_SIZE = 10  # connections: the mails being placed at once
 
 
 def cmd_mail_in(args: argparse.Namespace) -> int:
     from helpdesk.mailin.receiver import MailReceiver
-    from helpdesk.tickets.housekeeping import worker_state
 
     settings = load_settings()
     if args.port is not None:
@@ -32,8 +32,6 @@ def cmd_mail_in(args: argparse.Namespace) -> int:
         engine = make_engine(settings.database_url)
         bind(engine)
         if is_postgres(engine):
-            from helpdesk.app import start_pool
-
             await start_pool(engine, max_size=POOL_SIZE)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

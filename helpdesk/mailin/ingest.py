@@ -17,15 +17,15 @@ from email.utils import parseaddr
 import asyncpg
 
 from helpdesk.db import write_transaction
+from helpdesk.mail import address
 from helpdesk.mail.tables import OutboxMail
-from helpdesk.mailin import address
 from helpdesk.mailin.parse import Incoming, Unreadable, parse
 from helpdesk.mailin.tables import AddressBounce, QuarantinedMail, ReceivedMail
 from helpdesk.tickets.attachments import AttachmentError, Upload, check_upload
 from helpdesk.tickets.service import TicketService
 from helpdesk.tickets.tables import Ticket, TicketEvent
 from helpdesk.tickets.validation import CleanRequest
-from helpdesk.triage.routes import triage_of
+from helpdesk.triage.service import triage_of
 
 log = logging.getLogger("helpdesk.mailin")
 UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, asyncpg.UniqueViolationError)

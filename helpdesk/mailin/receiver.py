@@ -12,7 +12,7 @@ import asyncpg
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP
 
-from helpdesk.mailin import address
+from helpdesk.mail import address
 from helpdesk.mailin.ingest import ingest, quarantine
 
 log = logging.getLogger("helpdesk.mailin")

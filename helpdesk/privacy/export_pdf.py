@@ -1,14 +1,14 @@
 """The readable export of one person's data: the same content as the JSON, in French, as a PDF
-(fpdf2, as the letters of helpdesk/tickets/letters.py)."""
+(fpdf2, as the letters of helpdesk/establishments/letters.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from helpdesk.establishments.letters import set_fonts
 from helpdesk.french import date_fr, datetime_fr
 from helpdesk.privacy.audit import action_label
 from helpdesk.tickets.categories import CATEGORIES
-from helpdesk.tickets.letters import set_fonts
 
 STATUS_LABELS = {
     "nouveau": "nouvelle",

@@ -1,4 +1,4 @@
-"""The worker's privacy chores (helpdesk/tickets/housekeeping.py calls them every round): the
+"""The worker's privacy chores (helpdesk/housekeeping.py calls them every round): the
 pending screenshots of abandoned forms and the delivered secrets of the directory's action
 history (helpdesk/accounts/sealed.py) each round, the purge once a day — at the worker's
 start, then at the first round after midnight, Paris time."""

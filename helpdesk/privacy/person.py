@@ -16,11 +16,12 @@ from piccolo.engine.postgres import PostgresEngine
 
 from helpdesk.auth.tables import AuditLog, User
 from helpdesk.db import write_transaction
+from helpdesk.establishments.tables import Transmission
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.mailin import retention as mailin_retention
 from helpdesk.mailin.tables import AddressBounce, QuarantinedMail, ReceivedMail
 from helpdesk.privacy.purge import anonymise
-from helpdesk.tickets.tables import Attachment, Ticket, TicketEvent, Transmission
+from helpdesk.tickets.tables import Attachment, Ticket, TicketEvent
 
 INVALID = "Saisissez une adresse électronique valide, par exemple nom@exemple.fr."
 

@@ -7,7 +7,7 @@ the addresses in error found by mail-in; the mails received past the delay (help
 retention.py); the schools' documents of actions on many accounts made before the delay (names,
 identifiers, provisional passwords: helpdesk/establishments/batches.py); and, in the audit log, the IP addresses and the ÉduConnect accounts acted on older than the
 same delay. What stays, for the
-statistics (helpdesk/tickets/stats.py): reference, académie, category, status, channel, dates,
+statistics (helpdesk/desk/stats.py): reference, académie, category, status, channel, dates,
 and the status changes of the timeline. A request done once is not selected again
 (idempotent), and the work goes by batches, each in its own transaction.
 """
@@ -20,21 +20,13 @@ from dataclasses import dataclass, field
 
 from helpdesk.auth.tables import AuditLog
 from helpdesk.db import write_transaction
+from helpdesk.desk.tables import AccountChange, AnomalyTicket
 from helpdesk.establishments import batches as letter_batches
+from helpdesk.establishments.tables import LetterDelivery, Transmission
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.mailin import retention as mailin_retention
 from helpdesk.tickets.attachments import ATTACHMENTS, delete_bytes
-from helpdesk.tickets.tables import (
-    AccountChange,
-    AnomalyTicket,
-    Attachment,
-    FollowToken,
-    IdempotencyKey,
-    LetterDelivery,
-    Ticket,
-    TicketEvent,
-    Transmission,
-)
+from helpdesk.tickets.tables import Attachment, FollowToken, IdempotencyKey, Ticket, TicketEvent
 
 BATCH = 200
 CLOSED = ("clos", "spam")

@@ -7,9 +7,11 @@ import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from litestar import Response
+from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 
 from helpdesk.tickets.tables import StoredFile
@@ -50,6 +52,15 @@ def check_upload(filename: str, data: bytes, max_bytes: int) -> Upload | None:
     content_type, extension = kind
     stem = re.sub(r"[^\w.-]+", "_", Path(filename or "capture").stem)[:80] or "capture"
     return Upload(filename=f"{stem}{extension}", content_type=content_type, data=data)
+
+
+async def read_upload(form: Any, name: str, max_bytes: int) -> Upload | None:
+    """The file of a form's field, checked (see check_upload)."""
+    file = form.get(name)
+    if not isinstance(file, UploadFile):
+        return None
+    data = await file.read(max_bytes + 1)
+    return check_upload(file.filename, data, max_bytes)
 
 
 # --- where the bytes are kept ------------------------------------------------------------------

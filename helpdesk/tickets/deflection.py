@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from helpdesk.faq.content import Question
 from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.tables import DeflectionEvent
-from helpdesk.triage.routes import triage_of
+from helpdesk.triage.service import triage_of
 
 PROPOSAL_CONFIDENCE = 0.6  # below it, the parent's own choice stands
 MIN_TEXT = 15

@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
-import json
 import secrets
 import sqlite3
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 import asyncpg
 from piccolo.engine.base import Engine
 
 from helpdesk.db import is_postgres, write_transaction
-from helpdesk.mail.service import compose_mail, queue_mail
-from helpdesk.mail.tables import OutboxMail
+from helpdesk.mail.service import queue_mail
 from helpdesk.observability.metrics import TICKETS_CREATED
-from helpdesk.text import fold
 from helpdesk.tickets.attachments import ATTACHMENTS, Upload, delete_bytes, store
+from helpdesk.tickets.notify import notify_agent
+from helpdesk.tickets.records import (
+    Created,
+    IdempotencyConflict,
+    attach,
+    hash_token,
+    new_follow_token,
+    next_number,
+    reference_of,
+    search_text,
+    utcnow,
+)
 from helpdesk.tickets.sla import academie_targets, initial_due
 from helpdesk.tickets.tables import (
     OPEN_STATUSES,
@@ -27,20 +35,11 @@ from helpdesk.tickets.tables import (
     IdempotencyKey,
     Ticket,
     TicketEvent,
-    TicketSequence,
 )
 from helpdesk.tickets.validation import CleanRequest
-from helpdesk.triage.routes import triage_of
+from helpdesk.triage.service import triage_of
 
 UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, asyncpg.UniqueViolationError)
-STATUS_LABELS = {
-    "nouveau": "Reçue, en attente de traitement",
-    "en_cours": "En cours de traitement",
-    "en_attente": "En attente de votre réponse",
-    "resolu": "Résolue",
-    "clos": "Clôturée",  # « Close » reads as English, all the more in a DSFR badge's capitals
-    "spam": "Clôturée",
-}
 REQUESTER_CLOSED = "Le demandeur indique que son problème est résolu."  # as the staff read it
 REQUESTER_CLOSED_PUBLIC = "Vous avez indiqué que votre problème est résolu."  # as the parent does
 
@@ -51,87 +50,6 @@ ACKNOWLEDGMENT_EVENT = {
     "public": False,
     "body": "Accusé de réception mis en file d'envoi.",
 }
-
-
-class IdempotencyConflict(Exception):
-    """The same Idempotency-Key came with a different request."""
-
-
-@dataclass(frozen=True)
-class Created:
-    ticket_id: int
-    reference: str
-    token: str
-    replayed: bool = False
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def body_fingerprint(data: dict) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def search_text(reference: str, request: CleanRequest) -> str:
-    """What the agents' text search looks into, folded: case and accents ignored."""
-    parts = [
-        reference,
-        request.requester_first_name,
-        request.requester_last_name,
-        request.requester_email,
-        request.child_first_name,
-        request.child_last_name,
-        request.uai,
-        request.etablissement,
-        request.identifier,
-        request.message,
-    ]
-    return fold(" ".join(p for p in parts if p))[:6000]
-
-
-# The académie's next number: one row per académie and year, incremented atomically (upsert).
-NEXT_NUMBER = (
-    "INSERT INTO ticket_sequence (academie, year, last_number) VALUES ({}, {}, 1) "
-    "ON CONFLICT (academie, year) DO UPDATE SET last_number = ticket_sequence.last_number + 1 "
-    "RETURNING last_number"
-)
-
-
-def reference_of(prefix: str, year: int, number: int) -> str:
-    """OT-2026-000123"""
-    return f"{prefix}-{year}-{number:06d}"
-
-
-async def next_number(academie: str, year: int) -> int:
-    """The académie's next number for the year (in the caller's transaction, if any)."""
-    rows = await TicketSequence.raw(NEXT_NUMBER, academie, year)
-    return rows[0]["last_number"]
-
-
-def attachment_row(upload: Upload, storage_name: str) -> dict:
-    return {
-        "filename": upload.filename,
-        "content_type": upload.content_type,
-        "size": len(upload.data),
-        "storage_name": storage_name,
-    }
-
-
-async def attach(ticket_id: int, event_id: int, upload: Upload, storage_name: str) -> None:
-    await Attachment.insert(
-        Attachment(ticket=ticket_id, event=event_id, **attachment_row(upload, storage_name))
-    )
-
-
-async def new_follow_token(ticket_id: int) -> str:
-    token = secrets.token_urlsafe(24)  # 192 bits
-    await FollowToken.insert(FollowToken(ticket=ticket_id, token_hash=hash_token(token)))
-    return token
 
 
 class TicketService:
@@ -252,8 +170,7 @@ class TicketService:
             ]
             if request.requester_email:  # a ticket from the directory may have no address
                 events.append(TicketEvent(ticket=ticket.id, **ACKNOWLEDGMENT_EVENT))
-                mail = self._acknowledgment(fields, token, academie)
-                await OutboxMail.insert(OutboxMail(**mail))
+                await self._acknowledge(fields, token, academie)
             # One statement: ids are given in the order of the rows, the message's is the first
             # (the order RETURNING lists them in is not promised).
             ids = await TicketEvent.insert(*events).returning(TicketEvent.id)
@@ -263,9 +180,9 @@ class TicketService:
             await FollowToken.insert(FollowToken(ticket=ticket.id, token_hash=hash_token(token)))
         return Created(ticket.id, reference, token)
 
-    def _acknowledgment(self, ticket: dict, token: str, academie) -> dict:
-        """The acknowledgment mail, as an outbox row."""
-        return compose_mail(
+    async def _acknowledge(self, ticket: dict, token: str, academie) -> None:
+        """The acknowledgment mail, queued in the ticket's transaction."""
+        await queue_mail(
             self.state.jinja,
             self.settings,
             to=ticket["requester_email"],
@@ -353,8 +270,6 @@ class TicketService:
                 )
             await Ticket.update(changes).where(Ticket.id == ticket["id"])
         if ticket["assignee_id"]:
-            from helpdesk.tickets.agent import notify_agent  # the agents' module builds on this one
-
             await notify_agent(self.state, ticket["assignee_id"], ticket, "Le demandeur a répondu")
         return None
 

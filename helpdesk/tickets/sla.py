@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from helpdesk.contacts.hours import PARIS, public_holidays
+from helpdesk.tickets.tables import SlaTarget
 
 DAY_START, DAY_END = 8, 18
 # Default targets, in working hours: (first response, resolution).
@@ -77,15 +78,11 @@ def initial_due(
 
 async def academie_targets(academie: str) -> dict[str, tuple[float, float]]:
     """The supervisor's targets of this académie, by category."""
-    from helpdesk.tickets.tables import SlaTarget
-
     rows = await SlaTarget.select().where(SlaTarget.academie == academie)
     return {r["category"]: (r["first_response_hours"], r["resolution_hours"]) for r in rows}
 
 
 async def save_targets(academie: str, targets: dict[str, tuple[float, float]]) -> None:
-    from helpdesk.tickets.tables import SlaTarget
-
     await SlaTarget.delete().where(SlaTarget.academie == academie)
     await SlaTarget.insert(
         *[

@@ -12,12 +12,11 @@ from email_validator import EmailNotValidError, validate_email
 from helpdesk.contacts.academies import Academies
 from helpdesk.contacts.service import find_academie
 from helpdesk.contacts.uai import UaiError, normalise_uai
-from helpdesk.inputs import is_name, nfc, text_problem, too_long
+from helpdesk.inputs import MESSAGE_MAX, is_name, nfc, text_problem, too_long
 from helpdesk.tickets.categories import CATEGORIES, fields_of
 from helpdesk.tickets.tables import Ticket
 
 MESSAGE_MIN = 10
-MESSAGE_MAX = 5000
 OLDEST_BIRTH_DATE = dt.date(1990, 1, 1)
 COMMON_MAIL_DOMAINS = (
     "gmail.com",

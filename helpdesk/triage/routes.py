@@ -5,28 +5,17 @@ from __future__ import annotations
 import json
 
 from litestar import Request, Response, post
-from litestar.datastructures import State
 
-from helpdesk.inputs import BODY_ERRORS_UNDER
+from helpdesk.inputs import BODY_ERRORS_UNDER, MESSAGE_MAX
 from helpdesk.ratelimit import Limit
-from helpdesk.tickets.validation import MESSAGE_MAX
-from helpdesk.triage.model import LinearModel
-from helpdesk.triage.service import MODEL_PATH, Triage
+from helpdesk.triage.service import shared_model, triage_of
 
 MAX_BYTES = 64 * 1024  # 5 000 characters, even written as JSON \u escapes, fit well within
 TEXT_ERROR = 'Envoyez un objet JSON avec le texte du message : {"text": "…"}.'
 TOO_LONG = f"Le texte est trop long : {MESSAGE_MAX} caractères au plus."
 
 # Read once per process when the app is built (the routes are imported by helpdesk.app).
-MODEL = LinearModel.load(MODEL_PATH)
-
-
-def triage_of(state: State) -> Triage:
-    """The app's triage: the shared model with this app's FAQ index."""
-    triage = getattr(state, "triage", None)
-    if triage is None or triage.faq is not state.faq:
-        triage = state.triage = Triage(MODEL, state.faq)
-    return triage
+shared_model()
 
 
 def errors(message: str, status_code: int) -> Response:

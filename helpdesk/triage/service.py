@@ -142,14 +142,22 @@ _default: Triage | None = None
 
 
 @lru_cache(maxsize=1)
-def _shared_model() -> LinearModel:
+def shared_model() -> LinearModel:
     return LinearModel.load(MODEL_PATH)
+
+
+def triage_of(state) -> Triage:
+    """The app's triage: the shared model with this app's FAQ index."""
+    triage = getattr(state, "triage", None)
+    if triage is None or triage.faq is not state.faq:
+        triage = state.triage = Triage(shared_model(), state.faq)
+    return triage
 
 
 def shared_model_guess() -> Callable[[str], tuple[str, float]]:
     """The category of a text and its confidence, with the shipped model read once per process:
     what the FAQ search uses to lift the answers of a query's category."""
-    return Triage(_shared_model()).guess
+    return Triage(shared_model()).guess
 
 
 def classify(text: str) -> tuple[str, float, list[str]]:

@@ -12,7 +12,6 @@ from helpdesk.accounts.demo import DemoBuilder, dashboard_facts, load_demo_direc
 from helpdesk.accounts.http import HttpAccountService
 from helpdesk.app import create_app
 from helpdesk.db import bind
-from helpdesk.tickets.account_panel import accounts_of
 from tests.accounts.conftest import API_KEY, server_thread  # noqa: F401 (a fixture)
 from tests.helpers import make_staff
 
@@ -45,7 +44,7 @@ async def school(settings):
     settings.rate_limit_disabled = True
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
-        await load_demo_directory(accounts_of(app.state), SEED, FAMILIES, today=TODAY)
+        await load_demo_directory(app.state.accounts, SEED, FAMILIES, today=TODAY)
         await make_staff("ecole@ot.fr", role="establishment", uais=[TILLEULS], name="Tilleuls")
         await make_staff("autre@ot.fr", role="establishment", uais=["0451042N"], name="Lycée")
         await make_staff("agent@ot.fr", name="Agnès Roux")

@@ -10,7 +10,6 @@ from litestar.testing import AsyncTestClient
 from helpdesk.accounts.port import ACTIVE
 from helpdesk.app import create_app
 from helpdesk.establishments.tables import LetterAddress
-from helpdesk.tickets.account_panel import accounts_of
 from helpdesk.tickets.tables import Attachment
 from tests.helpers import account_action, api_ticket, login, make_staff, staff_post, text_of
 
@@ -25,7 +24,7 @@ async def desk(settings):
     settings.rate_limit_disabled = True
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
-        directory = accounts_of(app.state)
+        directory = app.state.accounts
         client.accounts = {}
         for uai, name in ((COTEAUX, "Lycée des Coteaux"), (VALLEE, "Lycée de la Vallée")):
             await directory.add_establishment(uai, name, academie="orleans-tours")

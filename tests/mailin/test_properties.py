@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from helpdesk.app import build_state
 from helpdesk.db import migrate
-from helpdesk.mailin.address import academie_address, reply_address
+from helpdesk.mail.address import academie_address, reply_address
 from helpdesk.mailin.ingest import ingest
 
 OUTCOMES = {"reponse", "nouvelle", "rebond", "automatique", "refuse", "quarantaine", "doublon"}

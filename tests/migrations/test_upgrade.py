@@ -107,8 +107,9 @@ async def test_a_release_0_1_database_is_migrated_without_losing_a_row(
 
     assert await pending_migrations(engine) == []
     from helpdesk.auth.tables import User
+    from helpdesk.establishments.tables import LetterDelivery
     from helpdesk.mail.tables import OutboxMail
-    from helpdesk.tickets.tables import LetterDelivery, StoredFile, Ticket, TicketEvent
+    from helpdesk.tickets.tables import StoredFile, Ticket, TicketEvent
 
     ticket = await Ticket.select().first()
     assert ticket["reference"] == f"OT-{YEAR}-000041"

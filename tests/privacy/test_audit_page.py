@@ -110,11 +110,10 @@ async def test_older_entries_are_on_the_next_pages(desk):
 async def test_account_actions_are_in_the_journal_until_the_delay(desk, settings):
     from helpdesk.accounts.port import ACTIVE
     from helpdesk.privacy.purge import purge
-    from helpdesk.tickets.account_panel import accounts_of
     from tests.helpers import VALID_API, account_action, api_ticket
     from tests.privacy.conftest import after_retention
 
-    directory = accounts_of(desk.app.state)
+    directory = desk.app.state.accounts
     await directory.add_establishment("0450782F", "Collège des Tilleuls", academie="orleans-tours")
     anne = await directory.add_account(
         "responsable",

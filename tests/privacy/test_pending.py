@@ -35,7 +35,7 @@ async def test_abandoned_screenshots_go_after_a_day(client, settings):
 
 async def test_the_worker_round_deletes_them(client, settings):
     from helpdesk.privacy.nightly import privacy_chores
-    from helpdesk.tickets.housekeeping import worker_state
+    from helpdesk.state import worker_state
 
     await checked_form(client)
     await privacy_chores(worker_state(settings), dt.datetime.now(dt.UTC) + dt.timedelta(days=2))

@@ -162,7 +162,7 @@ async def test_the_purge_command(desk, settings):
 
 async def test_the_worker_round_purges_once_a_day(desk, settings):
     from helpdesk.privacy.nightly import privacy_chores
-    from helpdesk.tickets.housekeeping import worker_state
+    from helpdesk.state import worker_state
 
     closed, *_ = await two_requests(desk)
     state = worker_state(settings)
@@ -174,7 +174,8 @@ async def test_the_worker_round_purges_once_a_day(desk, settings):
 
 async def test_the_housekeeping_round_runs_the_purge(desk, settings):
     """The loop of `helpdesk worker` (and of a lone web process) does it."""
-    from helpdesk.tickets.housekeeping import run_chores, worker_state
+    from helpdesk.housekeeping import run_chores
+    from helpdesk.state import worker_state
 
     closed, *_ = await two_requests(desk)
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=settings.retention_days + 2)

@@ -8,7 +8,7 @@ import datetime as dt
 from helpdesk.accounts.local import LocalDirectory
 from helpdesk.accounts.tables import DirectoryAction
 from helpdesk.privacy.nightly import privacy_chores
-from helpdesk.tickets.housekeeping import worker_state
+from helpdesk.state import worker_state
 from tests.accounts.conftest import API_KEY, OT, seed
 
 

@@ -21,7 +21,6 @@ from helpdesk import PROJECT_DIR
 from helpdesk.app import create_app
 from helpdesk.db import postgres_config
 from helpdesk.observability.requests_log import LOGGER_NAME, JsonFormatter
-from helpdesk.tickets.account_panel import accounts_of
 from tests.helpers import STAFF_PASSWORD, api_ticket, make_staff
 
 BASE = "http://testserver.local"
@@ -150,7 +149,7 @@ async def test_metrics_count_requests_by_route_and_tickets_by_channel(client):
 
 
 async def test_metrics_count_account_actions_by_outcome(client):
-    directory = accounts_of(client.app.state)
+    directory = client.app.state.accounts
     await directory.add_establishment("0450782F", "Collège des Tilleuls", academie="orleans-tours")
     luc = await directory.add_account("responsable", "Luc", "Bernard", uai="0450782F")
     await make_staff("agent@ot.fr")

@@ -14,13 +14,8 @@ from helpdesk.db import is_postgres, postgres_config
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets import sla
 from helpdesk.tickets.attachments import Upload
-from helpdesk.tickets.service import (
-    Created,
-    IdempotencyConflict,
-    TicketService,
-    hash_token,
-    next_number,
-)
+from helpdesk.tickets.records import Created, IdempotencyConflict, hash_token, next_number
+from helpdesk.tickets.service import TicketService
 from helpdesk.tickets.tables import Attachment, FollowToken, IdempotencyKey, Ticket, TicketEvent
 from helpdesk.tickets.validation import CleanRequest
 from tests.helpers import VALID_API, stored_files

@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
 from helpdesk.faq.content import load_faq
-from helpdesk.tickets.validation import MESSAGE_MAX
+from helpdesk.inputs import MESSAGE_MAX
 from helpdesk.triage.service import CATEGORIES
 from tests.conftest import make_settings
 

@@ -1,0 +1,136 @@
+"""The queue page: each line's labels, a line that shows its ticket's changes at once, and the
+counts by status."""
+
+import asyncio
+import datetime as dt
+import re
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from helpdesk.app import create_app
+from helpdesk.desk import queue
+from helpdesk.tickets.tables import Ticket
+from tests.helpers import VALID_API, api_ticket, csrf_token, login, make_staff
+
+BASE = "http://testserver.local"
+NBSP = "\u00a0"
+
+
+@pytest.fixture
+async def agent(settings):
+    settings.rate_limit_disabled = True
+    async with AsyncTestClient(app=create_app(settings), base_url=BASE) as client:
+        await make_staff("agent@ot.fr", name="Agnès Roux")
+        await login(client, "agent@ot.fr")
+        yield client
+
+
+def line(html: str, reference: str) -> str:
+    match = re.search(rf'<tr class="[^"]*" id="ligne-{reference}">.*?</tr>', html, re.S)
+    assert match, f"pas de ligne pour {reference}"
+    return match.group(0)
+
+
+def cells(row_html: str) -> list[str]:
+    return [
+        re.sub(r"[ \n]+", " ", c).strip() for c in re.findall(r"<td>(.*?)</td>", row_html, re.S)
+    ]
+
+
+async def test_a_line_shows_its_labels(agent):
+    reference = await api_ticket(
+        agent,
+        requester={**VALID_API["requester"], "first_name": "Claire", "last_name": "O'Brien"},
+    )
+    await Ticket.update(
+        {
+            Ticket.created_at: dt.datetime(2026, 3, 4, 14, 5, tzinfo=dt.UTC),  # 15 h 05 in Paris
+            Ticket.sla_due_at: dt.datetime(2026, 3, 5, 9, 0, tzinfo=dt.UTC),
+            Ticket.suggested_category: "mot_de_passe",
+            Ticket.suggested_confidence: 0.875,
+            Ticket.child_last_name: "<Martin>",  # as if it came in by another way: escaped
+        }
+    ).where(Ticket.reference == reference)
+    row = line((await agent.get("/agent")).text, reference)
+    assert row.startswith(f'<tr class="en-retard" id="ligne-{reference}">')
+    assert cells(row) == [
+        f'<input type="checkbox" name="ref" value="{reference}" id="choix-{reference}"'
+        f' aria-label="Sélectionner {reference}">',
+        f'<a href="/agent/tickets/{reference}">{reference}</a>',
+        f"4 mars 2026 à 15{NBSP}h{NBSP}05",
+        f'Date de naissance<br><span class="fr-badge fr-badge--sm fr-badge--new">suggérée{NBSP}:'
+        f" Mot de passe (88{NBSP}%)</span>",
+        "Claire O&#39;Brien",
+        "Léo &lt;Martin&gt;",
+        "Reçue, en attente de traitement",
+        "-",
+        f'<strong class="fr-badge fr-badge--sm fr-badge--error">En retard</strong>'
+        f" 5 mars 2026 à 10{NBSP}h",
+    ]
+
+
+async def test_a_line_changes_when_its_ticket_changes(agent):
+    reference = await api_ticket(agent)
+    before = line((await agent.get("/agent")).text, reference)
+    assert 'class=""' in before and cells(before)[7] == "-"  # nobody, not late
+    page = await agent.get(f"/agent/tickets/{reference}")
+    version = re.search(r'name="version" value="(\d+)"', page.text).group(1)
+    taken = await agent.post(
+        f"/agent/tickets/{reference}",
+        data={"_csrf_token": csrf_token(page.text), "action": "prendre", "version": version},
+    )
+    assert taken.status_code == 200
+    await Ticket.update({Ticket.channel: "escalation"}).where(Ticket.reference == reference)
+    after = line((await agent.get("/agent")).text, reference)
+    assert cells(after)[6:8] == ["En cours de traitement", "Agnès Roux"]
+    assert cells(after)[1] == (
+        f'<a href="/agent/tickets/{reference}">{reference}</a> <span class="fr-badge'
+        ' fr-badge--sm fr-badge--purple-glycine">Établissement</span>'
+    )
+
+
+def counts(html: str) -> dict[str, int]:
+    """The counts by status shown above the queue (« Nouvelle : 3 »…)."""
+    found = re.findall(r'id="compteur-(\w+)">[^<]*?(\d+)</a>', html)
+    assert found, "pas de compteurs"
+    return {status: int(n) for status, n in found}
+
+
+async def test_the_counts_are_those_of_the_base_and_follow_a_change_made_here(agent):
+    references = [await api_ticket(agent) for _ in range(3)]
+    shown = counts((await agent.get("/agent")).text)
+    assert shown["nouveau"] == 3 and shown["en_cours"] == 0 and sum(shown.values()) == 3
+    page = await agent.get(f"/agent/tickets/{references[0]}")
+    version = re.search(r'name="version" value="(\d+)"', page.text).group(1)
+    await agent.post(
+        f"/agent/tickets/{references[0]}",
+        data={"_csrf_token": csrf_token(page.text), "action": "prendre", "version": version},
+    )
+    shown = counts((await agent.get("/agent")).text)  # at once: the change was made here
+    assert shown["nouveau"] == 2 and shown["en_cours"] == 1
+
+
+async def test_pages_asked_at_once_all_show_the_counts_of_the_base(agent):
+    for _ in range(2):
+        await api_ticket(agent)
+    first = await Ticket.select(Ticket.id).first()
+    await Ticket.update({Ticket.status: "clos"}).where(Ticket.id == first["id"])
+    pages = await asyncio.gather(*(agent.get("/agent") for _ in range(10)))
+    assert {(p.status_code, counts(p.text)["nouveau"], counts(p.text)["clos"]) for p in pages} == {
+        (200, 1, 1)
+    }
+
+
+async def test_a_change_made_by_another_process_shows_within_the_delay(agent, monkeypatch):
+    """Another process changes a ticket (here: straight in the database): the counts of this
+    process follow within their delay (10 s for the open statuses, 60 s for the closed ones;
+    shortened here)."""
+    monkeypatch.setattr(queue, "COUNTS_TTL", 0.3)
+    monkeypatch.setattr(queue, "CLOSED_COUNTS_TTL", 0.3)
+    reference = await api_ticket(agent)
+    assert counts((await agent.get("/agent")).text)["nouveau"] == 1
+    await Ticket.update({Ticket.status: "clos"}).where(Ticket.reference == reference)
+    await asyncio.sleep(0.4)
+    shown = counts((await agent.get("/agent")).text)
+    assert shown["nouveau"] == 0 and shown["clos"] == 1

@@ -1,0 +1,116 @@
+import json
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from helpdesk.app import create_app
+from helpdesk.establishments.tables import Transmission
+from helpdesk.tickets.tables import Ticket, TicketEvent
+from tests.helpers import api_ticket, csrf_token, login, make_staff, staff_post, text_of
+
+
+@pytest.fixture
+async def school_client(settings):
+    settings.rate_limit_disabled = True
+    async with AsyncTestClient(
+        app=create_app(settings), base_url="http://testserver.local"
+    ) as client:
+        await make_staff(
+            "ecole@ot.fr", role="establishment", uais=["0450782F"], name="Collège Jean Zay"
+        )
+        await make_staff(
+            "autre@ot.fr", role="establishment", uais=["0180008L"], name="Autre collège"
+        )
+        await make_staff("agent@ot.fr", name="Agnès Roux")
+        yield client
+
+
+async def test_school_escalates_a_console_problem_seen_in_the_agents_queue(school_client):
+    client = school_client
+    assert (await login(client, "ecole@ot.fr")).headers["location"] == "/etablissement"
+    form = await client.get("/etablissement/signaler")
+    sent = await client.post(
+        "/etablissement/signaler",
+        data={
+            "_csrf_token": csrf_token(form.text),
+            "form_id": "f1",
+            "uai": "0450782F",
+            "category": "etablissement_console",
+            "degre": "2nd",
+            "module": "Dépannage des comptes élèves",
+            "message_erreur": "Clé OTP refusée",
+            "message": "Impossible d'ouvrir le module de dépannage depuis ce matin.",
+        },
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    ticket = await Ticket.select().first()
+    assert ticket["channel"] == "escalation" and ticket["academie"] == "orleans-tours"
+    assert "Clé OTP refusée" in json.loads(ticket["details"])["message_erreur"]
+    page = text_of(await client.get(sent.headers["location"]))
+    assert "Clé OTP refusée" in page
+    # another school does not see it
+    await login(client, "autre@ot.fr")
+    assert (await client.get(f"/etablissement/demandes/{ticket['reference']}")).status_code == 404
+    assert ticket["reference"] not in text_of(await client.get("/etablissement"))
+    # the agents see it as a distinct channel
+    await login(client, "agent@ot.fr")
+    queue = text_of(await client.get("/agent", params={"channel": "escalation"}))
+    assert ticket["reference"] in queue and "Établissement" in queue
+
+
+async def test_school_cannot_escalate_for_a_school_that_is_not_its_own(school_client):
+    await login(school_client, "ecole@ot.fr")
+    form = await school_client.get("/etablissement/signaler")
+    refused = await school_client.post(
+        "/etablissement/signaler",
+        data={
+            "_csrf_token": csrf_token(form.text),
+            "uai": "0180008L",
+            "category": "etablissement_console",
+            "degre": "2nd",
+            "module": "Autre",
+            "message": "Un problème quelconque ici.",
+        },
+    )
+    assert refused.status_code == 422
+    assert "Choisissez un de vos établissements." in text_of(refused)
+    assert await Ticket.count() == 0
+
+
+async def test_agent_transmits_to_the_school_which_answers_on_the_ticket(school_client):
+    client = school_client
+    reference = await api_ticket(client)  # UAI 0450782F
+    await login(client, "agent@ot.fr")
+    ticket = await Ticket.select().first()
+    await staff_post(
+        client,
+        f"/agent/tickets/{reference}",
+        {
+            "action": "transmettre",
+            "version": ticket["version"],
+            "question": "Pouvez-vous vérifier la date de naissance de Léo Martin dans votre base ?",
+        },
+    )
+    assert await Transmission.count() == 1
+    await login(client, "ecole@ot.fr")
+    home = await client.get("/etablissement")
+    assert "Pouvez-vous vérifier la date de naissance" in text_of(home)
+    transmission = await Transmission.select().first()
+    await client.post(
+        f"/etablissement/transmissions/{transmission['id']}",
+        data={"_csrf_token": csrf_token(home.text), "answer": "Corrigée : 04/03/2016."},
+    )
+    await login(client, "autre@ot.fr")
+    other = await client.get("/etablissement")
+    assert "Pouvez-vous vérifier" not in text_of(other)
+    assert (
+        await client.post(
+            f"/etablissement/transmissions/{transmission['id']}",
+            data={"_csrf_token": csrf_token(other.text), "answer": "intrus"},
+        )
+    ).status_code == 404
+    await login(client, "agent@ot.fr")
+    page = text_of(await client.get(f"/agent/tickets/{reference}"))
+    assert "Corrigée : 04/03/2016." in page or "Corrigée\u00a0: 04/03/2016." in page
+    assert await TicketEvent.count().where(TicketEvent.kind == "reponse_etablissement") == 1
