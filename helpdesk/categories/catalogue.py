@@ -207,7 +207,6 @@ def fields_of(category: Category) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*category.required, *category.shown)))
 
 
-def short_label(code: str) -> str:
-    """Staff's name of a category; the code itself never reaches a screen."""
-    category = ALL_CATEGORIES.get(code)
-    return category.short if category else "Autre"
+def category_of(code: str) -> Category:
+    """The category of that code; « Autre » for a code this release does not know."""
+    return ALL_CATEGORIES.get(code) or ALL_CATEGORIES[FALLBACK]

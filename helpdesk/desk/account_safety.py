@@ -18,21 +18,13 @@ from dataclasses import dataclass
 
 from helpdesk.accounts.port import ACTIONS, Account
 from helpdesk.auth.service import Staff
+from helpdesk.categories.catalogue import ALL_CATEGORIES, EVERY_ACTION
 from helpdesk.desk import agent
 from helpdesk.tickets.tables import TicketEvent
 
 # The resolution playbook of DESIGN.md §3: what an agent may do for each category.
 PLAYBOOK: dict[str, tuple[str, ...]] = {
-    "date_naissance": ("correct_birth_date",),
-    "rattachement": ("link_child", "unlink_child", "merge_accounts", "clear_link_report"),
-    "mail_confirmation": ("update_email", "resend_confirmation_mail"),
-    "identifiant_perdu": ("remind_identifier", "regenerate_identifier"),
-    "mot_de_passe": ("reset_password", "inform"),
-    "auto_inscription": ("update_mobile",),
-    "compte_compromis": ("inform", "mark_compromised"),
-    "demarche_en_ligne": (),
-    "etablissement_console": ACTIONS,
-    "autre": ACTIONS,
+    code: ACTIONS if c.actions is EVERY_ACTION else c.actions for code, c in ALL_CATEGORIES.items()
 }
 # Actions that hand over an identifier or a password.
 CREDENTIALS = ("remind_identifier", "reset_password", "inform")

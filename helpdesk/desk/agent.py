@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 from helpdesk.auth.service import Staff, current_agents
+from helpdesk.categories.catalogue import ALL_CATEGORY_CODES
 from helpdesk.db import write_transaction
 from helpdesk.desk.queue import forget_counts
 from helpdesk.desk.staff_words import SHORT_CATEGORY
 from helpdesk.mail.service import queue_mail
-from helpdesk.tickets.categories import ALL_CATEGORY_CODES
 from helpdesk.tickets.notify import notify_agent
 from helpdesk.tickets.records import STATUS_LABELS, new_follow_token, utcnow
 from helpdesk.tickets.sla import add_working_time, working_minutes_between

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import json
 
+from helpdesk.categories.catalogue import ALL_CATEGORIES
+
 # The categories as the queue and the history name them.
-SHORT_CATEGORY = {
-    "date_naissance": "Date de naissance",
-    "rattachement": "Rattachement",
-    "mail_confirmation": "Courriel de confirmation",
-    "identifiant_perdu": "Identifiant perdu",
-    "mot_de_passe": "Mot de passe",
-    "auto_inscription": "Auto-inscription SMS",
-    "compte_compromis": "Compte compromis",
-    "demarche_en_ligne": "Démarche en ligne",
-    "etablissement_console": "Console établissement",
-    "autre": "Autre",
-}
+SHORT_CATEGORY = {code: c.short for code, c in ALL_CATEGORIES.items()}
 
 # Staff read a ticket's status from the desk's side (the requester reads « votre réponse »).
 STAFF_STATUS_LABELS = {

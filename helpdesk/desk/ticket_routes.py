@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import Staff, current_agents, require_staff
+from helpdesk.categories.catalogue import ALL_CATEGORIES, category_of
 from helpdesk.desk import (
     account_panel,
     account_steps,
@@ -23,45 +24,11 @@ from helpdesk.desk.staff_words import STAFF_STATUS_LABELS
 from helpdesk.establishments import transmissions
 from helpdesk.mailin.bounces import address_error
 from helpdesk.tickets.attachments import download
-from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.records import utcnow
 from helpdesk.tickets.tables import STATUSES, Attachment, Ticket
 from helpdesk.web import PageNotFound, page
 
-CATEGORY_LABELS = {code: c.label for code, c in CATEGORIES.items()} | {
-    "etablissement_console": "Établissement : console d'administration des comptes"
-}
-CHECKLISTS = {
-    "date_naissance": [
-        "Retrouver le compte du responsable et l'élève concerné.",
-        "Comparer la date refusée, la date donnée par le parent et celle de la base élèves.",
-        "Faire corriger la date dans la base de l'établissement si elle y est fausse (effective la nuit suivante).",
-    ],
-    "rattachement": [
-        "Vérifier l'identité du responsable et le lien avec l'élève auprès de l'établissement.",
-        "Rattacher, détacher ou regrouper les comptes (les noms doivent être identiques).",
-    ],
-    "mail_confirmation": [
-        "Comparer l'adresse saisie à l'activation et celle que donne le parent.",
-        "Corriger l'adresse si besoin, puis renvoyer le courriel de confirmation.",
-    ],
-    "identifiant_perdu": [
-        "Retrouver le compte par les noms de l'élève et du responsable.",
-        "Envoyer un rappel d'identifiant.",
-    ],
-    "mot_de_passe": [
-        "Vérifier l'état du compte (non activé, compromis : passer par « Informer »).",
-        "Réinitialiser avec un mot de passe provisoire.",
-    ],
-    "auto_inscription": [
-        "Comparer le mobile saisi et celui de la fiche de renseignements.",
-        "Corriger le numéro et inviter le parent à recommencer.",
-    ],
-    "compte_compromis": [
-        "Informer le responsable avec le courrier de compromission et un nouveau mot de passe."
-    ],
-    "demarche_en_ligne": ["Orienter vers l'établissement ou la plateforme nationale d'assistance."],
-}
+CATEGORY_LABELS = {code: c.label for code, c in ALL_CATEGORIES.items()}
 
 
 async def staff_ticket(request: Request, reference: str) -> tuple[Staff, dict]:
@@ -141,7 +108,7 @@ async def ticket_page_response(
         statuses=STATUSES,
         categories=CATEGORY_LABELS,
         priorities=agent.PRIORITIES,
-        checklist=CHECKLISTS.get(ticket["category"], []),
+        checklist=category_of(ticket["category"]).checklist,
         academie=state.academies.get(ticket["academie"]),
         others=others,
         error=error,

@@ -4,8 +4,8 @@ their académie. Scoped to their UAIs."""
 from __future__ import annotations
 
 from helpdesk.auth.service import Staff
+from helpdesk.categories.catalogue import CATEGORIES
 from helpdesk.contacts.service import academie_of_uai
-from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.tables import Ticket
 from helpdesk.tickets.validation import MESSAGE_MAX, MESSAGE_MIN, CleanRequest, check_name
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from helpdesk.categories.catalogue import CATEGORIES
 from helpdesk.establishments.letters import set_fonts
 from helpdesk.french import date_fr, datetime_fr
 from helpdesk.privacy.audit import action_label
-from helpdesk.tickets.categories import CATEGORIES
 
 STATUS_LABELS = {
     "nouveau": "nouvelle",

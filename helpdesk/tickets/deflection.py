@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from helpdesk.categories.catalogue import CATEGORIES
 from helpdesk.faq.content import Question
-from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.tables import DeflectionEvent
 from helpdesk.triage.service import triage_of
 

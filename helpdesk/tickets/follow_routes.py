@@ -8,10 +8,10 @@ from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from helpdesk.categories.catalogue import CATEGORIES
 from helpdesk.inputs import OWN_TEXT_CHECKS, text_problem
 from helpdesk.ratelimit import Limit
 from helpdesk.tickets.attachments import AttachmentError, download, read_upload
-from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.form_routes import form_limit
 from helpdesk.tickets.records import STATUS_LABELS
 from helpdesk.tickets.service import TicketService

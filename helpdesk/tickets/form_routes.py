@@ -9,12 +9,12 @@ import secrets
 from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 
+from helpdesk.categories.catalogue import CATEGORIES, fields_of
 from helpdesk.contacts.hours import PARIS, PHONE
 from helpdesk.inputs import OWN_TEXT_CHECKS
 from helpdesk.ratelimit import Limit
 from helpdesk.tickets import deflection
 from helpdesk.tickets.attachments import AttachmentError, read_upload
-from helpdesk.tickets.categories import CATEGORIES, fields_of
 from helpdesk.tickets.pending import discard_pending_upload, keep_pending_upload, pending_upload
 from helpdesk.tickets.records import IdempotencyConflict, body_fingerprint
 from helpdesk.tickets.service import TicketService

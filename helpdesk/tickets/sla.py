@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from helpdesk.categories.catalogue import ALL_CATEGORIES
 from helpdesk.contacts.hours import PARIS, public_holidays
 from helpdesk.tickets.tables import SlaTarget
 
 DAY_START, DAY_END = 8, 18
 # Default targets, in working hours: (first response, resolution).
-DEFAULT_TARGETS = {
-    "date_naissance": (8, 40),
-    "rattachement": (8, 40),
-    "mail_confirmation": (8, 24),
-    "identifiant_perdu": (8, 16),
-    "mot_de_passe": (8, 16),
-    "auto_inscription": (8, 24),
-    "compte_compromis": (4, 16),
-    "demarche_en_ligne": (8, 16),
-    "etablissement_console": (8, 40),
-    "autre": (8, 40),
-}
+DEFAULT_TARGETS = {code: c.targets for code, c in ALL_CATEGORIES.items()}
 
 
 def is_working_day(day: dt.date) -> bool:

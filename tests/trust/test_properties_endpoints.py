@@ -19,8 +19,8 @@ from litestar.testing import AsyncTestClient
 from helpdesk import PROJECT_DIR
 from helpdesk.app import create_app
 from helpdesk.auth.tables import User
+from helpdesk.categories.catalogue import CATEGORIES
 from helpdesk.establishments.tables import Transmission
-from helpdesk.tickets.categories import CATEGORIES
 from helpdesk.tickets.tables import STATUSES
 from tests.helpers import (
     VALID_API,
