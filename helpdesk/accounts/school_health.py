@@ -2,7 +2,7 @@
 (guide §2, 3.1, 5.1, §6), as one plain value crossing the port (`Roster`).
 
 The local directory builds it here, in a few queries for the whole school, rather than in
-`local.py`; the HTTP adapter moves the same dict. The help desk's establishment pages compute
+`local/`; the HTTP adapter moves the same dict. The help desk's establishment pages compute
 their figures and filters from it (`helpdesk.establishments`), whichever adapter answers.
 """
 
