@@ -4,11 +4,15 @@ talking to the real account API served by the app on loopback (same database).""
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections import Counter
 
 import pytest
 
 from helpdesk.accounts.port import (
+    ACTION_LABELS,
+    ACTION_TABLE,
+    ACTIONS,
     ACTIVE,
     INFORME,
     Account,
@@ -191,6 +195,25 @@ async def test_act_dispatches_by_action_code(service, family):
     with pytest.raises(ActionRefused) as error:
         await service.act("supprimer", family.paul, {}, scope=OT)
     assert error.value.field == "action"
+
+
+async def test_every_action_of_the_table_is_a_method_of_each_adapter(service, family):
+    assert list(ACTION_LABELS) == list(ACTIONS) == [action.code for action in ACTION_TABLE]
+    for action in ACTION_TABLE:
+        method = getattr(service, action.code)
+        assert list(inspect.signature(method).parameters) == [
+            "identifier",
+            "params",
+            "scope",
+            "idempotency_key",
+        ]
+    # A named method is `act` with its code; what the action changes says `changed`.
+    named = await service.resend_confirmation_mail(family.luc, scope=OT, idempotency_key="luc")
+    assert named.action == "resend_confirmation_mail" and not named.changed
+    again = await service.act(
+        "resend_confirmation_mail", family.luc, scope=OT, idempotency_key="luc"
+    )
+    assert again.replayed and again.message == named.message
 
 
 async def test_birth_date_correction_waits_for_the_night(service, local, family):

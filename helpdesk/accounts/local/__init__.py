@@ -13,8 +13,8 @@ One module per concern, each a part (mixin) of `LocalDirectory`:
 - common.py: the plumbing (clock, reading a row within a scope, places and search text);
 - lookup.py, search.py: `get` and `search`;
 - acting.py: `act`, `act_many` (the transaction, the idempotency key, the stored result);
-- links.py, contact.py, access.py, night.py: the actions, by what they change; night.py also
-  applies the changes left for the night;
+- links.py, contact.py, access.py, night.py: the actions of the table (actions.py), grouped by
+  what they change, each in its `_do_<code>`; those applied at night in `_apply_<code>` too;
 - mails.py: the mails the actions write to the outbox;
 - users.py: what the holders of the accounts do (the confirmation link, a provisional password);
 - stats.py: a school's roster and summary, the activation counts;
@@ -56,7 +56,7 @@ from helpdesk.accounts.local.search import (
 )
 from helpdesk.accounts.local.stats import Statistics
 from helpdesk.accounts.local.users import Users
-from helpdesk.accounts.port import NIGHTLY_ACTIONS, NamedActions
+from helpdesk.accounts.port import ACTION_TABLE, NIGHT, NIGHTLY_ACTIONS, NamedActions
 
 
 class LocalDirectory(
@@ -72,6 +72,17 @@ class LocalDirectory(
     NamedActions,
 ):
     """The default adapter of the AccountService port."""
+
+
+def missing_handlers(directory: type) -> list[str]:
+    """The methods the table of actions asks of the directory and that it lacks."""
+    wanted = [f"_do_{action.code}" for action in ACTION_TABLE]
+    wanted += [f"_apply_{action.code}" for action in ACTION_TABLE if action.applied == NIGHT]
+    return [name for name in wanted if not hasattr(directory, name)]
+
+
+if missing_handlers(LocalDirectory):  # a line added to the table, its handler forgotten
+    raise TypeError(f"LocalDirectory: no {', '.join(missing_handlers(LocalDirectory))}")
 
 
 __all__ = [

@@ -14,6 +14,7 @@ from helpdesk.accounts import sealed
 from helpdesk.accounts.bulk import BulkResult, act_many
 from helpdesk.accounts.local.common import DirectoryBase, Outcome, iso, pending_change
 from helpdesk.accounts.port import (
+    ACTION_BY_CODE,
     ACTIONS,
     AccountConflict,
     ActionRefused,
@@ -164,7 +165,7 @@ class Acting(DirectoryBase):
             action=action,
             identifier=row["identifier"],
             message=outcome.message,
-            changed=outcome.changed,
+            changed=bool(ACTION_BY_CODE[action].changes),  # what the table says it changes
             before=outcome.before,
             after=outcome.after,
             pending_changes=pending,

@@ -73,7 +73,6 @@ class Outcome:
     """What an action handler did, before it becomes an ActionResult."""
 
     message: str
-    changed: bool = True
     before: dict = field(default_factory=dict)
     after: dict = field(default_factory=dict)
     pending_ids: list[int] = field(default_factory=list)

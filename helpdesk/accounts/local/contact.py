@@ -108,7 +108,6 @@ class ContactActions(Mails):
         mail = await self._confirmation_mail(row, target, str(params.get("ticket_reference") or ""))
         return Outcome(
             message=f"Un nouveau mail de confirmation est envoyé à {target}.",
-            changed=False,
             mails=[mail],
         )
 
@@ -158,6 +157,5 @@ class ContactActions(Mails):
         )
         return Outcome(
             message=f"L'identifiant {row['identifier']} est envoyé à {row['email']}.",
-            changed=False,
             mails=[mail],
         )

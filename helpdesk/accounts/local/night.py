@@ -180,13 +180,8 @@ class NightChanges(DirectoryBase):
         if change is None:
             return {}
         row = await self._reload(change["account"])
-        value = json_value(change["value"])
-        if change["kind"] == "regenerate_identifier":
-            outcome = await self._apply_new_identifier(row)
-        elif change["kind"] == "correct_birth_date":
-            outcome = await self._apply_birth_date(row, dt.date.fromisoformat(value["birth_date"]))
-        else:  # pragma: no cover - only NIGHTLY_ACTIONS are stored
-            raise ValueError(change["kind"])
+        apply = getattr(self, f"_apply_{change['kind']}")  # only NIGHTLY_ACTIONS are stored
+        outcome = await apply(row, json_value(change["value"]))
         await DirectoryPendingChange.update(
             {
                 DirectoryPendingChange.applied_at: self.now(),
@@ -195,7 +190,7 @@ class NightChanges(DirectoryBase):
         ).where(DirectoryPendingChange.id == change_id)
         return outcome
 
-    async def _apply_new_identifier(self, row: dict) -> dict:
+    async def _apply_regenerate_identifier(self, row: dict, value: dict) -> dict:
         # Guide §8: « le nouvel identifiant est utilisable, le mot de passe est conservé et
         # l'ancien identifiant ne pourra plus être utilisé »; computed from the first name
         # and the family (birth) name.
@@ -211,7 +206,8 @@ class NightChanges(DirectoryBase):
         await self.refresh([row["id"]])
         return {"identifier": new, "previous": row["identifier"]}
 
-    async def _apply_birth_date(self, row: dict, birth_date: dt.date) -> dict:
+    async def _apply_correct_birth_date(self, row: dict, value: dict) -> dict:
+        birth_date = dt.date.fromisoformat(value["birth_date"])
         await self._update(
             row["id"], birth_date=birth_date, date_naissance_signalee_incorrecte=False
         )
