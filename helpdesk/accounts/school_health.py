@@ -18,11 +18,11 @@ from helpdesk.accounts.port import (
     FLAGS,
     KINDS,
     STATE_CODES,
-    AccountNotFound,
     ActionRefused,
     Scope,
     _Data,
 )
+from helpdesk.accounts.scope_rule import establishment_in, places_in
 from helpdesk.accounts.tables import (
     DirectoryAccount,
     DirectoryEstablishment,
@@ -108,14 +108,6 @@ class Roster(_Data):
         return super().from_dict(data)
 
 
-def in_scope(establishment: dict, scope: Scope) -> bool:
-    return (
-        scope.is_everywhere
-        or establishment["uai"] in scope.uais
-        or (bool(scope.academie) and establishment["academie"] == scope.academie)
-    )
-
-
 async def school_roster(uai: str, scope: Scope, kind: str = "") -> Roster:
     """The roster of `uai` (only its élèves or responsables with `kind`); AccountNotFound when it is outside the scope (as for accounts,
     another académie's school is simply not found: DESIGN.md §8)."""
@@ -124,11 +116,7 @@ async def school_roster(uai: str, scope: Scope, kind: str = "") -> Roster:
         raise ActionRefused("kind vaut «\u00a0responsable\u00a0» ou «\u00a0eleve\u00a0».", "kind")
     if not uai:
         raise ActionRefused("Indiquez l'UAI de l'établissement.", "uai")
-    establishment = (
-        await DirectoryEstablishment.select().where(DirectoryEstablishment.uai == uai).first()
-    )
-    if establishment is None or not in_scope(establishment, scope):
-        raise AccountNotFound(f"L'établissement {uai} n'est pas dans votre périmètre.", "uai")
+    establishment = await establishment_in(uai, scope)
     engine = DirectoryAccount._meta.db
     async with engine.transaction():  # one consistent view, one connection
         rows = await DirectoryAccount.select(
@@ -220,15 +208,7 @@ async def activation_rows(scope: Scope) -> list[dict]:
     """Accounts counted by school, kind, state, MEF and class, within the scope (guide §6): the
     statistics of activation. A responsable counts in each school of his children; his MEF and
     class are empty."""
-    condition = None
-    if not scope.is_everywhere:
-        if scope.is_empty:
-            return []
-        if scope.academie:
-            condition = DirectoryPlace.academie == scope.academie
-        if scope.uais:
-            by_uai = DirectoryPlace.uai.is_in(list(scope.uais))
-            condition = by_uai if condition is None else (condition | by_uai)
+    condition = places_in(scope)
     account = DirectoryPlace.account
     query = DirectoryPlace.select(
         DirectoryPlace.uai,

@@ -29,7 +29,15 @@ from helpdesk.accounts.port import (
 from helpdesk.accounts.tables import DirectoryAccount, DirectoryAction
 from helpdesk.french import PARIS
 from helpdesk.mail.tables import OutboxMail
-from tests.accounts.conftest import LYON, OT, PROVISIONAL, TILLEULS, http_service
+from tests.accounts.conftest import (
+    CROIX_ROUSSE,
+    LYON,
+    OT,
+    PROVISIONAL,
+    TILLEULS,
+    VAL_DE_LOIRE,
+    http_service,
+)
 
 
 async def test_both_adapters_implement_the_port(service, family):
@@ -635,6 +643,30 @@ async def test_activation_timeline_counts_accounts_by_month_of_paris(service, lo
         with pytest.raises(ActionRefused) as error:
             await service.activation_timeline(OT, wrong)
         assert error.value.field == "since"
+
+
+async def test_one_scope_rule_for_accounts_schools_statistics_and_timeline(service, family):
+    since = dt.datetime.now(PARIS).date().replace(day=1)
+    lyon_and_tilleuls = Scope(academie=LYON, uais=(TILLEULS,))
+    scopes = (OT, Scope(uais=(TILLEULS,)), lyon_and_tilleuls, Scope(), Scope.everywhere())
+    for scope in scopes:
+        by_state, by_month = Counter(), Counter()
+        for row in await service.activation_stats(scope):
+            by_state[row["uai"], row["kind"]] += row["count"]
+        for row in await service.activation_timeline(scope, since):
+            by_month[row["uai"], row["kind"]] += row["count"]
+        assert by_state == by_month, scope
+    # A school is in the scope by its académie or its UAI; an account by one of its schools.
+    stats = await service.activation_stats(lyon_and_tilleuls)
+    assert {row["uai"] for row in stats} == {TILLEULS, CROIX_ROUSSE}
+    tilleuls = Scope(uais=(TILLEULS,))
+    found = await service.search(AccountQuery(scope=tilleuls, limit=200))
+    assert len(found.items) == sum(row["count"] for row in await service.activation_stats(tilleuls))
+    assert (await service.school_roster(CROIX_ROUSSE, lyon_and_tilleuls)).uai == CROIX_ROUSSE
+    for uai, scope in ((VAL_DE_LOIRE, lyon_and_tilleuls), (TILLEULS, Scope())):
+        with pytest.raises(AccountNotFound):
+            await service.school_summary(uai, scope, since)
+    assert (await service.search(AccountQuery(scope=Scope()))).items == []
 
 
 async def test_many_accounts_go_over_http_by_slices(local, api_server, family, monkeypatch):

@@ -23,6 +23,7 @@ from helpdesk.accounts.port import (
     Scope,
 )
 from helpdesk.accounts.rules import normalise_identifier
+from helpdesk.accounts.scope_rule import accounts_in
 from helpdesk.accounts.tables import (
     DirectoryAccount,
     DirectoryEstablishment,
@@ -130,21 +131,6 @@ class DirectoryBase:
         rows = await DirectoryEstablishment.select()
         return {row["uai"]: row for row in rows}
 
-    def _scope_condition(self, scope: Scope):
-        if scope.is_everywhere:
-            return None
-        if scope.is_empty:
-            return DirectoryAccount.id == -1
-        condition = None
-        if scope.academie:
-            condition = DirectoryPlace.academie == scope.academie
-        if scope.uais:
-            by_uai = DirectoryPlace.uai.is_in(list(scope.uais))
-            condition = by_uai if condition is None else (condition | by_uai)
-        return DirectoryAccount.id.is_in(
-            DirectoryPlace.select(DirectoryPlace.account).where(condition)
-        )
-
     async def _row(
         self, identifier: object, scope: Scope, *, field: str = "identifier", lock: bool = False
     ) -> dict:
@@ -154,7 +140,7 @@ class DirectoryBase:
             raise ActionRefused("Indiquez l'identifiant ÉduConnect du compte.", field)
         ident = normalise_identifier(identifier)
         query = DirectoryAccount.select().where(DirectoryAccount.identifier == ident)
-        condition = self._scope_condition(scope)
+        condition = accounts_in(scope)
         if condition is not None:
             query = query.where(condition)
         if lock and is_postgres(self.engine()):
@@ -185,7 +171,7 @@ class DirectoryBase:
         )
 
     async def _in_scope(self, account_id: int, scope: Scope) -> bool:
-        condition = self._scope_condition(scope)
+        condition = accounts_in(scope)
         query = DirectoryAccount.exists().where(DirectoryAccount.id == account_id)
         if condition is not None:
             query = query.where(condition)

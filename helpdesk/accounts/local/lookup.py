@@ -15,6 +15,7 @@ from helpdesk.accounts.port import (
     PendingChange,
     Scope,
 )
+from helpdesk.accounts.scope_rule import accounts_in
 from helpdesk.accounts.tables import DirectoryAccount, DirectoryLink, DirectoryPendingChange
 
 
@@ -33,7 +34,7 @@ class Lookup(DirectoryBase):
 
     async def _search(self, query: AccountQuery) -> Page:
         conditions = search_conditions(query)
-        scope_condition = self._scope_condition(query.scope)
+        scope_condition = accounts_in(query.scope)
         if scope_condition is not None:
             conditions.append(scope_condition)
         limit = max(1, min(int(query.limit or 50), AccountQuery.MAX_LIMIT))
