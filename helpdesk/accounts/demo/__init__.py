@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from dataclasses import fields
 
 from helpdesk.accounts.demo.builder import DemoBuilder
 from helpdesk.accounts.demo.dates import activation_dates, dashboard_facts
@@ -34,6 +35,11 @@ from helpdesk.accounts.demo.people import (
 from helpdesk.accounts.local import AccountRecord, LinkRecord, LocalDirectory
 
 
+def record_of(person: Person) -> AccountRecord:
+    """A person of the demo as the bulk import takes it (its fields are AccountRecord's)."""
+    return AccountRecord(**{f.name: getattr(person, f.name) for f in fields(person)})
+
+
 async def load_demo_directory(
     directory: LocalDirectory,
     seed: int = 2026,
@@ -47,35 +53,7 @@ async def load_demo_directory(
     builder = DemoBuilder(seed, families_per_school)
     builder.build()
     dashboard_facts(builder, seed, today or dt.datetime.now(dt.UTC))
-    records = [
-        AccountRecord(
-            key=p.key,
-            kind=p.kind,
-            first_name=p.first_name,
-            last_name=p.last_name,
-            uai=p.uai,
-            birth_name=p.birth_name,
-            state=p.state,
-            origin=p.origin,
-            email=p.email,
-            email_confirmed=p.email_confirmed,
-            pending_email=p.pending_email,
-            mobile=p.mobile,
-            birth_date=p.birth_date,
-            ine=p.ine,
-            classe=p.classe,
-            mef=p.mef,
-            mobile_confirmed=p.mobile_confirmed,
-            flags=p.flags,
-            provisional=p.provisional,
-            password_kind=p.password_kind,
-            last_informed_at=p.last_informed_at,
-            last_login_at=p.last_login_at,
-            activated_at=p.activated_at,
-            identifier=p.identifier,
-        )
-        for p in builder.people
-    ]
+    records = [record_of(p) for p in builder.people]
     links = [
         LinkRecord(link.responsable.key, link.eleve.key, link.relation, link.status, link.names)
         for link in builder.links
