@@ -1,8 +1,9 @@
 """Accounts activated month by month (guide §6, the statistics over time), counted by the
 database: one `GROUP BY` whatever the number of accounts.
 
-Counted like `activation_stats` (`school_health.activation_rows`): by the places of the accounts,
-so that a responsable counts in each school of his children and the totals are the same. Each
+Counted like `activation_stats` (`school_health.activation_rows`): by the places of the accounts
+in the scope, under the same condition (`scope_rule.places_in`), so that a responsable counts in
+each school of his children and the totals are the same. Each
 account falls in one period: not activated; activated before `since` (or at a day the directory
 does not know: an old import); or activated in one of the months from `since`'s month to this
 one. Months are those of Paris, as the schools count them: an account activated on 1 October at
@@ -14,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from helpdesk.accounts.port import ACTIVE, KINDS, ActionRefused, Scope
+from helpdesk.accounts.scope_rule import places_in_sql
 from helpdesk.accounts.tables import DirectoryAccount
 from helpdesk.french import PARIS
 
@@ -34,30 +36,18 @@ def _paris_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=PARIS).astimezone(dt.UTC)
 
 
-def _scope_sql(scope: Scope) -> tuple[str, list]:
-    if scope.is_everywhere:
-        return "", []
-    parts, args = [], []
-    if scope.academie:
-        parts.append("p.academie = {}")
-        args.append(scope.academie)
-    if scope.uais:
-        parts.append(f"p.uai IN ({', '.join('{}' for _ in scope.uais)})")
-        args += list(scope.uais)
-    return "WHERE " + " OR ".join(parts), args
-
-
-def timeline_sql(months: int, where: str) -> str:
+def timeline_sql(months: int) -> str:
     """Period -1: not activated; 0: before the first month; i: in month i (1…months); an
-    activation dated later than today (a clock ahead) is in the last month."""
+    activation dated later than today (a clock ahead) is in the last month. The last
+    placeholder is the scope's condition on the places (`scope_rule.places_in_sql`)."""
     steps = "".join(f" WHEN a.activated_at < {{}} THEN {i}" for i in range(months))
     return f"""
-SELECT p.uai AS uai, a.kind AS kind,
+SELECT directory_place.uai AS uai, a.kind AS kind,
   CASE WHEN a.state <> {{}} THEN -1 WHEN a.activated_at IS NULL THEN 0{steps}
        ELSE {months} END AS period,
   COUNT(*) AS count
-FROM directory_place p JOIN directory_account a ON a.id = p.account
-{where}
+FROM directory_place JOIN directory_account a ON a.id = directory_place.account
+{{}}
 GROUP BY 1, 2, 3
 """  # noqa: S608 (only placeholders and numbers are put in the text)
 
@@ -77,12 +67,9 @@ async def activation_timeline(
             f"La période commence au plus {MAX_MONTHS}\u00a0mois avant le mois en cours.", "since"
         )
     months = month_starts(since, today)
-    if scope.is_empty:
-        return []
-    where, scope_args = _scope_sql(scope)
     bounds = [_paris_midnight(since), *(_paris_midnight(m) for m in months[1:])]
-    sql = timeline_sql(len(bounds), where)
-    rows = await DirectoryAccount.raw(sql, ACTIVE, *bounds, *scope_args)
+    sql = timeline_sql(len(bounds))
+    rows = await DirectoryAccount.raw(sql, ACTIVE, *bounds, places_in_sql(scope))
     labels = [m.strftime("%Y-%m") for m in months]
     out = [
         {

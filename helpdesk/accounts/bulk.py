@@ -13,9 +13,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from helpdesk.accounts.port import AccountError, ActionRefused, ActionResult, Scope, _Data
+from helpdesk.accounts.port import (
+    BULK_ACTIONS,
+    AccountError,
+    ActionRefused,
+    ActionResult,
+    Scope,
+    _Data,
+)
 
-BULK_ACTIONS = ("inform", "reset_password")
 MAX_ACCOUNTS = 500  # « il est conseillé de ne pas informer tout l'établissement en une seule fois »
 
 

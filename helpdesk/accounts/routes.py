@@ -5,6 +5,12 @@
 - the agents' JSON API `GET /api/v1/accounts`, `GET /api/v1/accounts/{identifier}`, scoped to
   the agent's académie, through whichever adapter is configured;
 - the link of the confirmation mails, `/comptes/confirmer/<token>`.
+
+The account API is one Litestar router: its guard checks the key before anything else, its
+dependencies give each handler the local directory (`directory`), the scope asked for
+(`within`) and the day a count starts from (`since`), and its exception handlers answer the
+port's typed errors as JSON with their status (a database that fails: 503). The agents' API
+answers the port's errors the same way.
 """
 
 from __future__ import annotations
@@ -14,14 +20,22 @@ import hmac
 import json
 import logging
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from litestar import Request, Response, get, post
+from litestar import Request, Response, Router, get, post
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers import BaseRouteHandler
 from litestar.params import FromPath
 from litestar.response import Template
 
+from helpdesk.accounts.local import LocalDirectory
 from helpdesk.accounts.port import (
     AccountError,
     AccountQuery,
+    AccountService,
     AccountServiceUnavailable,
     ActionRefused,
     Scope,
@@ -29,7 +43,7 @@ from helpdesk.accounts.port import (
 from helpdesk.accounts.service import account_service, local_directory
 from helpdesk.auth.service import require_staff
 from helpdesk.inputs import as_integer
-from helpdesk.web import page
+from helpdesk.web import internal_error_handler, page
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +65,9 @@ QUERY_FIELDS = (
 )
 
 
+# --- errors: the port's, as JSON ------------------------------------------------------------
+
+
 def error_response(error: AccountError) -> Response:
     return Response(error.as_dict(), status_code=error.status)
 
@@ -65,17 +82,29 @@ def database_down(error: BaseException) -> bool:
     )
 
 
-async def guarded(call) -> Response:
-    """The directory's answer, its typed errors as JSON, a database that fails as 503."""
+def account_error_handler(_: Request, error: AccountError) -> Response:
+    return error_response(error)
+
+
+def other_error_handler(request: Request, error: Exception) -> Response:
+    """A database that fails is the account service unavailable (503, which the HTTP adapter
+    retries); anything else is the app's answer to an error."""
+    if database_down(error):
+        log.exception("account directory: database unavailable", exc_info=error)
+        return error_response(AccountServiceUnavailable())
+    return internal_error_handler(request, error)
+
+
+@contextmanager
+def directory_errors() -> Iterator[None]:
+    """The same, around a call of the directory in a handler that also reads other tables."""
     try:
-        return Response(await call())
-    except AccountError as error:
-        return error_response(error)
+        yield
     except Exception as error:
-        if database_down(error):
-            log.exception("account directory: database unavailable")
-            return error_response(AccountServiceUnavailable())
-        raise
+        if not database_down(error):
+            raise
+        log.exception("account directory: database unavailable")
+        raise AccountServiceUnavailable() from error
 
 
 def query_from(request: Request, scope: Scope) -> AccountQuery:
@@ -92,22 +121,44 @@ def query_from(request: Request, scope: Scope) -> AccountQuery:
 # --- the account API (service to service) -----------------------------------------------------
 
 
-def api_key_refusal(request: Request) -> Response | None:
-    expected = request.app.state.settings.accounts_api_key
-    given = request.headers.get("x-api-key", "")
+class ApiKeyRefused(NotAuthorizedException):
+    """No key, a wrong key, or no key set on this server: 401, said in the API's own terms."""
+
+    def __init__(self, message: str):
+        super().__init__(detail=message)
+        self.message = message
+
+
+def require_api_key(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """The guard of the account API: the header X-Api-Key is the key set on this server."""
+    expected = connection.app.state.settings.accounts_api_key
+    given = connection.headers.get("x-api-key", "")
     if not expected:
-        message = (
+        raise ApiKeyRefused(
             "L'API des comptes n'est pas ouverte sur ce serveur\u00a0: aucune clé n'est réglée "
             "(HELPDESK_ACCOUNTS_API_KEY)."
         )
-    elif not hmac.compare_digest(given.encode(), expected.encode()):
-        message = "Clé d'API absente ou invalide (en-tête X-Api-Key)."
-    else:
-        return None
-    return Response({"errors": {"api_key": message}, "code": "unauthorized"}, status_code=401)
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise ApiKeyRefused("Clé d'API absente ou invalide (en-tête X-Api-Key).")
 
 
-def scope_from_params(request: Request) -> Scope:
+def api_key_refused(_: Request, error: ApiKeyRefused) -> Response:
+    return Response({"errors": {"api_key": error.message}, "code": "unauthorized"}, status_code=401)
+
+
+# What the handlers are given (dependencies named by their parameters: directory, within…).
+Directory = NamedDependency[LocalDirectory]
+Within = NamedDependency[Scope]
+Since = NamedDependency[dt.date]
+Service = NamedDependency[AccountService]
+
+
+def provide_directory(request: Request) -> LocalDirectory:
+    return local_directory(request.app.state.settings, request.app.state)
+
+
+def provide_scope(request: Request) -> Scope:
+    """The scope the caller acts in: `scope_academie`, `scope_uai` (several times)."""
     params = request.query_params
     return Scope(
         academie=params.get("scope_academie", ""),
@@ -115,244 +166,187 @@ def scope_from_params(request: Request) -> Scope:
     )
 
 
-def since_param(request: Request) -> dt.date:
+def provide_since(request: Request) -> dt.date:
     try:
         return dt.date.fromisoformat(request.query_params.get("since", ""))
     except ValueError:
         raise ActionRefused("since est une date AAAA-MM-JJ.", "since") from None
 
 
-@get(
-    "/api/accounts/v1/accounts",
-    tags=["API des comptes"],
-    summary="Recherche de comptes dans un périmètre (scope_academie, scope_uai)",
-)
-async def api_search(request: Request) -> Response:
-    refusal = api_key_refusal(request)
-    if refusal:
-        return refusal
-    directory = local_directory(request.app.state.settings, request.app.state)
-
-    async def call():
-        page_ = await directory.search(query_from(request, scope_from_params(request)))
-        return page_.as_dict(include_secrets=True)
-
-    return await guarded(call)
+async def json_object(request: Request, names: tuple[str, ...], expected: str) -> dict:
+    """The body, a JSON object whose `names` (if there) are objects too; else refused."""
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict) or not all(isinstance(body.get(n, {}), dict) for n in names):
+        raise ActionRefused(f"Envoyez un objet JSON {expected}.", "params")
+    return body
 
 
-@get(
-    "/api/accounts/v1/accounts/{identifier:str}",
-    tags=["API des comptes"],
-    summary="Le détail d'un compte",
-)
-async def api_get(request: Request, identifier: FromPath[str]) -> Response:
-    refusal = api_key_refusal(request)
-    if refusal:
-        return refusal
-    directory = local_directory(request.app.state.settings, request.app.state)
+def idempotency_key(request: Request) -> str | None:
+    return request.headers.get("idempotency-key") or None
 
-    async def call():
-        account = await directory.get(identifier, scope_from_params(request))
-        return account.as_dict(include_secrets=True)
 
-    return await guarded(call)
+@get("/accounts", summary="Recherche de comptes dans un périmètre (scope_academie, scope_uai)")
+async def api_search(request: Request, directory: Directory, within: Within) -> dict:
+    return (await directory.search(query_from(request, within))).as_dict(include_secrets=True)
+
+
+@get("/accounts/{identifier:str}", summary="Le détail d'un compte")
+async def api_get(identifier: FromPath[str], directory: Directory, within: Within) -> dict:
+    return (await directory.get(identifier, within)).as_dict(include_secrets=True)
 
 
 @post(
-    "/api/accounts/v1/accounts/{identifier:str}/actions/{action:str}",
-    tags=["API des comptes"],
+    "/accounts/{identifier:str}/actions/{action:str}",
     summary='Une action sur un compte ({"params": {…}, "scope": {…}}, en-tête Idempotency-Key)',
     status_code=200,
 )
-async def api_act(request: Request, identifier: FromPath[str], action: FromPath[str]) -> Response:
-    refusal = api_key_refusal(request)
-    if refusal:
-        return refusal
-    directory = local_directory(request.app.state.settings, request.app.state)
-    try:
-        body = json.loads(await request.body() or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict) or not isinstance(body.get("params", {}), dict):
-        return error_response(
-            ActionRefused('Envoyez un objet JSON {"params": {…}, "scope": {…}}.', "params")
-        )
+async def api_act(
+    request: Request, identifier: FromPath[str], action: FromPath[str], directory: Directory
+) -> dict:
+    body = await json_object(request, ("params",), '{"params": {…}, "scope": {…}}')
     scope = body.get("scope") or {}
     if not isinstance(scope, dict):
-        return error_response(ActionRefused("scope est un objet JSON.", "scope"))
-
-    async def call():
-        result = await directory.act(
-            action,
-            identifier,
-            body.get("params") or {},
-            scope=Scope.of(scope),
-            idempotency_key=request.headers.get("idempotency-key") or None,
-        )
-        return result.as_dict(include_secrets=True)
-
-    return await guarded(call)
+        raise ActionRefused("scope est un objet JSON.", "scope")
+    result = await directory.act(
+        action,
+        identifier,
+        body.get("params") or {},
+        scope=Scope.of(scope),
+        idempotency_key=idempotency_key(request),
+    )
+    return result.as_dict(include_secrets=True)
 
 
 @get(
-    "/api/accounts/v1/pending-changes",
-    tags=["API des comptes"],
+    "/pending-changes",
     summary="Les changements de nuit demandés (id=…, plusieurs fois)\u00a0: appliqués ou non",
 )
-async def api_pending_changes(request: Request) -> Response:
-    refusal = api_key_refusal(request)
-    if refusal:
-        return refusal
-    directory = local_directory(request.app.state.settings, request.app.state)
+async def api_pending_changes(request: Request, directory: Directory) -> dict:
     ids = [as_integer(i) for i in request.query_params.getall("id", [])]
     if None in ids:
-        return error_response(ActionRefused("id est un nombre entier.", "id"))
-
-    async def call():
-        return {"items": [c.as_dict() for c in await directory.pending_changes(ids)]}
-
-    return await guarded(call)
+        raise ActionRefused("id est un nombre entier.", "id")
+    return {"items": [c.as_dict() for c in await directory.pending_changes(ids)]}
 
 
 @get(
-    "/api/accounts/v1/establishments/{uai:str}/roster",
-    tags=["API des comptes"],
+    "/establishments/{uai:str}/roster",
     summary="Les comptes d'un établissement (élèves et leurs responsables), dans un périmètre",
 )
-async def api_school_roster(request: Request, uai: FromPath[str]) -> Response:
-    refusal = api_key_refusal(request)
-    if refusal:
-        return refusal
-    directory = local_directory(request.app.state.settings, request.app.state)
-
-    async def call():
-        kind = request.query_params.get("kind", "")
-        return (await directory.school_roster(uai, scope_from_params(request), kind)).as_dict()
-
-    return await guarded(call)
+async def api_school_roster(
+    request: Request, uai: FromPath[str], directory: Directory, within: Within
+) -> dict:
+    kind = request.query_params.get("kind", "")
+    return (await directory.school_roster(uai, within, kind)).as_dict()
 
 
 @get(
-    "/api/accounts/v1/establishments/{uai:str}/summary",
-    tags=["API des comptes"],
+    "/establishments/{uai:str}/summary",
     summary="Les comptes d'un établissement comptés pour son tableau de bord, dans un périmètre",
 )
-async def api_school_summary(request: Request, uai: FromPath[str]) -> Response:
-    refusal = api_key_refusal(request)
-    if refusal:
-        return refusal
-    directory = local_directory(request.app.state.settings, request.app.state)
-
-    async def call():
-        since = since_param(request)
-        return (await directory.school_summary(uai, scope_from_params(request), since)).as_dict()
-
-    return await guarded(call)
+async def api_school_summary(
+    uai: FromPath[str], directory: Directory, within: Within, since: Since
+) -> dict:
+    return (await directory.school_summary(uai, within, since)).as_dict()
 
 
 @get(
-    "/api/accounts/v1/activation-stats",
-    tags=["API des comptes"],
+    "/activation-stats",
     summary="Comptes par établissement, public, état, MEF et classe, dans un périmètre",
 )
-async def api_activation_stats(request: Request) -> Response:
-    refusal = api_key_refusal(request)
-    if refusal:
-        return refusal
-    directory = local_directory(request.app.state.settings, request.app.state)
-
-    async def call():
-        return {"items": await directory.activation_stats(scope_from_params(request))}
-
-    return await guarded(call)
+async def api_activation_stats(directory: Directory, within: Within) -> dict:
+    return {"items": await directory.activation_stats(within)}
 
 
 @get(
-    "/api/accounts/v1/activation-timeline",
-    tags=["API des comptes"],
+    "/activation-timeline",
     summary="Comptes par établissement, public et mois d'activation depuis une date (since)",
 )
-async def api_activation_timeline(request: Request) -> Response:
-    refusal = api_key_refusal(request)
-    if refusal:
-        return refusal
-    directory = local_directory(request.app.state.settings, request.app.state)
-
-    async def call():
-        since = since_param(request)
-        return {"items": await directory.activation_timeline(scope_from_params(request), since)}
-
-    return await guarded(call)
+async def api_activation_timeline(directory: Directory, within: Within, since: Since) -> dict:
+    return {"items": await directory.activation_timeline(within, since)}
 
 
 @post(
-    "/api/accounts/v1/bulk-actions/{action:str}",
-    tags=["API des comptes"],
+    "/bulk-actions/{action:str}",
     summary='Une action sur plusieurs comptes ({"identifiers": […], "params": {…}, "scope": {…}})',
     status_code=200,
 )
-async def api_act_many(request: Request, action: FromPath[str]) -> Response:
-    refusal = api_key_refusal(request)
-    if refusal:
-        return refusal
-    directory = local_directory(request.app.state.settings, request.app.state)
-    try:
-        body = json.loads(await request.body() or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict) or not all(
-        isinstance(body.get(name, {}), dict) for name in ("params", "params_of", "scope")
-    ):
-        return error_response(
-            ActionRefused('Envoyez un objet JSON {"identifiers": […], "params": {…}}.', "params")
-        )
+async def api_act_many(request: Request, action: FromPath[str], directory: Directory) -> dict:
+    body = await json_object(
+        request, ("params", "params_of", "scope"), '{"identifiers": […], "params": {…}}'
+    )
+    result = await directory.act_many(
+        action,
+        body.get("identifiers"),
+        body.get("params") or {},
+        scope=Scope.of(body.get("scope") or {}),
+        idempotency_key=idempotency_key(request),
+        params_of=body.get("params_of") or {},
+    )
+    return result.as_dict(include_secrets=True)
 
-    async def call():
-        result = await directory.act_many(
-            action,
-            body.get("identifiers"),
-            body.get("params") or {},
-            scope=Scope.of(body.get("scope") or {}),
-            idempotency_key=request.headers.get("idempotency-key") or None,
-            params_of=body.get("params_of") or {},
-        )
-        return result.as_dict(include_secrets=True)
 
-    return await guarded(call)
+ACCOUNT_API = Router(
+    path="/api/accounts/v1",
+    route_handlers=[
+        api_search,
+        api_get,
+        api_act,
+        api_pending_changes,
+        api_school_roster,
+        api_school_summary,
+        api_act_many,
+        api_activation_stats,
+        api_activation_timeline,
+    ],
+    guards=[require_api_key],
+    dependencies={
+        "directory": Provide(provide_directory, sync_to_thread=False),
+        "within": Provide(provide_scope, sync_to_thread=False),
+        "since": Provide(provide_since, sync_to_thread=False),
+    },
+    # Nothing but the directory reads the database here: any failure of it is the directory's.
+    # HTTPException keeps the app's handler (it comes before Exception in its classes' order).
+    exception_handlers={
+        AccountError: account_error_handler,
+        Exception: other_error_handler,
+        ApiKeyRefused: api_key_refused,
+    },
+    tags=["API des comptes"],
+)
 
 
 # --- the agents' API --------------------------------------------------------------------------
 
 
-@get(
-    "/api/v1/accounts",
-    tags=["Comptes ÉduConnect"],
-    summary="Comptes de l'académie (q, state, flag, kind, cursor)",
-)
-async def agents_search(request: Request) -> Response:
-    staff = await require_staff(request, "agent", "supervisor")
-    service = account_service(request.app.state.settings, request.app.state)
+def provide_service(request: Request) -> AccountService:
+    return account_service(request.app.state.settings, request.app.state)
 
-    async def call():
+
+# The staff's own tables are read too (require_staff): a database failing there keeps the app's
+# answer, only the directory's calls are the account service's (`directory_errors`).
+AGENTS = {
+    "tags": ["Comptes ÉduConnect"],
+    "dependencies": {"service": Provide(provide_service, sync_to_thread=False)},
+    "exception_handlers": {AccountError: account_error_handler},
+}
+
+
+@get("/api/v1/accounts", summary="Comptes de l'académie (q, state, flag, kind, cursor)", **AGENTS)
+async def agents_search(request: Request, service: Service) -> dict:
+    staff = await require_staff(request, "agent", "supervisor")
+    with directory_errors():
         page_ = await service.search(query_from(request, Scope(academie=staff.academie)))
-        return {"items": [a.as_dict() for a in page_.items], "next_cursor": page_.next_cursor}
-
-    return await guarded(call)
+    return {"items": [a.as_dict() for a in page_.items], "next_cursor": page_.next_cursor}
 
 
-@get(
-    "/api/v1/accounts/{identifier:str}",
-    tags=["Comptes ÉduConnect"],
-    summary="Un compte de l'académie",
-)
-async def agents_get(request: Request, identifier: FromPath[str]) -> Response:
+@get("/api/v1/accounts/{identifier:str}", summary="Un compte de l'académie", **AGENTS)
+async def agents_get(request: Request, identifier: FromPath[str], service: Service) -> dict:
     staff = await require_staff(request, "agent", "supervisor")
-    service = account_service(request.app.state.settings, request.app.state)
-
-    async def call():
+    with directory_errors():
         return (await service.get(identifier, Scope(academie=staff.academie))).as_dict()
-
-    return await guarded(call)
 
 
 # --- the confirmation link ----------------------------------------------------------------------
@@ -366,17 +360,4 @@ async def confirm_email(request: Request, token: FromPath[str]) -> Template:
     return page("accounts/confirmation.html", status_code=status, outcome=outcome)
 
 
-ROUTES = [
-    api_search,
-    api_get,
-    api_act,
-    api_pending_changes,
-    api_school_roster,
-    api_school_summary,
-    api_act_many,
-    api_activation_stats,
-    api_activation_timeline,
-    agents_search,
-    agents_get,
-    confirm_email,
-]
+ROUTES = [ACCOUNT_API, agents_search, agents_get, confirm_email]

@@ -2,7 +2,7 @@
 (guide §2, 3.1, 5.1, §6), as one plain value crossing the port (`Roster`).
 
 The local directory builds it here, in a few queries for the whole school, rather than in
-`local.py`; the HTTP adapter moves the same dict. The help desk's establishment pages compute
+`local/`; the HTTP adapter moves the same dict. The help desk's establishment pages compute
 their figures and filters from it (`helpdesk.establishments`), whichever adapter answers.
 """
 
@@ -18,11 +18,11 @@ from helpdesk.accounts.port import (
     FLAGS,
     KINDS,
     STATE_CODES,
-    AccountNotFound,
     ActionRefused,
     Scope,
     _Data,
 )
+from helpdesk.accounts.scope_rule import establishment_in, places_in
 from helpdesk.accounts.tables import (
     DirectoryAccount,
     DirectoryEstablishment,
@@ -108,50 +108,64 @@ class Roster(_Data):
         return super().from_dict(data)
 
 
-def in_scope(establishment: dict, scope: Scope) -> bool:
-    return (
-        scope.is_everywhere
-        or establishment["uai"] in scope.uais
-        or (bool(scope.academie) and establishment["academie"] == scope.academie)
-    )
+ROSTER_COLUMNS = (
+    DirectoryAccount.id,
+    DirectoryAccount.identifier,
+    DirectoryAccount.kind,
+    DirectoryAccount.first_name,
+    DirectoryAccount.last_name,
+    DirectoryAccount.state,
+    DirectoryAccount.origin,
+    DirectoryAccount.email,
+    DirectoryAccount.email_confirmed,
+    DirectoryAccount.mobile,
+    DirectoryAccount.mobile_confirmed,
+    DirectoryAccount.classe,
+    DirectoryAccount.mef,
+    DirectoryAccount.uai,
+    DirectoryAccount.last_informed_at,
+    DirectoryAccount.last_login_at,
+    DirectoryAccount.last_folded,
+    DirectoryAccount.first_folded,
+    *(getattr(DirectoryAccount, flag) for flag in FLAGS),
+)
 
 
 async def school_roster(uai: str, scope: Scope, kind: str = "") -> Roster:
-    """The roster of `uai` (only its élèves or responsables with `kind`); AccountNotFound when it is outside the scope (as for accounts,
-    another académie's school is simply not found: DESIGN.md §8)."""
+    """The roster of `uai` (only its élèves or responsables with `kind`); AccountNotFound when
+    it is outside the scope (as for accounts, another académie's school is simply not found:
+    DESIGN.md §8)."""
     uai = (uai or "").strip().upper()
     if kind not in ("", *KINDS):
         raise ActionRefused("kind vaut «\u00a0responsable\u00a0» ou «\u00a0eleve\u00a0».", "kind")
     if not uai:
         raise ActionRefused("Indiquez l'UAI de l'établissement.", "uai")
-    establishment = (
-        await DirectoryEstablishment.select().where(DirectoryEstablishment.uai == uai).first()
+    establishment = await establishment_in(uai, scope)
+    rows, links = await _school_rows(uai, kind)
+    # The lists' order (by name), sorted here rather than by PostgreSQL's collation.
+    rows.sort(key=lambda r: (r["last_folded"], r["first_folded"], r["id"]))
+    children: dict[int, list[dict]] = {}
+    for link in links:
+        children.setdefault(link["responsable"], []).append(link)
+    return Roster(
+        uai=uai,
+        name=establishment["name"],
+        academie=establishment["academie"],
+        directory_updated_at=_iso(establishment["directory_updated_at"]),
+        entries=[
+            roster_entry(row, children.get(row["id"], []))
+            for row in rows
+            # not an élève of another school, listed here by a responsable's place
+            if row["kind"] != "eleve" or row["uai"] == uai
+        ],
     )
-    if establishment is None or not in_scope(establishment, scope):
-        raise AccountNotFound(f"L'établissement {uai} n'est pas dans votre périmètre.", "uai")
+
+
+async def _school_rows(uai: str, kind: str) -> tuple[list[dict], list[dict]]:
+    """The accounts with a place in the school, and the links of its élèves."""
     engine = DirectoryAccount._meta.db
     async with engine.transaction():  # one consistent view, one connection
-        rows = await DirectoryAccount.select(
-            DirectoryAccount.id,
-            DirectoryAccount.identifier,
-            DirectoryAccount.kind,
-            DirectoryAccount.first_name,
-            DirectoryAccount.last_name,
-            DirectoryAccount.state,
-            DirectoryAccount.origin,
-            DirectoryAccount.email,
-            DirectoryAccount.email_confirmed,
-            DirectoryAccount.mobile,
-            DirectoryAccount.mobile_confirmed,
-            DirectoryAccount.classe,
-            DirectoryAccount.mef,
-            DirectoryAccount.uai,
-            DirectoryAccount.last_informed_at,
-            DirectoryAccount.last_login_at,
-            DirectoryAccount.last_folded,
-            DirectoryAccount.first_folded,
-            *(getattr(DirectoryAccount, flag) for flag in FLAGS),
-        ).where(
+        rows = await DirectoryAccount.select(*ROSTER_COLUMNS).where(
             DirectoryAccount.id.is_in(
                 DirectoryPlace.select(DirectoryPlace.account).where(DirectoryPlace.uai == uai)
             ),
@@ -159,60 +173,45 @@ async def school_roster(uai: str, scope: Scope, kind: str = "") -> Roster:
         )
         # A responsable's children in this school (a link reported wrong is not one); a list
         # of élèves alone needs none: reading them was most of its time (bench/README.md).
-        links = []
-        if kind != "eleve":
-            links = (
-                await DirectoryLink.select(
-                    DirectoryLink.responsable,
-                    DirectoryLink.relation,
-                    DirectoryLink.eleve.classe.as_alias("classe"),
-                    DirectoryLink.eleve.mef.as_alias("mef"),
-                )
-                .where(
-                    (DirectoryLink.eleve.uai == uai) & (DirectoryLink.status != "signale_errone")
-                )
-                .order_by(DirectoryLink.id)
+        if kind == "eleve":
+            return rows, []
+        links = (
+            await DirectoryLink.select(
+                DirectoryLink.responsable,
+                DirectoryLink.relation,
+                DirectoryLink.eleve.classe.as_alias("classe"),
+                DirectoryLink.eleve.mef.as_alias("mef"),
             )
-    # The lists' order (by name), sorted here rather than by PostgreSQL's collation.
-    rows.sort(key=lambda r: (r["last_folded"], r["first_folded"], r["id"]))
-    children: dict[int, list[dict]] = {}
-    for link in links:
-        children.setdefault(link["responsable"], []).append(link)
-    entries = []
-    for row in rows:
-        if row["kind"] == "eleve":
-            if row["uai"] != uai:
-                continue  # an élève of another school, listed here by a responsable's place
-            classes, mefs, relation = [row["classe"]], [row["mef"]], ""
-        else:
-            mine = children.get(row["id"], [])
-            classes = sorted({c["classe"] for c in mine} - {""})
-            mefs = sorted({c["mef"] for c in mine} - {""})
-            relation = mine[0]["relation"] if mine else ""
-        entries.append(
-            RosterEntry(
-                identifier=row["identifier"],
-                kind=row["kind"],
-                first_name=row["first_name"],
-                last_name=row["last_name"],
-                state_code=STATE_CODES.get(row["state"], ""),
-                origin=row["origin"],
-                mail_state=mail_state(row),
-                mobile_state=mobile_state(row),
-                flags=[flag for flag in FLAGS if row[flag]],
-                classes=[c for c in classes if c],
-                mefs=[m for m in mefs if m],
-                relation=relation,
-                last_informed_at=_iso(row["last_informed_at"]),
-                last_login_at=_iso(row["last_login_at"]),
-            )
+            .where((DirectoryLink.eleve.uai == uai) & (DirectoryLink.status != "signale_errone"))
+            .order_by(DirectoryLink.id)
         )
-    return Roster(
-        uai=uai,
-        name=establishment["name"],
-        academie=establishment["academie"],
-        directory_updated_at=_iso(establishment["directory_updated_at"]),
-        entries=entries,
+    return rows, links
+
+
+def roster_entry(row: dict, children: list[dict]) -> RosterEntry:
+    """An account as the lists show it; a responsable's classes, MEF and relation are those of
+    his `children` in the school."""
+    if row["kind"] == "eleve":
+        classes, mefs, relation = [row["classe"]], [row["mef"]], ""
+    else:
+        classes = sorted({c["classe"] for c in children} - {""})
+        mefs = sorted({c["mef"] for c in children} - {""})
+        relation = children[0]["relation"] if children else ""
+    return RosterEntry(
+        identifier=row["identifier"],
+        kind=row["kind"],
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+        state_code=STATE_CODES.get(row["state"], ""),
+        origin=row["origin"],
+        mail_state=mail_state(row),
+        mobile_state=mobile_state(row),
+        flags=[flag for flag in FLAGS if row[flag]],
+        classes=[c for c in classes if c],
+        mefs=[m for m in mefs if m],
+        relation=relation,
+        last_informed_at=_iso(row["last_informed_at"]),
+        last_login_at=_iso(row["last_login_at"]),
     )
 
 
@@ -220,15 +219,7 @@ async def activation_rows(scope: Scope) -> list[dict]:
     """Accounts counted by school, kind, state, MEF and class, within the scope (guide §6): the
     statistics of activation. A responsable counts in each school of his children; his MEF and
     class are empty."""
-    condition = None
-    if not scope.is_everywhere:
-        if scope.is_empty:
-            return []
-        if scope.academie:
-            condition = DirectoryPlace.academie == scope.academie
-        if scope.uais:
-            by_uai = DirectoryPlace.uai.is_in(list(scope.uais))
-            condition = by_uai if condition is None else (condition | by_uai)
+    condition = places_in(scope)
     account = DirectoryPlace.account
     query = DirectoryPlace.select(
         DirectoryPlace.uai,

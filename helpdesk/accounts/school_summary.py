@@ -17,13 +17,12 @@ from helpdesk.accounts.port import (
     FLAGS,
     KINDS,
     STATE_CODES,
-    AccountNotFound,
     ActionRefused,
     Scope,
     _Data,
 )
-from helpdesk.accounts.school_health import in_scope
-from helpdesk.accounts.tables import DirectoryAccount, DirectoryEstablishment
+from helpdesk.accounts.scope_rule import establishment_in
+from helpdesk.accounts.tables import DirectoryAccount
 
 
 @dataclass(frozen=True)
@@ -84,11 +83,7 @@ async def school_summary(uai: str, scope: Scope, since: dt.date) -> SchoolSummar
     uai = (uai or "").strip().upper()
     if not uai:
         raise ActionRefused("Indiquez l'UAI de l'établissement.", "uai")
-    establishment = (
-        await DirectoryEstablishment.select().where(DirectoryEstablishment.uai == uai).first()
-    )
-    if establishment is None or not in_scope(establishment, scope):
-        raise AccountNotFound(f"L'établissement {uai} n'est pas dans votre périmètre.", "uai")
+    establishment = await establishment_in(uai, scope)
     start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
     rows = await DirectoryAccount.raw(GROUPS_SQL, start, uai, uai)
     groups = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from helpdesk.accounts.port import ACTIVE, EN_COURS
+from helpdesk.accounts.tables import DirectoryAction
 from helpdesk.auth.service import issue_api_token
 from helpdesk.auth.tables import User
 from helpdesk.mail.tables import OutboxMail
@@ -114,6 +115,38 @@ async def test_account_api_needs_its_key(state, client, family):
     closed = await client.get(url, params=params, headers={"X-Api-Key": ""})
     assert closed.status_code == 401
     assert "HELPDESK_ACCOUNTS_API_KEY" in closed.json()["errors"]["api_key"]
+
+
+ACCOUNT_API_CALLS = [
+    ("GET", "/accounts"),
+    ("GET", "/accounts/c.martin1"),
+    ("POST", "/accounts/c.martin1/actions/inform"),
+    ("GET", "/pending-changes"),
+    ("GET", "/establishments/0450782F/roster"),
+    ("GET", "/establishments/0450782F/summary"),
+    ("POST", "/bulk-actions/inform"),
+    ("GET", "/activation-stats"),
+    ("GET", "/activation-timeline"),
+]
+
+
+async def test_every_route_of_the_account_api_needs_its_key(state, client, family):
+    body = {"identifiers": [family.claire], "params": {}, "scope": {"academie": OT}}
+    for method, path in ACCOUNT_API_CALLS:
+        for headers in ({}, {"X-Api-Key": "non"}):
+            response = await client.request(
+                method,
+                f"/api/accounts/v1{path}",
+                params={"scope_academie": OT, "since": "2026-09-01"},
+                headers=headers,
+                json=body if method == "POST" else None,
+            )
+            assert response.status_code == 401, path
+            assert response.json() == {
+                "errors": {"api_key": "Clé d'API absente ou invalide (en-tête X-Api-Key)."},
+                "code": "unauthorized",
+            }
+    assert await DirectoryAction.count() == 0  # nothing was done
 
 
 async def test_account_api_errors_are_json_with_their_code(state, client, family):

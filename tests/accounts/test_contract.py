@@ -4,11 +4,15 @@ talking to the real account API served by the app on loopback (same database).""
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections import Counter
 
 import pytest
 
 from helpdesk.accounts.port import (
+    ACTION_LABELS,
+    ACTION_TABLE,
+    ACTIONS,
     ACTIVE,
     INFORME,
     Account,
@@ -25,7 +29,15 @@ from helpdesk.accounts.port import (
 from helpdesk.accounts.tables import DirectoryAccount, DirectoryAction
 from helpdesk.french import PARIS
 from helpdesk.mail.tables import OutboxMail
-from tests.accounts.conftest import LYON, OT, PROVISIONAL, TILLEULS, http_service
+from tests.accounts.conftest import (
+    CROIX_ROUSSE,
+    LYON,
+    OT,
+    PROVISIONAL,
+    TILLEULS,
+    VAL_DE_LOIRE,
+    http_service,
+)
 
 
 async def test_both_adapters_implement_the_port(service, family):
@@ -191,6 +203,25 @@ async def test_act_dispatches_by_action_code(service, family):
     with pytest.raises(ActionRefused) as error:
         await service.act("supprimer", family.paul, {}, scope=OT)
     assert error.value.field == "action"
+
+
+async def test_every_action_of_the_table_is_a_method_of_each_adapter(service, family):
+    assert list(ACTION_LABELS) == list(ACTIONS) == [action.code for action in ACTION_TABLE]
+    for action in ACTION_TABLE:
+        method = getattr(service, action.code)
+        assert list(inspect.signature(method).parameters) == [
+            "identifier",
+            "params",
+            "scope",
+            "idempotency_key",
+        ]
+    # A named method is `act` with its code; what the action changes says `changed`.
+    named = await service.resend_confirmation_mail(family.luc, scope=OT, idempotency_key="luc")
+    assert named.action == "resend_confirmation_mail" and not named.changed
+    again = await service.act(
+        "resend_confirmation_mail", family.luc, scope=OT, idempotency_key="luc"
+    )
+    assert again.replayed and again.message == named.message
 
 
 async def test_birth_date_correction_waits_for_the_night(service, local, family):
@@ -612,6 +643,30 @@ async def test_activation_timeline_counts_accounts_by_month_of_paris(service, lo
         with pytest.raises(ActionRefused) as error:
             await service.activation_timeline(OT, wrong)
         assert error.value.field == "since"
+
+
+async def test_one_scope_rule_for_accounts_schools_statistics_and_timeline(service, family):
+    since = dt.datetime.now(PARIS).date().replace(day=1)
+    lyon_and_tilleuls = Scope(academie=LYON, uais=(TILLEULS,))
+    scopes = (OT, Scope(uais=(TILLEULS,)), lyon_and_tilleuls, Scope(), Scope.everywhere())
+    for scope in scopes:
+        by_state, by_month = Counter(), Counter()
+        for row in await service.activation_stats(scope):
+            by_state[row["uai"], row["kind"]] += row["count"]
+        for row in await service.activation_timeline(scope, since):
+            by_month[row["uai"], row["kind"]] += row["count"]
+        assert by_state == by_month, scope
+    # A school is in the scope by its académie or its UAI; an account by one of its schools.
+    stats = await service.activation_stats(lyon_and_tilleuls)
+    assert {row["uai"] for row in stats} == {TILLEULS, CROIX_ROUSSE}
+    tilleuls = Scope(uais=(TILLEULS,))
+    found = await service.search(AccountQuery(scope=tilleuls, limit=200))
+    assert len(found.items) == sum(row["count"] for row in await service.activation_stats(tilleuls))
+    assert (await service.school_roster(CROIX_ROUSSE, lyon_and_tilleuls)).uai == CROIX_ROUSSE
+    for uai, scope in ((VAL_DE_LOIRE, lyon_and_tilleuls), (TILLEULS, Scope())):
+        with pytest.raises(AccountNotFound):
+            await service.school_summary(uai, scope, since)
+    assert (await service.search(AccountQuery(scope=Scope()))).items == []
 
 
 async def test_many_accounts_go_over_http_by_slices(local, api_server, family, monkeypatch):
