@@ -31,7 +31,6 @@ from litestar.handlers import BaseRouteHandler
 from litestar.params import FromPath
 from litestar.response import Template
 
-from helpdesk.accounts.local import LocalDirectory
 from helpdesk.accounts.port import (
     AccountError,
     AccountQuery,
@@ -40,7 +39,7 @@ from helpdesk.accounts.port import (
     ActionRefused,
     Scope,
 )
-from helpdesk.accounts.service import account_service, local_directory
+from helpdesk.accounts.service import LocalDirectory, account_service, local_directory
 from helpdesk.auth.service import require_staff
 from helpdesk.inputs import as_integer
 from helpdesk.web import internal_error_handler, page

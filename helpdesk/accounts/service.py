@@ -9,6 +9,8 @@ from helpdesk.accounts.local import LocalDirectory
 from helpdesk.accounts.port import AccountService
 from helpdesk.settings import Settings
 
+__all__ = ["LocalDirectory", "account_service", "local_directory"]
+
 
 def account_service(settings: Settings, state: Any = None) -> AccountService:
     """HttpAccountService when HELPDESK_ACCOUNTS_URL is set, else the local directory.
