@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from helpdesk.accounts.http import HttpAccountService
-from helpdesk.accounts.local import LocalDirectory
+from helpdesk.accounts.local import LocalDirectory, mail_environment
 from helpdesk.accounts.port import AccountService
 from helpdesk.settings import Settings
 
-__all__ = ["LocalDirectory", "account_service", "local_directory"]
+__all__ = ["LocalDirectory", "account_service", "local_directory", "mail_environment"]
 
 
 def account_service(settings: Settings, state: Any = None) -> AccountService:

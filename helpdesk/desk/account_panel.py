@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from helpdesk.accounts.local import mail_environment
 from helpdesk.accounts.port import (
     ACTION_LABELS,
     FLAG_LABELS,
@@ -14,6 +13,7 @@ from helpdesk.accounts.port import (
     AccountQuery,
     Letter,
 )
+from helpdesk.accounts.service import mail_environment
 from helpdesk.accounts.web_addresses import where_to_go
 from helpdesk.auth.service import Staff, audit
 from helpdesk.desk import account_safety, agent, night_changes
