@@ -315,3 +315,12 @@ async def finish_password_reset(reset: dict, password: str) -> None:
 async def purge_expired_sessions(settings) -> None:
     """Forget the staff sessions past their end (files on one host; Redis does it itself)."""
     await sessions.purge_expired_sessions(settings)
+
+
+async def staff_names(ids: set) -> dict[int, str]:
+    """How these staff members are named on a screen: their name, else their address."""
+    ids = [i for i in ids if i is not None]
+    if not ids:
+        return {}
+    rows = await User.select(User.id, User.name, User.email).where(User.id.is_in(ids))
+    return {row["id"]: row["name"] or row["email"] for row in rows}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from helpdesk.auth.tables import User
+from helpdesk.auth.service import staff_names
 from helpdesk.establishments.bulk import forget_document
 from helpdesk.establishments.tables import LetterBatch, LetterBatchAccount
 
@@ -84,14 +84,6 @@ async def of_school(uai: str) -> list[dict]:
         row["by"] = names.get(row["created_by"], "")
         row["kind"] = KINDS.get(row["action"], "")
     return rows
-
-
-async def staff_names(ids: set) -> dict[int, str]:
-    ids = [i for i in ids if i is not None]
-    if not ids:
-        return {}
-    rows = await User.select(User.id, User.name, User.email).where(User.id.is_in(ids))
-    return {row["id"]: row["name"] or row["email"] for row in rows}
 
 
 async def batch_of(uai: str, batch_id: int) -> dict | None:
