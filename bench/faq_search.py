@@ -35,9 +35,9 @@ sys.path.insert(0, str(PROJECT_DIR))
 
 from labelled import percentile, read_rows  # noqa: E402
 
+from helpdesk.core.text import fold, stems  # noqa: E402
 from helpdesk.faq.analysis import stem, word_keys  # noqa: E402
 from helpdesk.faq.service import FaqService  # noqa: E402
-from helpdesk.text import fold, stems  # noqa: E402
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_FILES = [DATA_DIR / "faq_queries_tuning.jsonl", DATA_DIR / "faq_queries_unseen.jsonl"]

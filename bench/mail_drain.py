@@ -127,8 +127,8 @@ def acknowledgment(code: Path, tmp: Path) -> tuple[str, str, str, str]:
     script = """
 import json
 from helpdesk.mail.service import compose_mail
-from helpdesk.settings import load_settings
-from helpdesk.web import make_environment
+from helpdesk.core.settings import load_settings
+from helpdesk.core.web import make_environment
 settings = load_settings()
 ticket = {"requester_first_name": "Claire", "requester_last_name": "Martin",
           "reference": "OT-2026-000123", "channel": "formulaire",

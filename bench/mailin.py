@@ -66,8 +66,8 @@ def run(argv: list[str], env: dict) -> None:
 async def seed(env: dict, count: int) -> list[str]:
     """`count` requests made by the ticket service, as the form makes them."""
     os.environ.update(env)
-    from helpdesk.db import bind, make_engine
-    from helpdesk.settings import load_settings
+    from helpdesk.core.db import bind, make_engine
+    from helpdesk.core.settings import load_settings
     from helpdesk.state import worker_state
     from helpdesk.tickets.service import TicketService
     from helpdesk.tickets.validation import CleanRequest
@@ -167,7 +167,7 @@ def main() -> int:
         )
         run([sys.executable, "-m", "helpdesk.cli", "migrate"], env)
         references = asyncio.run(seed(env, args.tickets))
-        from helpdesk.settings import load_settings
+        from helpdesk.core.settings import load_settings
 
         batch = mails(load_settings(), references, args.mails)
         receiver = procs.start(

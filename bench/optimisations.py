@@ -54,10 +54,10 @@ from litestar import Request, Response, get  # noqa: E402
 from litestar.response.base import ASGIResponse  # noqa: E402
 
 from helpdesk.app import create_app  # noqa: E402
+from helpdesk.core.settings import load_settings  # noqa: E402
+from helpdesk.core.web import HTML  # noqa: E402
 from helpdesk.observability.requests_log import log as request_log  # noqa: E402
 from helpdesk.server import settle_memory  # noqa: E402
-from helpdesk.settings import load_settings  # noqa: E402
-from helpdesk.web import HTML  # noqa: E402
 
 BASE_URL = "http://testserver.local"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

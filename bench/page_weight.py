@@ -90,7 +90,7 @@ def main() -> None:
     from litestar.testing import TestClient
 
     from helpdesk.app import create_app
-    from helpdesk.settings import load_settings
+    from helpdesk.core.settings import load_settings
 
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "data"

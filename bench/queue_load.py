@@ -299,7 +299,7 @@ def queue_sql(url: str, path: str, staff_id: int) -> str:
     from litestar.datastructures import MultiDict
 
     from helpdesk.auth.service import Staff
-    from helpdesk.db import bind, make_engine
+    from helpdesk.core.db import bind, make_engine
     from helpdesk.desk.queue import QueueFilter, list_query
 
     bind(make_engine(url))

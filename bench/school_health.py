@@ -37,9 +37,9 @@ from helpdesk.accounts.local import AccountRecord, LinkRecord  # noqa: E402
 from helpdesk.accounts.port import ACTIVE, EN_COURS, INFORME, NON_INFORME  # noqa: E402
 from helpdesk.app import create_app  # noqa: E402
 from helpdesk.auth.service import create_user  # noqa: E402
-from helpdesk.db import postgres_config  # noqa: E402
+from helpdesk.core.db import postgres_config  # noqa: E402
+from helpdesk.core.settings import load_settings  # noqa: E402
 from helpdesk.server import settle_memory  # noqa: E402
-from helpdesk.settings import load_settings  # noqa: E402
 
 BIG = uai("0451999")
 PASSWORD = "Motdepasse-Banc-2026"

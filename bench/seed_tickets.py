@@ -38,8 +38,8 @@ from fakedata import People, fold_ascii  # noqa: E402
 from helpdesk.auth.service import create_user  # noqa: E402
 from helpdesk.auth.tables import User  # noqa: E402
 from helpdesk.contacts.academies import load_academies  # noqa: E402
-from helpdesk.db import bind, is_postgres, make_engine, migrate, postgres_config, sqlite_path  # noqa: E402
-from helpdesk.settings import load_settings  # noqa: E402
+from helpdesk.core.db import bind, is_postgres, make_engine, migrate, postgres_config, sqlite_path  # noqa: E402
+from helpdesk.core.settings import load_settings  # noqa: E402
 from helpdesk.tickets.records import search_text  # noqa: E402
 from helpdesk.tickets.sla import initial_due  # noqa: E402
 from helpdesk.tickets.tables import Ticket, TicketSequence  # noqa: E402

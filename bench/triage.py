@@ -34,9 +34,9 @@ sys.path.insert(0, str(PROJECT_DIR))
 
 from labelled import percentile, read_rows  # noqa: E402
 
+from helpdesk.core.inputs import MESSAGE_MAX  # noqa: E402
+from helpdesk.core.text import fold  # noqa: E402
 from helpdesk.faq.service import FaqService  # noqa: E402
-from helpdesk.inputs import MESSAGE_MAX  # noqa: E402
-from helpdesk.text import fold  # noqa: E402
 from helpdesk.triage.service import CATEGORIES, TRAIN_PATH, Triage, read_jsonl  # noqa: E402
 
 TOP_FAQ = 3

@@ -23,7 +23,6 @@ from piccolo.engine.postgres import PostgresEngine
 from helpdesk import PROJECT_DIR
 from helpdesk.accounts import routes as accounts_routes
 from helpdesk.accounts.service import account_service
-from helpdesk.assets import DSFR_DIST, STATIC_DIR, asset, dsfr_version, static_digest
 from helpdesk.auth import admin_routes
 from helpdesk.auth import routes as auth_routes
 from helpdesk.auth.service import forget_staff
@@ -31,7 +30,18 @@ from helpdesk.auth.sessions import SESSION_STORE, session_config, session_store
 from helpdesk.contacts import routes as contacts_routes
 from helpdesk.contacts.academies import load_academies
 from helpdesk.contacts.service import ContactOverrides
-from helpdesk.db import bind, make_engine, migrate, start_pool
+from helpdesk.core.assets import DSFR_DIST, STATIC_DIR, asset, dsfr_version, static_digest
+from helpdesk.core.db import bind, make_engine, migrate, start_pool
+from helpdesk.core.inputs import check_request
+from helpdesk.core.ratelimit import RateLimiter
+from helpdesk.core.security_headers import SwaggerPage, security_headers_hook
+from helpdesk.core.settings import Settings, load_settings
+from helpdesk.core.web import (
+    PageCache,
+    http_exception_handler,
+    internal_error_handler,
+    make_environment,
+)
 from helpdesk.demo import routes as demo_routes
 from helpdesk.desk import routes as desk_routes
 from helpdesk.desk.assignment import release_tickets_of
@@ -45,7 +55,6 @@ from helpdesk.establishments import stats_routes as school_stats_routes
 from helpdesk.faq import routes as faq_routes
 from helpdesk.faq.service import FaqService
 from helpdesk.housekeeping import housekeeping_loop
-from helpdesk.inputs import check_request
 from helpdesk.mail.catcher import MailCatcher
 from helpdesk.mail.sender import MailSender
 from helpdesk.mailin import routes as mailin_routes
@@ -53,18 +62,9 @@ from helpdesk.mailin.receiver import start_receiver
 from helpdesk.observability.metrics import MetricsController, prometheus_config
 from helpdesk.observability.requests_log import RequestLog, configure_logging
 from helpdesk.privacy import routes as privacy_routes
-from helpdesk.ratelimit import RateLimiter
-from helpdesk.security_headers import SwaggerPage, security_headers_hook
-from helpdesk.settings import Settings, load_settings
 from helpdesk.site import routes as site_routes
 from helpdesk.tickets import routes as ticket_routes
 from helpdesk.triage import routes as triage_routes
-from helpdesk.web import (
-    PageCache,
-    http_exception_handler,
-    internal_error_handler,
-    make_environment,
-)
 
 SWAGGER_UI_DIST = PROJECT_DIR / "node_modules" / "swagger-ui-dist"
 
@@ -80,7 +80,7 @@ NOT_COMPRESSED = [
 # Static files under their plain names (/static/x, /dsfr/x): a day in the browser's cache, not
 # `immutable`. The router sends ETag and Last-Modified but never answers 304: after a day the
 # browser downloads the file again (nginx, in deploy/, does answer 304). Pages link them under
-# their versioned names (helpdesk.assets): a year, `immutable`.
+# their versioned names (helpdesk.core.assets): a year, `immutable`.
 STATIC_CACHE = CacheControlHeader(max_age=86400, public=True)
 VERSIONED_CACHE = CacheControlHeader(max_age=31536000, public=True, immutable=True)
 
@@ -118,7 +118,7 @@ UNCOMPRESSED = "uncompressed"
 def compression_config() -> CompressionConfig:
     """gzip for every response of 1 KiB or more (HTML, JSON, CSS, JS, SVG).
 
-    Pages served by `helpdesk.web.CachedPage` are compressed once when rendered and pass through
+    Pages served by `helpdesk.core.web.CachedPage` are compressed once when rendered and pass through
     untouched (they mark the request the way Litestar's own response cache does).
     Level 6: nearly the size of level 9 on our pages, for a fraction of the time per request.
     """
@@ -298,7 +298,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[public, forms, staff, *static, swagger_files, MetricsController],
         # Requests and durations by route template (/metrics); none for unknown paths.
         middleware=[prometheus_config().middleware],
-        # One rule for every text received, before any handler reads it (helpdesk.inputs).
+        # One rule for every text received, before any handler reads it (helpdesk.core.inputs).
         before_request=check_request,
         stores={SESSION_STORE: session_store(settings)},
         state=state,

@@ -7,14 +7,14 @@ import asyncio
 import os
 import sys
 
-from helpdesk.db import is_postgres, make_engine, migrate
-from helpdesk.migrations import pending_migrations
-from helpdesk.settings import load_settings
+from helpdesk.core.db import is_postgres, make_engine, migrate
+from helpdesk.core.migrations import pending_migrations
+from helpdesk.core.settings import load_settings
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from helpdesk.core.settings import serve_problem
     from helpdesk.server import serve
-    from helpdesk.settings import serve_problem
 
     settings = load_settings()
     # The app's processes read their settings from the environment: they learn the address
@@ -38,7 +38,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    """Runs the migrations not yet run (helpdesk/migrations.py); --list only names them."""
+    """Runs the migrations not yet run (helpdesk/core/migrations.py); --list only names them."""
     engine = make_engine(load_settings().database_url)
 
     async def run() -> list[str]:
@@ -61,7 +61,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     """Send the outbox's mails, in a process of its own (production, several app processes)."""
     import signal
 
-    from helpdesk.db import bind
+    from helpdesk.core.db import bind
     from helpdesk.mail.sender import MailSender
 
     settings = load_settings()
@@ -73,7 +73,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         engine = make_engine(settings.database_url)
         bind(engine)
         if is_postgres(engine):
-            from helpdesk.db import start_pool
+            from helpdesk.core.db import start_pool
 
             await start_pool(engine, max_size=4)
         stop = asyncio.Event()
@@ -100,7 +100,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_outbox(args: argparse.Namespace) -> int:
     """What the outbox holds: counts by status, and the mails that failed for good."""
-    from helpdesk.db import bind
+    from helpdesk.core.db import bind
     from helpdesk.mail.tables import OutboxMail
 
     settings = load_settings()
@@ -146,7 +146,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     from helpdesk.auth.tables import ROLES, User
     from helpdesk.contacts.academies import load_academies
     from helpdesk.contacts.uai import UaiError, normalise_uai
-    from helpdesk.db import bind
+    from helpdesk.core.db import bind
 
     if args.role not in ROLES:
         print(f"Rôle inconnu : {args.role} (attendu : {', '.join(ROLES)})")
@@ -192,8 +192,8 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(_args: argparse.Namespace) -> int:
+    from helpdesk.core.settings import demo_problem
     from helpdesk.demo.data import load_demo
-    from helpdesk.settings import demo_problem
 
     settings = load_settings()
     problem = demo_problem(settings)

@@ -1,6 +1,6 @@
 """Piccolo's configuration: the engine of HELPDESK_DATABASE_URL and one app per domain.
 
-`helpdesk migrate` (helpdesk/migrations.py) points Piccolo here and sets `DB` to the engine it
+`helpdesk migrate` (helpdesk/core/migrations.py) points Piccolo here and sets `DB` to the engine it
 migrates; Piccolo's own command line finds this module through the top-level piccolo_conf.py.
 """
 
@@ -24,8 +24,8 @@ APP_REGISTRY = AppRegistry(
 def __getattr__(name: str):
     # Made on first use only: importing this module must not open (or create) a database.
     if name == "DB":
-        from helpdesk.db import make_engine
-        from helpdesk.settings import load_settings
+        from helpdesk.core.db import make_engine
+        from helpdesk.core.settings import load_settings
 
         globals()["DB"] = engine = make_engine(load_settings().database_url)
         return engine

@@ -20,7 +20,7 @@ import sys
 
 import uvicorn
 
-from helpdesk.settings import Settings
+from helpdesk.core.settings import Settings
 
 APP = "helpdesk.server:served_app"
 KEEP_ALIVE_SECONDS = 5  # uvicorn's default (gunicorn's is 2)

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 from helpdesk.accounts.service import account_service
 from helpdesk.contacts.academies import load_academies
+from helpdesk.core.web import make_environment
 from helpdesk.faq.service import FaqService
-from helpdesk.web import make_environment
 
 
 def worker_state(settings, engine=None) -> SimpleNamespace:

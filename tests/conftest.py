@@ -14,8 +14,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
-from helpdesk.db import all_tables, postgres_config
-from helpdesk.settings import Settings, load_settings
+from helpdesk.core.db import all_tables, postgres_config
+from helpdesk.core.settings import Settings, load_settings
 
 POSTGRES_URL = os.environ.get("HELPDESK_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]

@@ -17,7 +17,7 @@ import datetime as dt
 from helpdesk.accounts.port import ACTIVE, KINDS, ActionRefused, Scope
 from helpdesk.accounts.scope_rule import places_in_sql
 from helpdesk.accounts.tables import DirectoryAccount
-from helpdesk.french import PARIS
+from helpdesk.core.french import PARIS
 
 # What a page shows at most (two school years); the query has one comparison per month.
 MAX_MONTHS = 24

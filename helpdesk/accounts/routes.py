@@ -41,8 +41,8 @@ from helpdesk.accounts.port import (
 )
 from helpdesk.accounts.service import LocalDirectory, account_service, local_directory
 from helpdesk.auth.service import require_staff
-from helpdesk.inputs import as_integer
-from helpdesk.web import internal_error_handler, page
+from helpdesk.core.inputs import as_integer
+from helpdesk.core.web import internal_error_handler, page
 
 log = logging.getLogger(__name__)
 

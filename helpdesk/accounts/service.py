@@ -7,7 +7,7 @@ from typing import Any
 from helpdesk.accounts.http import HttpAccountService
 from helpdesk.accounts.local import LocalDirectory, mail_environment
 from helpdesk.accounts.port import AccountService
-from helpdesk.settings import Settings
+from helpdesk.core.settings import Settings
 
 __all__ = ["LocalDirectory", "account_service", "local_directory", "mail_environment"]
 

@@ -12,8 +12,8 @@ from helpdesk.auth import second_factor, service
 from helpdesk.auth.routes import mail_password_link
 from helpdesk.auth.tables import ROLE_LABELS, ROLES, User
 from helpdesk.contacts.uai import UaiError, normalise_uai
-from helpdesk.inputs import column_limit, nfc, too_long
-from helpdesk.web import PageNotFound, page
+from helpdesk.core.inputs import column_limit, nfc, too_long
+from helpdesk.core.web import PageNotFound, page
 
 
 def manageable(staff: service.Staff):

@@ -14,9 +14,9 @@ from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.passwords import new_totp_secret, password_problem, totp_uri
 from helpdesk.auth.sessions import came_with_session, restart_without_session
 from helpdesk.auth.tables import User
+from helpdesk.core.ratelimit import Limit
+from helpdesk.core.web import PageNotFound, client_ip, page
 from helpdesk.mail.service import queue_mail
-from helpdesk.ratelimit import Limit
-from helpdesk.web import PageNotFound, client_ip, page
 
 LOGIN_PER_IP = Limit("login_ip", 20, 60)
 TOO_MANY = "Trop de tentatives de connexion. Patientez quelques minutes avant de réessayer."

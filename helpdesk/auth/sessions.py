@@ -23,7 +23,7 @@ from litestar.response import Redirect
 from litestar.stores.base import Store
 from litestar.stores.file import FileStore
 
-from helpdesk.settings import Settings
+from helpdesk.core.settings import Settings
 
 SESSION_COOKIE = "helpdesk_session"
 SESSION_MAX_AGE = 10 * 3600

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 
-from helpdesk.ratelimit import RateLimiter
+from helpdesk.core.ratelimit import RateLimiter
 
 FREE_FAILURES = 5
 MAX_DELAY = 60.0  # seconds

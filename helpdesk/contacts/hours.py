@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from helpdesk.french import NBSP, date_fr, hour_fr, weekday_fr
+from helpdesk.core.french import NBSP, date_fr, hour_fr, weekday_fr
 
 PARIS = ZoneInfo("Europe/Paris")
 PHONE = f"0{NBSP}809{NBSP}54{NBSP}06{NBSP}06"

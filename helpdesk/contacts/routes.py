@@ -13,7 +13,7 @@ from helpdesk.contacts.academies import Academies
 from helpdesk.contacts.hours import HOURS_TEXT, PHONE, platform_status
 from helpdesk.contacts.map import ATTRIBUTION, academies_svg, overseas
 from helpdesk.contacts.service import CHOICES_MESSAGE, Found, find_academie
-from helpdesk.web import PageNotFound, page
+from helpdesk.core.web import PageNotFound, page
 
 
 def now() -> dt.datetime:

@@ -6,8 +6,8 @@ import secrets
 
 from helpdesk.auth.service import create_user
 from helpdesk.auth.tables import User
-from helpdesk.db import bind, make_engine, migrate
-from helpdesk.settings import Settings
+from helpdesk.core.db import bind, make_engine, migrate
+from helpdesk.core.settings import Settings
 
 DEMO_USERS = [
     ("agent.orleans-tours@demo.ac-exemple.fr", "agent", "orleans-tours", [], "Agnès Roux (agent)"),

@@ -8,9 +8,9 @@ from email.utils import parsedate_to_datetime
 from litestar import Request, get
 from litestar.response import Template
 
-from helpdesk.french import datetime_fr
+from helpdesk.core.french import datetime_fr
+from helpdesk.core.web import PageNotFound, page
 from helpdesk.mail.catcher import caught_mails
-from helpdesk.web import PageNotFound, page
 
 
 def sent_on(header: str) -> str:

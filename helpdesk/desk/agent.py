@@ -7,7 +7,7 @@ import datetime as dt
 
 from helpdesk.auth.service import Staff, current_agents
 from helpdesk.categories.catalogue import ALL_CATEGORY_CODES
-from helpdesk.db import write_transaction
+from helpdesk.core.db import write_transaction
 from helpdesk.desk.queue import forget_counts
 from helpdesk.desk.staff_words import SHORT_CATEGORY
 from helpdesk.mail.service import queue_mail

@@ -9,9 +9,9 @@ from litestar.params import FromPath
 from piccolo.columns import Timestamptz
 
 from helpdesk.auth.service import require_staff
+from helpdesk.core.inputs import as_integer
 from helpdesk.desk import account_panel, agent
 from helpdesk.desk.queue import QueueFilter, list_tickets
-from helpdesk.inputs import as_integer
 from helpdesk.tickets.tables import Ticket
 
 PUBLIC_FIELDS = (

@@ -13,12 +13,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from helpdesk.accounts.port import Account, AccountQuery, Scope
+from helpdesk.core.web import date_fr
 from helpdesk.desk.tables import AnomalyTicket
 from helpdesk.tickets.records import body_fingerprint
 from helpdesk.tickets.service import TicketService
 from helpdesk.tickets.tables import OPEN_STATUSES
 from helpdesk.tickets.validation import CleanRequest
-from helpdesk.web import date_fr
 
 # The flags a parent raises in ÉduConnect, and the category of the ticket they become.
 PARENT_FLAGS = {

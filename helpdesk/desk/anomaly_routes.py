@@ -8,8 +8,8 @@ from litestar.response import Redirect, Template
 from helpdesk.accounts.port import FLAG_LABELS, AccountError
 from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import require_staff
+from helpdesk.core.web import page
 from helpdesk.desk import anomalies
-from helpdesk.web import page
 
 
 def anomalies_page(staff, found, error: str = "", message: str = "", status_code: int = 200):

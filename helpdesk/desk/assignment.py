@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpdesk.db import write_transaction
+from helpdesk.core.db import write_transaction
 from helpdesk.desk.queue import forget_counts
 from helpdesk.tickets.records import utcnow
 from helpdesk.tickets.tables import Ticket, TicketEvent

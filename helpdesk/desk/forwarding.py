@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from helpdesk.auth.service import Staff
 from helpdesk.contacts.service import academie_of_uai
-from helpdesk.db import write_transaction
+from helpdesk.core.db import write_transaction
 from helpdesk.desk.agent import (
     ActionRefused,
     apply_change,

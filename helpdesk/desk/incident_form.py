@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from helpdesk.accounts.rules import parse_date
-from helpdesk.french import PARIS
+from helpdesk.core.french import PARIS
 
 HOUR = re.compile(r"(\d{1,2})\s*(?:h|:|H)\s*(\d{2})?(?:\s*min)?|(\d{1,2})")
 

@@ -8,11 +8,11 @@ from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import Staff, require_staff
+from helpdesk.core.french import count_fr, datetime_fr
+from helpdesk.core.web import PageNotFound, page
 from helpdesk.desk import agent, incidents
 from helpdesk.desk.incident_form import read_incident_form
-from helpdesk.french import count_fr, datetime_fr
 from helpdesk.tickets.records import utcnow
-from helpdesk.web import PageNotFound, page
 
 
 async def incidents_view(

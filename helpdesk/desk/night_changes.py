@@ -15,12 +15,12 @@ import datetime as dt
 import logging
 
 from helpdesk.accounts.port import AccountError, PendingChange, Scope
-from helpdesk.db import write_transaction
+from helpdesk.core.db import write_transaction
+from helpdesk.core.web import date_fr
 from helpdesk.desk.agent import mail_requester
 from helpdesk.desk.tables import AccountChange
 from helpdesk.tickets.records import utcnow
 from helpdesk.tickets.tables import Ticket, TicketEvent
-from helpdesk.web import date_fr
 
 log = logging.getLogger(__name__)
 BATCH = 200

@@ -14,8 +14,8 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.query import Select
 
 from helpdesk.auth.service import Staff
-from helpdesk.inputs import as_integer
-from helpdesk.text import fold
+from helpdesk.core.inputs import as_integer
+from helpdesk.core.text import fold
 from helpdesk.tickets.tables import OPEN_STATUSES, STATUSES, Ticket
 
 PAGE_SIZE = 25

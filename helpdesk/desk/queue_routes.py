@@ -11,14 +11,14 @@ from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import academy_agents, require_staff
+from helpdesk.core.french import datetime_fr
+from helpdesk.core.web import page
 from helpdesk.desk import agent, staff_words
 from helpdesk.desk.queue import PAGE_SIZE, QueueFilter, list_tickets, status_counts
 from helpdesk.desk.staff_words import SHORT_CATEGORY, STAFF_STATUS_LABELS
-from helpdesk.french import datetime_fr
 from helpdesk.mailin.bounces import address_errors
 from helpdesk.tickets.records import utcnow
 from helpdesk.tickets.tables import STATUSES
-from helpdesk.web import page
 
 
 def query_string(params, **changes) -> str:

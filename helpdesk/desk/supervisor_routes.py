@@ -8,11 +8,11 @@ from litestar.response import Redirect, Template
 from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import require_staff
 from helpdesk.contacts.service import AUDIENCES
+from helpdesk.core.web import page
 from helpdesk.desk import canned, stats
 from helpdesk.desk.staff_words import SHORT_CATEGORY, STAFF_STATUS_LABELS
 from helpdesk.tickets import sla
 from helpdesk.tickets.tables import STATUSES
-from helpdesk.web import page
 
 
 @get("/agent/statistiques", include_in_schema=False)

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import Staff, current_agents, require_staff
 from helpdesk.categories.catalogue import ALL_CATEGORIES, category_of
+from helpdesk.core.web import PageNotFound, page
 from helpdesk.desk import (
     account_panel,
     account_steps,
@@ -26,7 +27,6 @@ from helpdesk.mailin.bounces import address_error
 from helpdesk.tickets.attachments import download
 from helpdesk.tickets.records import utcnow
 from helpdesk.tickets.tables import STATUSES, Attachment, Ticket
-from helpdesk.web import PageNotFound, page
 
 CATEGORY_LABELS = {code: c.label for code, c in ALL_CATEGORIES.items()}
 

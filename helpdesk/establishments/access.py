@@ -20,7 +20,7 @@ from helpdesk.accounts.school_summary import SchoolSummary
 from helpdesk.auth.service import Staff, require_staff
 from helpdesk.contacts.service import academie_of_uai
 from helpdesk.contacts.uai import UaiError
-from helpdesk.web import PageNotFound
+from helpdesk.core.web import PageNotFound
 
 # Each space has its own address for the same pages.
 SPACES = {"establishment": "/etablissement/comptes", "agent": "/agent/etablissements"}

@@ -11,11 +11,11 @@ from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import audit
+from helpdesk.core.french import count_fr
+from helpdesk.core.web import PageNotFound, client_ip, page
 from helpdesk.establishments import batches
 from helpdesk.establishments.access import SPACES, Viewer, school_uai, viewer
 from helpdesk.establishments.routes import space_of
-from helpdesk.french import count_fr
-from helpdesk.web import PageNotFound, client_ip, page
 
 
 def paths(rest: str) -> list[str]:

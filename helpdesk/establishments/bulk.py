@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from helpdesk.accounts.bulk import MAX_ACCOUNTS, BulkResult
 from helpdesk.accounts.school_health import Roster
 from helpdesk.auth.service import audit
+from helpdesk.core.french import count_fr, date_fr
+from helpdesk.core.ratelimit import Limit
 from helpdesk.establishments.letters import letters_pdf
-from helpdesk.french import count_fr, date_fr
-from helpdesk.ratelimit import Limit
 from helpdesk.tickets.attachments import delete_bytes, load_bytes, save_bytes
 
 BULK_LIMIT = Limit("comptes_en_lot", 20, 3600)  # requests per staff member and hour

@@ -16,14 +16,14 @@ from litestar.response import Redirect, Template
 from helpdesk.accounts.bulk import MAX_ACCOUNTS
 from helpdesk.accounts.port import AccountServiceUnavailable
 from helpdesk.accounts.school_health import Roster, school_year_start
+from helpdesk.core.french import count_fr
+from helpdesk.core.web import PageNotFound, client_ip, page
 from helpdesk.establishments import batches, bulk, lists
 from helpdesk.establishments.access import SPACES, Viewer, roster_of, school_uai, viewer
 from helpdesk.establishments.addresses import layout_for
 from helpdesk.establishments.dashboard import POPULATIONS
 from helpdesk.establishments.letters import links_of
 from helpdesk.establishments.routes import describe, list_url, space_of, today
-from helpdesk.french import count_fr
-from helpdesk.web import PageNotFound, client_ip, page
 
 
 def paths(rest: str) -> list[str]:

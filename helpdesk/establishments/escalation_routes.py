@@ -10,11 +10,11 @@ from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import Staff, audit, require_staff
+from helpdesk.core.web import PageNotFound, client_ip, page
 from helpdesk.establishments import escalations, letter_deliveries, transmissions
 from helpdesk.tickets.attachments import AttachmentError, download, read_upload
 from helpdesk.tickets.records import STATUS_LABELS, IdempotencyConflict, body_fingerprint
 from helpdesk.tickets.service import TicketService
-from helpdesk.web import PageNotFound, client_ip, page
 
 
 async def school_staff(request: Request) -> Staff:

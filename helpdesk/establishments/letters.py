@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from helpdesk.accounts.port import Letter
 from helpdesk.accounts.web_addresses import SCOLARITE_SERVICES, where_to_go
-from helpdesk.french import date_fr
+from helpdesk.core.french import date_fr
 
 if TYPE_CHECKING:
     from fpdf import FPDF

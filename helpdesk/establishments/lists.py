@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from helpdesk.accounts.school_health import MAIL_STATES, MOBILE_STATES, Roster, RosterEntry
+from helpdesk.core.french import date_fr
 from helpdesk.establishments.dashboard import (
     POPULATION_LABELS,
     POPULATIONS,
@@ -17,7 +18,6 @@ from helpdesk.establishments.dashboard import (
     connected_since,
     priority,
 )
-from helpdesk.french import date_fr
 
 STATE_NAMES = {
     "active": "Activé",

@@ -11,6 +11,8 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from helpdesk.accounts.school_health import school_year_start
+from helpdesk.core.french import count_fr, date_fr, datetime_fr
+from helpdesk.core.web import page
 from helpdesk.establishments import lists
 from helpdesk.establishments.access import SPACES, Viewer, roster_of, summary_of, viewer
 from helpdesk.establishments.dashboard import (
@@ -19,8 +21,6 @@ from helpdesk.establishments.dashboard import (
     STATE_ORDER,
     dashboard,
 )
-from helpdesk.french import count_fr, date_fr, datetime_fr
-from helpdesk.web import page
 
 
 def space_of(request: Request) -> str:

@@ -9,10 +9,10 @@ from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import require_staff
+from helpdesk.core.web import page
 from helpdesk.establishments import addresses
 from helpdesk.establishments.access import roster_of, viewer
 from helpdesk.establishments.letters import layout_of
-from helpdesk.web import page
 
 ACADEMIE_PAGE = "/agent/etablissements/parametres"
 SCHOOL_PAGE = "/etablissement/comptes/{uai:str}/parametres"

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from helpdesk.accounts.activation_timeline import month_starts
 from helpdesk.accounts.port import KINDS
+from helpdesk.core.french import date_fr, month_fr
 from helpdesk.establishments.lists import cell
-from helpdesk.french import date_fr, month_fr
 
 
 @dataclass

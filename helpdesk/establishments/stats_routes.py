@@ -15,11 +15,11 @@ from litestar.response import Template
 from helpdesk.accounts.port import AccountServiceUnavailable, Scope
 from helpdesk.accounts.school_health import school_year_start
 from helpdesk.auth.service import require_staff
+from helpdesk.core.french import PARIS
+from helpdesk.core.web import page
 from helpdesk.establishments import stats
 from helpdesk.establishments.access import SPACES, summary_of, viewer
 from helpdesk.establishments.routes import space_of, today
-from helpdesk.french import PARIS
-from helpdesk.web import page
 
 
 async def rows_of(request: Request, scope: Scope, since: dt.date) -> tuple[list, list]:

@@ -4,7 +4,7 @@ the school can do, and its answer, written on the ticket's timeline."""
 from __future__ import annotations
 
 from helpdesk.auth.service import Staff
-from helpdesk.db import write_transaction
+from helpdesk.core.db import write_transaction
 from helpdesk.establishments.tables import Transmission
 from helpdesk.tickets.notify import notify_agent
 from helpdesk.tickets.records import utcnow

@@ -3,7 +3,7 @@
 A text becomes a list of terms. Each term is a tuple of keys, any of which may match a key of
 a question:
 
-- words are cut as in helpdesk.text (lower case, elisions dropped) and folded (no accents);
+- words are cut as in helpdesk.core.text (lower case, elisions dropped) and folded (no accents);
 - each word gives its Snowball stems computed with and without accents ("refusée" and "refusee"
   both give "refus");
 - the vocabulary of content/faq.md (its "synonymes:" lines) gathers everyday words and phrases
@@ -22,7 +22,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from helpdesk.text import STOP_WORDS, fold, stems
+from helpdesk.core.text import STOP_WORDS, fold, stems
 
 _WORD = re.compile(r"[^\W_]+")
 _ELISION = re.compile(r"\b(?:[ldjmtsnc]|qu|jusqu|lorsqu|puisqu)['’]")

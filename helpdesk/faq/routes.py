@@ -9,9 +9,9 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.types import ASGIApp
 
+from helpdesk.core.ratelimit import Limit
+from helpdesk.core.web import HTML, PageNotFound, page
 from helpdesk.faq.service import FaqService, question_as_api, record_vote, vote_counts
-from helpdesk.ratelimit import Limit
-from helpdesk.web import HTML, PageNotFound, page
 
 MAX_QUERY_LENGTH = 200
 

@@ -20,9 +20,9 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from helpdesk.core.text import fold
 from helpdesk.faq.analysis import Analyzer, Term
 from helpdesk.faq.content import Question
-from helpdesk.text import fold
 
 HEAD_WEIGHT = 2.0  # the question and the ways parents say it, against its answer
 K1 = 1.2

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import re
 
-from helpdesk.settings import Settings
+from helpdesk.core.settings import Settings
 
 LOCAL = "assistance"
 SIGNATURE_LENGTH = 16  # hex digits: 64 bits, enough against guessing over SMTP

@@ -27,10 +27,10 @@ from email.utils import format_datetime
 
 import aiosmtplib
 
-from helpdesk.db import is_postgres, write_transaction
+from helpdesk.core.db import is_postgres, write_transaction
+from helpdesk.core.settings import Settings
 from helpdesk.mail.address import reply_address, thread_id
 from helpdesk.mail.tables import OutboxMail
-from helpdesk.settings import Settings
 
 log = logging.getLogger("helpdesk.mail")
 MAX_BACKOFF = dt.timedelta(hours=1)
@@ -128,7 +128,7 @@ def shares_of(rows: list[dict], n: int) -> list[list[dict]]:
 
 
 class MailSender:
-    """Sends the outbox, on the engine its table is bound to (helpdesk.db.bind): its queries
+    """Sends the outbox, on the engine its table is bound to (helpdesk.core.db.bind): its queries
     and its transactions must run on one engine, or two SQLite connections lock each other."""
 
     def __init__(self, settings: Settings, batch_size: int = 100):

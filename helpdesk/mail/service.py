@@ -7,9 +7,9 @@ from email.utils import parseaddr
 
 from jinja2 import Environment
 
+from helpdesk.core.settings import Settings
 from helpdesk.mail.address import reply_address
 from helpdesk.mail.tables import OutboxMail
-from helpdesk.settings import Settings
 
 
 def render_mail(jinja: Environment, template: str, context: dict) -> tuple[str, str]:

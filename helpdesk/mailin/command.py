@@ -8,8 +8,8 @@ import asyncio
 import os
 import signal
 
-from helpdesk.db import bind, is_postgres, make_engine, start_pool
-from helpdesk.settings import load_settings
+from helpdesk.core.db import bind, is_postgres, make_engine, start_pool
+from helpdesk.core.settings import load_settings
 from helpdesk.state import worker_state
 
 POOL_SIZE = 10  # connections: the mails being placed at once

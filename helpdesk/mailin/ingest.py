@@ -16,7 +16,7 @@ from email.utils import parseaddr
 
 import asyncpg
 
-from helpdesk.db import write_transaction
+from helpdesk.core.db import write_transaction
 from helpdesk.mail import address
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.mailin.parse import Incoming, Unreadable, parse

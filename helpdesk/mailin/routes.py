@@ -15,8 +15,8 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from helpdesk.auth import service as auth
+from helpdesk.core.web import PageNotFound, page
 from helpdesk.mailin.tables import QuarantinedMail
-from helpdesk.web import PageNotFound, page
 
 DEMO_FOLDER = "courriels-demo"  # where the demo catcher keeps the mails (helpdesk/app.py)
 

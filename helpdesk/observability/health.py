@@ -12,7 +12,7 @@ import time
 from piccolo.querystring import QueryString
 
 from helpdesk.accounts.http import HttpAccountService
-from helpdesk.db import is_postgres
+from helpdesk.core.db import is_postgres
 from helpdesk.observability.metrics import age_seconds, outbox_counts
 
 CHECK_TIMEOUT = 3.0

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 
 from helpdesk.auth.tables import ROLE_LABELS, AuditLog, User
-from helpdesk.french import PARIS, datetime_fr
+from helpdesk.core.french import PARIS, datetime_fr
 
 PAGE_SIZE = 100
 CSV_LIMIT = 50_000

@@ -9,7 +9,7 @@ import asyncio
 import datetime as dt
 import sys
 
-from helpdesk.french import date_fr
+from helpdesk.core.french import date_fr
 
 
 def add_parser(commands) -> None:
@@ -23,9 +23,9 @@ def add_parser(commands) -> None:
 
 def cmd_purge(args: argparse.Namespace) -> int:
     from helpdesk.accounts.sealed import forget_delivered_secrets
-    from helpdesk.db import make_engine, migrate
+    from helpdesk.core.db import make_engine, migrate
+    from helpdesk.core.settings import load_settings
     from helpdesk.privacy.purge import purge
-    from helpdesk.settings import load_settings
     from helpdesk.tickets.pending import purge_abandoned_uploads
 
     try:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from helpdesk.categories.catalogue import CATEGORIES
+from helpdesk.core.french import date_fr, datetime_fr
 from helpdesk.establishments.letters import set_fonts
-from helpdesk.french import date_fr, datetime_fr
 from helpdesk.privacy.audit import action_label
 
 STATUS_LABELS = {

@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 
 from helpdesk.accounts.sealed import forget_delivered_secrets
-from helpdesk.french import PARIS
+from helpdesk.core.french import PARIS
 from helpdesk.privacy.purge import purge
 from helpdesk.tickets.pending import purge_abandoned_uploads
 

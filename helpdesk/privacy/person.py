@@ -15,7 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from piccolo.engine.postgres import PostgresEngine
 
 from helpdesk.auth.tables import AuditLog, User
-from helpdesk.db import write_transaction
+from helpdesk.core.db import write_transaction
 from helpdesk.establishments.tables import Transmission
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.mailin import retention as mailin_retention

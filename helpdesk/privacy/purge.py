@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 
 from helpdesk.auth.tables import AuditLog
-from helpdesk.db import write_transaction
+from helpdesk.core.db import write_transaction
 from helpdesk.desk.tables import AccountChange, AnomalyTicket
 from helpdesk.establishments import batches as letter_batches
 from helpdesk.establishments.tables import LetterDelivery, Transmission

@@ -10,10 +10,10 @@ from litestar import Request, get, post
 from litestar.response import Response, Template
 
 from helpdesk.auth.service import audit, require_staff
+from helpdesk.core.web import client_ip, page
 from helpdesk.privacy import audit as journal
 from helpdesk.privacy import person
 from helpdesk.privacy.export_pdf import person_pdf
-from helpdesk.web import client_ip, page
 
 PERSON_PAGE = "/admin/donnees-personnelles"
 CONFIRM = "Cochez la case pour confirmer l'effacement\u00a0: il ne peut pas être annulé."

@@ -9,14 +9,14 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from helpdesk.categories.catalogue import CATEGORIES
-from helpdesk.inputs import OWN_TEXT_CHECKS, text_problem
-from helpdesk.ratelimit import Limit
+from helpdesk.core.inputs import OWN_TEXT_CHECKS, text_problem
+from helpdesk.core.ratelimit import Limit
+from helpdesk.core.web import PageNotFound, page
 from helpdesk.tickets.attachments import AttachmentError, download, read_upload
 from helpdesk.tickets.form_routes import form_limit
 from helpdesk.tickets.records import STATUS_LABELS
 from helpdesk.tickets.service import TicketService
 from helpdesk.tickets.validation import MESSAGE_MAX, check_email
-from helpdesk.web import PageNotFound, page
 
 
 async def ticket_or_404(request: Request, token: str) -> dict:

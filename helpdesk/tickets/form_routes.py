@@ -11,15 +11,15 @@ from litestar.response import Redirect, Template
 
 from helpdesk.categories.catalogue import CATEGORIES, fields_of
 from helpdesk.contacts.hours import PARIS, PHONE
-from helpdesk.inputs import OWN_TEXT_CHECKS
-from helpdesk.ratelimit import Limit
+from helpdesk.core.inputs import OWN_TEXT_CHECKS
+from helpdesk.core.ratelimit import Limit
+from helpdesk.core.web import error_response, page
 from helpdesk.tickets import deflection
 from helpdesk.tickets.attachments import AttachmentError, read_upload
 from helpdesk.tickets.pending import discard_pending_upload, keep_pending_upload, pending_upload
 from helpdesk.tickets.records import IdempotencyConflict, body_fingerprint
 from helpdesk.tickets.service import TicketService
 from helpdesk.tickets.validation import FIELDS, MESSAGE_MAX, MESSAGE_MIN, validate_request
-from helpdesk.web import error_response, page
 
 HONEYPOT = "site_web"
 

@@ -10,7 +10,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from helpdesk.text import fold
+from helpdesk.core.text import fold
 from helpdesk.tickets.attachments import Upload
 from helpdesk.tickets.tables import Attachment, FollowToken, TicketSequence
 from helpdesk.tickets.validation import CleanRequest

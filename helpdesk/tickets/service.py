@@ -11,7 +11,7 @@ from dataclasses import asdict
 import asyncpg
 from piccolo.engine.base import Engine
 
-from helpdesk.db import is_postgres, write_transaction
+from helpdesk.core.db import is_postgres, write_transaction
 from helpdesk.mail.service import queue_mail
 from helpdesk.observability.metrics import TICKETS_CREATED
 from helpdesk.tickets.attachments import ATTACHMENTS, Upload, delete_bytes, store

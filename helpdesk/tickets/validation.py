@@ -13,7 +13,7 @@ from helpdesk.categories.catalogue import CATEGORIES, fields_of
 from helpdesk.contacts.academies import Academies
 from helpdesk.contacts.service import find_academie
 from helpdesk.contacts.uai import UaiError, normalise_uai
-from helpdesk.inputs import MESSAGE_MAX, is_name, nfc, text_problem, too_long
+from helpdesk.core.inputs import MESSAGE_MAX, is_name, nfc, text_problem, too_long
 from helpdesk.tickets.tables import Ticket
 
 MESSAGE_MIN = 10

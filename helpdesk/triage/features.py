@@ -1,6 +1,6 @@
 """What the triage model sees of a message: stems, 5-letter prefixes, stem pairs, placeholders.
 
-The words come from helpdesk.text (lower case, elisions cut, parents' spellings expanded: "mdp",
+The words come from helpdesk.core.text (lower case, elisions cut, parents' spellings expanded: "mdp",
 "jarrive pa", "ddn"…). Each meaningful word gives two features:
 
 - its Snowball stem computed without accents, so "refusée" and "refusee" meet ("refuse");
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from helpdesk.text import STOP_WORDS, fold, stems, words
+from helpdesk.core.text import STOP_WORDS, fold, stems, words
 
 KEPT = frozenset({"pas"})  # a stop word for search, a clue for triage
 # Fillers of every kind of message ("maintenant" also shares its stem with "maintenance").

@@ -6,8 +6,8 @@ import json
 
 from litestar import Request, Response, post
 
-from helpdesk.inputs import BODY_ERRORS_UNDER, MESSAGE_MAX
-from helpdesk.ratelimit import Limit
+from helpdesk.core.inputs import BODY_ERRORS_UNDER, MESSAGE_MAX
+from helpdesk.core.ratelimit import Limit
 from helpdesk.triage.service import shared_model, triage_of
 
 MAX_BYTES = 64 * 1024  # 5 000 characters, even written as JSON \u escapes, fit well within

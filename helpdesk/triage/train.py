@@ -23,7 +23,7 @@ from helpdesk.triage.features import features
 from helpdesk.triage.model import Hyper, LinearModel, fit_temperature, train
 from helpdesk.triage.service import CATEGORIES, MODEL_PATH, TRAIN_PATH, read_jsonl
 
-FEATURES_VERSION = 2  # bump when features.py (or helpdesk.text) changes what a text gives
+FEATURES_VERSION = 2  # bump when features.py (or helpdesk.core.text) changes what a text gives
 FOLDS = 5
 DEFAULT_HYPER = Hyper()
 

@@ -28,9 +28,9 @@ from helpdesk.accounts.http import HttpAccountService
 from helpdesk.accounts.local import AccountRecord, LinkRecord, LocalDirectory
 from helpdesk.accounts.port import ACTIVE, EN_COURS, INFORME
 from helpdesk.app import create_app
-from helpdesk.db import bind, make_engine, migrate, sqlite_path
-from helpdesk.settings import Settings
-from helpdesk.web import make_environment
+from helpdesk.core.db import bind, make_engine, migrate, sqlite_path
+from helpdesk.core.settings import Settings
+from helpdesk.core.web import make_environment
 
 API_KEY = "cle-api-comptes-de-test"
 OT, LYON = "orleans-tours", "lyon"

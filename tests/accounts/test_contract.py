@@ -27,7 +27,7 @@ from helpdesk.accounts.port import (
     Scope,
 )
 from helpdesk.accounts.tables import DirectoryAccount, DirectoryAction
-from helpdesk.french import PARIS
+from helpdesk.core.french import PARIS
 from helpdesk.mail.tables import OutboxMail
 from tests.accounts.conftest import (
     CROIX_ROUSSE,

@@ -14,8 +14,8 @@ from helpdesk.accounts.local import LocalDirectory
 from helpdesk.accounts.port import FLAGS, STATES, AccountQuery, Scope
 from helpdesk.accounts.tables import DirectoryAccount
 from helpdesk.cli import main
-from helpdesk.db import make_engine, migrate
-from helpdesk.settings import load_settings
+from helpdesk.core.db import make_engine, migrate
+from helpdesk.core.settings import load_settings
 
 
 def snapshot(builder: DemoBuilder) -> list[tuple]:

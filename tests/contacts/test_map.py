@@ -6,7 +6,6 @@ import re
 import pytest
 
 from helpdesk import PROJECT_DIR
-from helpdesk.assets import asset
 from helpdesk.contacts.academies import load_academies
 from helpdesk.contacts.map import (
     SVG_PATH,
@@ -17,6 +16,7 @@ from helpdesk.contacts.map import (
     read_departements,
     shades,
 )
+from helpdesk.core.assets import asset
 from tests.helpers import text_of
 
 pytestmark = pytest.mark.skipif(not SVG_PATH.exists(), reason="npm ci n'a pas été lancé")

@@ -141,8 +141,8 @@ def test_the_scheduled_command(tmp_path, monkeypatch, capsys):
     import asyncio
 
     from helpdesk.accounts.local import LocalDirectory
-    from helpdesk.db import make_engine, migrate
-    from helpdesk.settings import load_settings
+    from helpdesk.core.db import make_engine, migrate
+    from helpdesk.core.settings import load_settings
 
     database = tmp_path / "nuit.sqlite3"
     monkeypatch.setenv("HELPDESK_DATA_DIR", str(tmp_path))

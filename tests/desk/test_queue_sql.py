@@ -7,7 +7,7 @@ from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
 from helpdesk.auth.service import Staff
-from helpdesk.db import is_postgres, start_pool
+from helpdesk.core.db import is_postgres, start_pool
 from helpdesk.desk import queue
 from helpdesk.desk.agent_api import LIST_FIELDS, as_json
 from helpdesk.desk.queue import QueueFilter, list_query, list_tickets

@@ -7,8 +7,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
+from helpdesk.core.french import PARIS
 from helpdesk.desk.tables import Incident
-from helpdesk.french import PARIS
 from helpdesk.tickets.tables import TicketEvent
 from tests.helpers import (
     VALID_FORM,

@@ -143,8 +143,8 @@ SEED_ACCOUNT = """
 import asyncio
 from helpdesk.accounts.local import LocalDirectory
 from helpdesk.accounts.port import ACTIVE, EN_COURS
-from helpdesk.db import bind, make_engine, migrate
-from helpdesk.settings import load_settings
+from helpdesk.core.db import bind, make_engine, migrate
+from helpdesk.core.settings import load_settings
 
 async def main():
     settings = load_settings()

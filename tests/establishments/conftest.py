@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 from helpdesk.accounts.demo import DemoBuilder, dashboard_facts, load_demo_directory
 from helpdesk.accounts.http import HttpAccountService
 from helpdesk.app import create_app
-from helpdesk.db import bind
+from helpdesk.core.db import bind
 from tests.accounts.conftest import API_KEY, server_thread  # noqa: F401 (a fixture)
 from tests.helpers import make_staff
 

@@ -10,8 +10,8 @@ from litestar.testing import AsyncTestClient
 
 from helpdesk.accounts.port import ACTIVE
 from helpdesk.app import create_app
+from helpdesk.core.french import date_fr
 from helpdesk.establishments.tables import LetterDelivery
-from helpdesk.french import date_fr
 from helpdesk.tickets.tables import Attachment
 from tests.helpers import account_action, api_ticket, login, make_staff, text_of
 

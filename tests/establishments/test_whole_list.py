@@ -9,9 +9,9 @@ import re
 import pytest
 
 from helpdesk.auth.tables import AuditLog
+from helpdesk.core.ratelimit import Limit
 from helpdesk.establishments import bulk, lists
 from helpdesk.establishments.tables import LetterBatch
-from helpdesk.ratelimit import Limit
 from tests.establishments.conftest import TILLEULS
 from tests.establishments.test_batches import detail_of
 from tests.establishments.test_bulk import ask, pdf_pages

@@ -6,7 +6,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
-from helpdesk.db import bind, make_engine
+from helpdesk.core.db import bind, make_engine
 from helpdesk.mail.sender import MailSender
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets.tables import Ticket

@@ -10,11 +10,11 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
-from helpdesk.db import make_engine, migrate
+from helpdesk.core.db import make_engine, migrate
+from helpdesk.core.web import make_environment
 from helpdesk.mail.sender import MailAttachment, MailSender, build_message
 from helpdesk.mail.service import compose_mail
 from helpdesk.mail.tables import OutboxMail
-from helpdesk.web import make_environment
 from tests.helpers import VALID_API
 from tests.mail.test_outbox import mail_settings, sender_for
 

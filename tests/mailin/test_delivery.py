@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from helpdesk.db import postgres_config
+from helpdesk.core.db import postgres_config
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.mailin.tables import AddressBounce, QuarantinedMail, ReceivedMail
 from helpdesk.tickets.tables import Ticket

@@ -8,7 +8,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from helpdesk.app import build_state
-from helpdesk.db import migrate
+from helpdesk.core.db import migrate
 from helpdesk.mail.address import academie_address, reply_address
 from helpdesk.mailin.ingest import ingest
 

@@ -16,8 +16,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
-from helpdesk.db import make_engine, migrate, postgres_config
-from helpdesk.migrations import pending_migrations
+from helpdesk.core.db import make_engine, migrate, postgres_config
+from helpdesk.core.migrations import pending_migrations
 from tests.conftest import make_settings
 from tests.helpers import VALID_API
 

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from helpdesk import PROJECT_DIR
-from helpdesk.db import postgres_config
+from helpdesk.core.db import postgres_config
 from tests.helpers import STAFF_PASSWORD, VALID_API, csrf_token
 from tests.mail.conftest import SmtpServer, free_port
 from tests.production.conftest import redis_url_or_fail

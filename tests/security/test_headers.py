@@ -3,7 +3,7 @@
 from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
-from helpdesk.settings import load_settings
+from helpdesk.core.settings import load_settings
 from tests.helpers import VALID_FORM, bearer, login, make_staff, submit_form
 
 

@@ -49,7 +49,7 @@ async def test_a_valid_address_is_stored_normalised_and_invited(client):
 
 
 def test_the_outbox_refuses_a_recipient_holding_a_line_break(settings):
-    from helpdesk.web import make_environment
+    from helpdesk.core.web import make_environment
 
     jinja = make_environment(settings=settings)
     with pytest.raises(ValueError):

@@ -19,7 +19,7 @@ from litestar.testing import AsyncTestClient
 
 from helpdesk import PROJECT_DIR
 from helpdesk.app import create_app
-from helpdesk.settings import load_settings
+from helpdesk.core.settings import load_settings
 from tests.e2e.conftest import free_port
 from tests.helpers import VALID_API, VALID_FORM, csrf_token, form_id, login
 from tests.mail.conftest import smtp_server  # noqa: F401 - fixture

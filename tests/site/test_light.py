@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from helpdesk import assets
-from helpdesk.assets import dsfr_version, static_digest
+from helpdesk.core import assets
+from helpdesk.core.assets import dsfr_version, static_digest
 from helpdesk.tickets.tables import Attachment
 from tests.helpers import VALID_FORM, follow_token, submit_form
 

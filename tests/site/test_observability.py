@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from helpdesk import PROJECT_DIR
 from helpdesk.app import create_app
-from helpdesk.db import postgres_config
+from helpdesk.core.db import postgres_config
 from helpdesk.observability.requests_log import LOGGER_NAME, JsonFormatter
 from tests.helpers import STAFF_PASSWORD, api_ticket, make_staff
 

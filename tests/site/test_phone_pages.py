@@ -12,7 +12,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
-from helpdesk.french import file_size_fr, ordinals_html
+from helpdesk.core.french import file_size_fr, ordinals_html
 from tests.conftest import make_settings
 from tests.helpers import text_of
 

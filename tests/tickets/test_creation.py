@@ -10,7 +10,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
-from helpdesk.db import is_postgres, postgres_config
+from helpdesk.core.db import is_postgres, postgres_config
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets import sla
 from helpdesk.tickets.attachments import Upload

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from litestar.testing import AsyncTestClient
 
 from helpdesk.app import create_app
+from helpdesk.core.inputs import MESSAGE_MAX
 from helpdesk.faq.content import load_faq
-from helpdesk.inputs import MESSAGE_MAX
 from helpdesk.triage.service import CATEGORIES
 from tests.conftest import make_settings
 

@@ -10,10 +10,10 @@ import pytest
 from litestar.testing import AsyncTestClient, RequestFactory
 
 from helpdesk.app import create_app
-from helpdesk.db import all_tables
+from helpdesk.core.db import all_tables
+from helpdesk.core.web import internal_error_handler
 from helpdesk.establishments.tables import Transmission
 from helpdesk.tickets.tables import DeflectionEvent, Ticket
-from helpdesk.web import internal_error_handler
 from tests.helpers import (
     VALID_API,
     bearer,

@@ -23,7 +23,7 @@ from helpdesk.accounts.port import (
 )
 from helpdesk.accounts.rules import normalise_identifier
 from helpdesk.accounts.tables import DirectoryAction, DirectoryPendingChange
-from helpdesk.db import write_transaction
+from helpdesk.core.db import write_transaction
 
 
 def is_unique_violation(error: BaseException) -> bool:

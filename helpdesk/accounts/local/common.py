@@ -31,9 +31,9 @@ from helpdesk.accounts.tables import (
     DirectoryPlace,
     DirectoryRetiredIdentifier,
 )
-from helpdesk.db import is_postgres
-from helpdesk.settings import Settings
-from helpdesk.web import TEMPLATES_DIR, make_environment
+from helpdesk.core.db import is_postgres
+from helpdesk.core.settings import Settings
+from helpdesk.core.web import TEMPLATES_DIR, make_environment
 
 CONFIRMATION_LIFETIME = dt.timedelta(days=7)  # an assumption: the sources give no lifetime
 STARS = "*****"

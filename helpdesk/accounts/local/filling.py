@@ -21,7 +21,7 @@ from helpdesk.accounts.tables import (
     DirectoryPlace,
     DirectoryRetiredIdentifier,
 )
-from helpdesk.db import write_transaction
+from helpdesk.core.db import write_transaction
 
 
 async def insert_in_batches(rows: list, size: int = 500) -> None:

@@ -30,7 +30,7 @@ from helpdesk.accounts.tables import (
     DirectoryPendingChange,
     DirectoryRetiredIdentifier,
 )
-from helpdesk.db import write_transaction
+from helpdesk.core.db import write_transaction
 
 
 class NightChanges(DirectoryBase):

@@ -13,7 +13,7 @@ from helpdesk.accounts.local.records import hash_of
 from helpdesk.accounts.port import ACTIVE, EN_COURS, INFORME, Account, ActionRefused, Scope
 from helpdesk.accounts.rules import check_email, parse_date, password_problem
 from helpdesk.accounts.tables import DirectoryLink, DirectoryMailConfirmation
-from helpdesk.db import write_transaction
+from helpdesk.core.db import write_transaction
 
 
 class Users(Mails):

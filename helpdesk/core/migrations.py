@@ -34,7 +34,7 @@ from piccolo.table import Table, create_table_class, sort_table_classes
 
 PICCOLO_CONF = "helpdesk.piccolo_conf"
 MIGRATION_LOCK = 0x6865_6C70  # PostgreSQL advisory lock held by the process that migrates
-log = logging.getLogger("helpdesk.migrations")
+log = logging.getLogger("helpdesk.core.migrations")
 
 
 class MigrationError(RuntimeError):

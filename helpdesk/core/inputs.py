@@ -233,7 +233,7 @@ async def body_problem(request: Request) -> tuple[str, str, int]:
 
 async def check_request(request: Request) -> Response | None:
     """The app's `before_request`: a 400/422 in French when the request breaks the rule."""
-    from helpdesk.web import error_response, wants_json
+    from helpdesk.core.web import error_response, wants_json
 
     field, message, status = address_problem(request)
     if not status and request.method in ("POST", "PUT", "PATCH"):

@@ -17,8 +17,8 @@ from litestar.response.base import ASGIResponse
 from litestar.utils.scope.state import ScopeState
 
 from helpdesk import PROJECT_DIR
-from helpdesk.assets import asset
-from helpdesk.french import (
+from helpdesk.core.assets import asset
+from helpdesk.core.french import (
     count_fr,
     date_fr,
     datetime_fr,
@@ -213,7 +213,7 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
 
 
 # PostgreSQL refused a value (too long for its column, a number out of range, a NUL): every
-# input is checked before it gets there (helpdesk.inputs), so this one escaped a check. The
+# input is checked before it gets there (helpdesk.core.inputs), so this one escaped a check. The
 # person learns that a value was refused; the log says which, to add the missing check.
 VALUE_REFUSED = "Une valeur envoyée n'est pas acceptée (trop longue ou hors des limites permises)."
 

@@ -13,7 +13,7 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
 from helpdesk import PROJECT_DIR
-from helpdesk.migrations import migrate as run_migrations
+from helpdesk.core.migrations import migrate as run_migrations
 
 
 class DatabaseUrlError(ValueError):
@@ -85,7 +85,7 @@ def bind(engine: Engine) -> None:
 
 
 async def migrate(engine: Engine) -> None:
-    """Brings the schema up to date: the domains' Piccolo migrations (helpdesk/migrations.py)."""
+    """Brings the schema up to date: the domains' Piccolo migrations (helpdesk/core/migrations.py)."""
     bind(engine)
     await run_migrations(engine)
 

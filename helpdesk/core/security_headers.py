@@ -17,8 +17,8 @@ from __future__ import annotations
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.types import Message, Scope
 
-from helpdesk.assets import asset
-from helpdesk.settings import Settings
+from helpdesk.core.assets import asset
+from helpdesk.core.settings import Settings
 
 CSP = "; ".join(
     [
