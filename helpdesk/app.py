@@ -11,7 +11,7 @@ from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -64,6 +64,7 @@ from helpdesk.web import (
     http_exception_handler,
     internal_error_handler,
     make_environment,
+    validation_exception_handler,
 )
 
 SWAGGER_UI_DIST = PROJECT_DIR / "node_modules" / "swagger-ui-dist"
@@ -306,6 +307,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(state.jinja)),
         exception_handlers={
             HTTPException: http_exception_handler,
+            ValidationException: validation_exception_handler,
             Exception: internal_error_handler,
         },
         openapi_config=OpenAPIConfig(
