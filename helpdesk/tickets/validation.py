@@ -45,7 +45,6 @@ _INE = re.compile(r"^(?:[0-9]{9}[A-Z]{2}|[0-9]{10}[A-Z]|[0-9]{4}A[0-9]{5}[A-Z])$
 _IDENTIFIER = re.compile(r"^[a-z0-9][a-z0-9._-]{1,99}$")
 
 
-
 @dataclass
 class CleanRequest:
     """A request that passed every check, ready to become a ticket."""
