@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
+from litestar.handlers import BaseRouteHandler
+from litestar.types import Guard
 
 from helpdesk.auth import sessions
 from helpdesk.auth.passwords import hash_password, verify_password
@@ -264,6 +267,21 @@ async def require_staff(request: Request, *roles: str) -> Staff:
     if staff is None or (roles and staff.role not in roles):
         raise NotAuthorizedException()
     return staff
+
+
+def staff_guard(*roles: str) -> Guard:
+    """A guard for the routes of these roles (of any staff member when none): anyone else gets
+    a 401, which sends a page to the login and answers the API in JSON (helpdesk.core.web)."""
+
+    async def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+        await require_staff(connection, *roles)  # type: ignore[arg-type]
+
+    return guard
+
+
+async def provide_staff(request: Request) -> Staff:
+    """The `staff` dependency: who the route's guard let in (the request remembers it)."""
+    return await require_staff(request)
 
 
 async def logout_everywhere(user_id: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from urllib.parse import quote
@@ -11,7 +12,7 @@ from urllib.parse import quote
 import asyncpg
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.response.base import ASGIResponse
 from litestar.utils.scope.state import ScopeState
@@ -200,7 +201,17 @@ class PageNotFound(NotFoundException):
         self.link = link
 
 
+class ApiError(HTTPException):
+    """A refusal of the JSON API with its French messages by field: {"errors": {field: …}}."""
+
+    def __init__(self, status_code: int, errors: dict[str, str]) -> None:
+        super().__init__(status_code=status_code)
+        self.errors = errors
+
+
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
+    if isinstance(exc, ApiError):
+        return Response({"errors": exc.errors}, status_code=exc.status_code)
     if exc.status_code == 401 and not wants_json(request):
         # A staff page without a session: log in, then come back here.
         if "session" in request.scope and not request.session:
@@ -210,6 +221,42 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     # The framework's own details are English and technical: only ours are shown.
     detail = exc.detail if isinstance(exc, PageNotFound) else ""
     return error_response(request, exc.status_code, detail, getattr(exc, "link", None))
+
+
+# What msgspec says of a JSON body that does not fit its schema, in French.
+EXPECTED = {
+    "object": "Un objet est attendu.",
+    "str": "Un texte est attendu.",
+    "bool": "true ou false est attendu.",
+    "int": "Un nombre entier est attendu.",
+    "array": "Une liste est attendue.",
+}
+NOT_AN_OBJECT = "Le corps doit être un objet JSON."
+_MISSING = re.compile(r"Object missing required field `([^`]+)`")
+_EXPECTED = re.compile(r"Expected `([a-z]+)")
+
+
+def body_error(key: str, message: str) -> tuple[str, str]:
+    """(the field's path as the JSON names it, a French message) for one msgspec error."""
+    path = "" if key == "data" else key  # `data` is the whole body
+    missing = _MISSING.match(message)
+    if missing:
+        return ".".join(p for p in (path, missing.group(1)) if p), "Ce champ est obligatoire."
+    expected = _EXPECTED.match(message)
+    return path or "_", EXPECTED.get(expected.group(1) if expected else "", "Valeur invalide.")
+
+
+def validation_exception_handler(request: Request, exc: ValidationException) -> Response:
+    """A JSON body that does not fit its schema: 422 {"errors": {field: message}} in French,
+    the field named as the JSON names it (requester.email); 400 when it is not an object.
+    Wrong query or path parameters keep the French 400 of every other error."""
+    errors = [e for e in exc.extra or [] if isinstance(e, dict) and e.get("source") == "body"]
+    if not errors:
+        return http_exception_handler(request, exc)
+    fields = dict(body_error(e.get("key", "data"), e.get("message", "")) for e in errors)
+    if "_" in fields:  # the body itself: empty, an array, a text…
+        return Response({"errors": {"_": NOT_AN_OBJECT}}, status_code=400)
+    return Response({"errors": fields}, status_code=422)
 
 
 # PostgreSQL refused a value (too long for its column, a number out of range, a NUL): every

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated, Any
 
-from litestar import Request, Response, get, patch, post
-from litestar.params import FromPath
+import msgspec
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import ResponseSpec
+from litestar.params import HeaderParameter, JSONBody
+from msgspec import UNSET, Meta, UnsetType
 from piccolo.columns import Timestamptz
 
-from helpdesk.auth.service import require_staff
-from helpdesk.core.inputs import as_integer
+from helpdesk.auth.service import Staff, provide_staff, staff_guard
 from helpdesk.desk import account_panel, agent
 from helpdesk.desk.queue import QueueFilter, list_tickets
+from helpdesk.core.inputs import MAX_INTEGER
+from helpdesk.tickets.schema import ApiErrors
 from helpdesk.tickets.tables import Ticket
+from helpdesk.core.web import ApiError
 
 PUBLIC_FIELDS = (
     "reference",
@@ -106,194 +114,201 @@ def account_action_data(event: dict) -> dict:
     }
 
 
-def not_found() -> Response:
-    return Response(
-        {"errors": {"reference": "Demande introuvable dans votre académie."}}, status_code=404
-    )
+NOT_FOUND = {"reference": "Demande introuvable dans votre académie."}
+Version = Annotated[int, Meta(ge=0, le=MAX_INTEGER, description="La version lue avec la demande")]
 
 
-async def json_body(request: Request) -> dict | None:
-    try:
-        body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return body if isinstance(body, dict) else None
-
-
-@get("/api/v1/tickets", tags=["Demandes"], summary="La file de l'académie (pagination par curseur)")
-async def list_api(request: Request) -> Response:
-    staff = await require_staff(request, "agent", "supervisor")
-    params = request.query_params
-    rows, next_cursor = await list_tickets(
-        staff, QueueFilter.from_params(params), params.get("cursor", "")
-    )
-    return Response(
-        {"items": [as_json(r, LIST_FIELDS) for r in rows], "next_cursor": next_cursor or None}
-    )
-
-
-@get("/api/v1/tickets/{reference:str}", tags=["Demandes"], summary="Une demande et son historique")
-async def detail_api(request: Request, reference: FromPath[str]) -> Response:
-    staff = await require_staff(request, "agent", "supervisor")
+async def provide_ticket(staff: Staff, reference: str) -> dict:
+    """The `ticket` dependency: the ticket of the path, if the staff member's académie owns it."""
     ticket = await agent.ticket_for(staff, reference)
     if ticket is None:
-        return not_found()
-    events = await agent.timeline(ticket["id"])
-    return Response(
-        as_json(ticket, PUBLIC_FIELDS)
-        | {
-            "events": [
-                {
-                    "kind": e["kind"],
-                    "public": e["public"],
-                    "author": e["author"],
-                    "body": e["body"],
-                    "created_at": e["created_at"].isoformat(),
-                }
-                | account_action_data(e)
-                for e in events
-            ]
-        }
-    )
+        raise ApiError(404, NOT_FOUND)
+    return ticket
 
 
-@post(
-    "/api/v1/tickets/{reference:str}/messages",
-    tags=["Demandes"],
-    summary="Réponse publique (envoyée par courriel) ou note interne",
-    status_code=201,
-)
-async def message_api(request: Request, reference: FromPath[str]) -> Response:
-    staff = await require_staff(request, "agent", "supervisor")
-    ticket = await agent.ticket_for(staff, reference)
-    if ticket is None:
-        return not_found()
-    body = await json_body(request)
-    if body is None or not isinstance(body.get("body"), str):
+class MessageIn(msgspec.Struct):
+    body: Annotated[str, Meta(description="Le texte de la réponse ou de la note")]
+    internal: Annotated[bool, Meta(description="Une note interne (true) ou une réponse")] = False
+    version: Version | None = None
+    status: Annotated[str, Meta(description="Le statut après la réponse")] = ""
+
+
+class PatchIn(msgspec.Struct):
+    version: Version | None = None
+    assignee: Annotated[
+        int | None | UnsetType, Meta(description="L'agent assigné, ou null pour personne")
+    ] = UNSET
+    status: str = ""
+    priority: str = ""
+    category: str = ""
+
+
+class AccountActionIn(msgspec.Struct):
+    action: Annotated[str, Meta(description="Le code de l'action")]
+    account: Annotated[str, Meta(description="L'identifiant du compte ÉduConnect")]
+    params: dict[str, Any] | None = None
+    resolve: bool = False
+    reason: Annotated[str, Meta(description="Pourquoi, 500 caractères au plus")] = ""
+
+
+def error_spec(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=ApiErrors, description=description)
+
+
+NOT_FOUND_SPEC = {
+    400: error_spec("Le corps ou un paramètre n'est pas lisible"),
+    404: error_spec("Demande introuvable dans votre académie"),
+}
+CHANGE_SPECS = {
+    **NOT_FOUND_SPEC,
+    409: error_spec("La demande a changé depuis votre lecture (version)"),
+    422: error_spec("Une valeur n'est pas acceptée\u00a0: un message par champ"),
+}
+
+
+class AgentApi(Controller):
+    """The académie's agents and supervisors, with a bearer token (POST /api/v1/auth/login)."""
+
+    path = "/api/v1/tickets"
+    tags = ["Demandes"]
+    guards = [staff_guard("agent", "supervisor")]
+    dependencies = {
+        "staff": Provide(provide_staff),
+        "ticket": Provide(provide_ticket),
+    }
+
+    @get("/", summary="La file de l'académie (pagination par curseur)")
+    async def list_api(self, request: Request, staff: Staff) -> Response:
+        params = request.query_params
+        rows, next_cursor = await list_tickets(
+            staff, QueueFilter.from_params(params), params.get("cursor", "")
+        )
         return Response(
-            {"errors": {"body": 'Envoyez {"body": "…", "internal": false}.'}}, status_code=422
+            {"items": [as_json(r, LIST_FIELDS) for r in rows], "next_cursor": next_cursor or None}
         )
-    version = as_integer(body.get("version", ticket["version"]))
-    if version is None:
-        return Response({"errors": {"version": BAD_VERSION}}, status_code=422)
-    if not isinstance(body.get("internal", False), bool):
-        return Response({"errors": {"internal": "true ou false."}}, status_code=422)
-    if not isinstance(body.get("status") or "", str):
-        return Response({"errors": {"status": "Un statut, en texte."}}, status_code=422)
-    try:
-        updated = await agent.add_message(
-            request.app.state,
-            staff,
-            ticket,
-            version,
-            body["body"],
-            internal=body.get("internal", False),
-            new_status=body.get("status") or "",
-        )
-    except agent.StaleTicket:
-        return Response({"errors": {"version": agent_stale()}}, status_code=409)
-    except agent.ActionRefused as refused:
-        return Response({"errors": {"body": str(refused)}}, status_code=422)
-    return Response(as_json(updated, PUBLIC_FIELDS), status_code=201)
 
-
-BAD_VERSION = "La version est le nombre entier lu avec la demande."
-
-
-def agent_stale() -> str:
-    return "La demande a changé depuis votre lecture : relisez-la (version) puis recommencez."
-
-
-@patch(
-    "/api/v1/tickets/{reference:str}",
-    tags=["Demandes"],
-    summary="Statut, assignation, priorité, catégorie",
-)
-async def patch_api(request: Request, reference: FromPath[str]) -> Response:
-    staff = await require_staff(request, "agent", "supervisor")
-    ticket = await agent.ticket_for(staff, reference)
-    if ticket is None:
-        return not_found()
-    body = await json_body(request)
-    if body is None:
-        return Response({"errors": {"_": "Le corps doit être un objet JSON."}}, status_code=422)
-    version = as_integer(body.get("version", ticket["version"]))
-    if version is None:
-        return Response({"errors": {"version": BAD_VERSION}}, status_code=422)
-    try:
-        if "assignee" in body:
-            assignee = body["assignee"]
-            if assignee is not None and (isinstance(assignee, str) or as_integer(assignee) is None):
-                raise agent.ActionRefused("assignee : un identifiant d'agent ou null.")
-            ticket = await agent.assign(staff, ticket, version, assignee, request.app.state)
-            version = ticket["version"]
-        fields = {k: body[k] for k in ("status", "priority", "category") if k in body}
-        if any(not isinstance(v, str) for v in fields.values()):
-            raise agent.ActionRefused("status, priority et category sont des textes.")
-        if fields:
-            ticket = await agent.set_fields(staff, ticket, version, **fields)
-    except agent.StaleTicket:
-        return Response({"errors": {"version": agent_stale()}}, status_code=409)
-    except agent.ActionRefused as refused:
-        return Response({"errors": {"_": str(refused)}}, status_code=422)
-    return Response(as_json(ticket, PUBLIC_FIELDS))
-
-
-@post(
-    "/api/v1/tickets/{reference:str}/actions",
-    tags=["Demandes"],
-    status_code=201,
-    summary="Agir sur un compte ÉduConnect depuis la demande (Idempotency-Key conseillé)",
-)
-async def account_action_api(request: Request, reference: FromPath[str]) -> Response:
-    staff = await require_staff(request, "agent", "supervisor")
-    ticket = await agent.ticket_for(staff, reference)
-    if ticket is None:
-        return not_found()
-    body = await json_body(request)
-    if (
-        body is None
-        or not isinstance(body.get("action"), str)
-        or not isinstance(body.get("account"), str)
-    ):
+    @get("/{reference:str}", summary="Une demande et son historique", responses=NOT_FOUND_SPEC)
+    async def detail_api(self, ticket: dict) -> Response:
+        events = await agent.timeline(ticket["id"])
         return Response(
-            {"errors": {"_": 'Envoyez {"action": code, "account": identifiant, "params": {…}}.'}},
-            status_code=422,
+            as_json(ticket, PUBLIC_FIELDS)
+            | {
+                "events": [
+                    {
+                        "kind": e["kind"],
+                        "public": e["public"],
+                        "author": e["author"],
+                        "body": e["body"],
+                        "created_at": e["created_at"].isoformat(),
+                    }
+                    | account_action_data(e)
+                    for e in events
+                ]
+            }
         )
-    params = body.get("params") or {}
-    if not isinstance(params, dict):
-        return Response({"errors": {"params": "Un objet est attendu."}}, status_code=422)
-    key = request.headers.get("idempotency-key", "").strip()[:200] or None
-    before = await account_panel.action_events(ticket["id"])
-    try:
-        await account_panel.run(
-            request.app.state,
-            staff,
-            ticket,
-            ticket["version"],
-            body["action"],
-            body["account"],
-            params,
-            key,
-            resolve=bool(body.get("resolve")),
-            reason=str(body.get("reason") or "")[:500],
-        )
-    except agent.ActionRefused as refused:
-        return Response({"errors": {"action": str(refused)}}, status_code=409)
-    after = await account_panel.action_events(ticket["id"])
-    # A replayed key wrote nothing: the answer is the entry of the first call.
-    event = next((e for e in after if key and e["data"].get("cle") == key), after[-1])
-    data = dict(event["data"])
-    data["resultat"] = {**data.get("resultat", {}), "replayed": len(after) == len(before)}
-    return Response(
-        {
-            "kind": event["kind"],
-            "body": event["body"],
-            "data": data,
-            "created_at": event["created_at"].isoformat(),
-        },
+
+    @post(
+        "/{reference:str}/messages",
+        summary="Réponse publique (envoyée par courriel) ou note interne",
         status_code=201,
+        responses=CHANGE_SPECS,
     )
+    async def message_api(
+        self, state: State, staff: Staff, ticket: dict, data: JSONBody[MessageIn]
+    ) -> Response:
+        version = ticket["version"] if data.version is None else data.version
+        try:
+            updated = await agent.add_message(
+                state,
+                staff,
+                ticket,
+                version,
+                data.body,
+                internal=data.internal,
+                new_status=data.status,
+            )
+        except agent.StaleTicket:
+            raise ApiError(409, {"version": STALE}) from None
+        except agent.ActionRefused as refused:
+            raise ApiError(422, {"body": str(refused)}) from None
+        return Response(as_json(updated, PUBLIC_FIELDS), status_code=201)
+
+    @patch(
+        "/{reference:str}",
+        summary="Statut, assignation, priorité, catégorie",
+        responses=CHANGE_SPECS,
+    )
+    async def patch_api(
+        self, state: State, staff: Staff, ticket: dict, data: JSONBody[PatchIn]
+    ) -> Response:
+        version = ticket["version"] if data.version is None else data.version
+        try:
+            if data.assignee is not UNSET:
+                ticket = await agent.assign(staff, ticket, version, data.assignee, state)
+                version = ticket["version"]
+            fields = {
+                k: getattr(data, k) for k in ("status", "priority", "category") if getattr(data, k)
+            }
+            if fields:
+                ticket = await agent.set_fields(staff, ticket, version, **fields)
+        except agent.StaleTicket:
+            raise ApiError(409, {"version": STALE}) from None
+        except agent.ActionRefused as refused:
+            raise ApiError(422, {"_": str(refused)}) from None
+        return Response(as_json(ticket, PUBLIC_FIELDS))
+
+    @post(
+        "/{reference:str}/actions",
+        status_code=201,
+        summary="Agir sur un compte ÉduConnect depuis la demande (Idempotency-Key conseillé)",
+        responses={
+            **NOT_FOUND_SPEC,
+            409: error_spec("L'action n'est pas permise sur ce compte"),
+            422: error_spec("Une valeur n'est pas acceptée\u00a0: un message par champ"),
+        },
+    )
+    async def account_action_api(
+        self,
+        state: State,
+        staff: Staff,
+        ticket: dict,
+        data: JSONBody[AccountActionIn],
+        idempotency_key: Annotated[str, HeaderParameter(header="Idempotency-Key")] = "",
+    ) -> Response:
+        key = idempotency_key.strip()[:200] or None
+        before = await account_panel.action_events(ticket["id"])
+        try:
+            await account_panel.run(
+                state,
+                staff,
+                ticket,
+                ticket["version"],
+                data.action,
+                data.account,
+                data.params or {},
+                key,
+                resolve=data.resolve,
+                reason=data.reason[:500],
+            )
+        except agent.ActionRefused as refused:
+            raise ApiError(409, {"action": str(refused)}) from None
+        after = await account_panel.action_events(ticket["id"])
+        # A replayed key wrote nothing: the answer is the entry of the first call.
+        event = next((e for e in after if key and e["data"].get("cle") == key), after[-1])
+        result = dict(event["data"])
+        result["resultat"] = {**result.get("resultat", {}), "replayed": len(after) == len(before)}
+        return Response(
+            {
+                "kind": event["kind"],
+                "body": event["body"],
+                "data": result,
+                "created_at": event["created_at"].isoformat(),
+            },
+            status_code=201,
+        )
 
 
-ROUTES = [list_api, detail_api, message_api, patch_api, account_action_api]
+STALE = "La demande a changé depuis votre lecture\u00a0: relisez-la (version) puis recommencez."
+
+
+ROUTES = [AgentApi]

@@ -14,6 +14,7 @@ from helpdesk.contacts.academies import Academies
 from helpdesk.contacts.service import find_academie
 from helpdesk.contacts.uai import UaiError, normalise_uai
 from helpdesk.core.inputs import MESSAGE_MAX, is_name, nfc, text_problem, too_long
+from helpdesk.tickets.schema import FIELDS
 from helpdesk.tickets.tables import Ticket
 
 MESSAGE_MIN = 10
@@ -42,28 +43,6 @@ COMMON_MAIL_DOMAINS = (
 )
 _INE = re.compile(r"^(?:[0-9]{9}[A-Z]{2}|[0-9]{10}[A-Z]|[0-9]{4}A[0-9]{5}[A-Z])$")
 _IDENTIFIER = re.compile(r"^[a-z0-9][a-z0-9._-]{1,99}$")
-
-FIELDS = (
-    "academie",
-    "category",
-    "degre",
-    "uai",
-    "etablissement",
-    "identifier",
-    "requester_kind",
-    "requester_first_name",
-    "requester_last_name",
-    "requester_email",
-    "requester_phone",
-    "child_first_name",
-    "child_last_name",
-    "child_birth_date",
-    "refused_birth_date",
-    "child_classe",
-    "child_ine",
-    "activation_email",
-    "message",
-)
 
 
 @dataclass

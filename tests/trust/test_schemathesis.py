@@ -49,7 +49,9 @@ async def test_no_operation_of_the_schema_fails(api, data):
     assert len(api.operations) >= 10
     case = data.draw(cases(api.operations))
     headers = {k: str(v) for k, v in (case.headers or {}).items()}
-    body = None if case.body is NOT_SET else json.dumps(case.body).encode()
+    body = None if case.body is NOT_SET else case.body
+    if body is not None and not isinstance(body, bytes):  # bytes: a body broken on purpose
+        body = json.dumps(body).encode()
     if body is not None:
         headers.setdefault("content-type", "application/json")
     response = await api.request(
