@@ -1,6 +1,7 @@
 """Every mail an account action sends, from the ticket page to a real SMTP server on loopback."""
 
 import io
+from dataclasses import replace
 
 import pypdf
 import pytest
@@ -34,8 +35,13 @@ def smtp():
 
 @pytest.fixture
 async def desk(settings, smtp):
-    settings.rate_limit_disabled = True
-    settings.smtp_host, settings.smtp_port, settings.smtp_tls = "127.0.0.1", smtp.port, "none"
+    settings = replace(
+        settings,
+        rate_limit_disabled=True,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp.port,
+        smtp_tls="none",
+    )
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         directory = app.state.accounts

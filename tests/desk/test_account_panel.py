@@ -2,6 +2,7 @@
 
 import io
 import json
+from dataclasses import replace
 
 import pypdf
 import pytest
@@ -24,7 +25,7 @@ from tests.helpers import (
 
 @pytest.fixture
 async def desk(settings):
-    settings.rate_limit_disabled = True
+    settings = replace(settings, rate_limit_disabled=True)
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         directory = app.state.accounts

@@ -1,6 +1,7 @@
 """The directory's « À traiter » (flags raised by parents in ÉduConnect) as tickets."""
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -51,7 +52,7 @@ async def fill(directory) -> dict:
 
 @pytest.fixture
 async def desk(settings):
-    settings.rate_limit_disabled = True
+    settings = replace(settings, rate_limit_disabled=True)
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         client.ids = await fill(app.state.accounts)

@@ -1,6 +1,8 @@
 """The desk, correct: who a ticket is assigned to, where an incident shows, tickets without
 an address, merges, the school named, the « Canal » filter, the statistics file."""
 
+from dataclasses import replace
+
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -15,7 +17,7 @@ from tests.helpers import STAFF_PASSWORD, api_ticket, login, make_staff, staff_p
 
 @pytest.fixture
 async def desk(settings):
-    settings.rate_limit_disabled = True
+    settings = replace(settings, rate_limit_disabled=True)
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         directory = app.state.accounts

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -10,7 +12,7 @@ from tests.helpers import api_ticket, login, make_staff, staff_post, text_of
 
 @pytest.fixture
 async def chef_client(settings):
-    settings.rate_limit_disabled = True
+    settings = replace(settings, rate_limit_disabled=True)
     async with AsyncTestClient(
         app=create_app(settings), base_url="http://testserver.local"
     ) as client:

@@ -1,6 +1,7 @@
 """The overnight changes an agent asked for: followed on the ticket, the requester told."""
 
 import socket
+from dataclasses import replace
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -26,7 +27,7 @@ CLAIRE = "claire.martin@example.fr"  # the requester of VALID_API
 
 @pytest.fixture
 async def desk(settings):
-    settings.rate_limit_disabled = True
+    settings = replace(settings, rate_limit_disabled=True)
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         directory = app.state.accounts

@@ -1,4 +1,5 @@
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -22,7 +23,8 @@ from tests.helpers import (
 
 @pytest.fixture
 async def agent_client(settings):
-    settings.rate_limit_disabled = True  # many tickets are created through the API here
+    # many tickets are created through the API here
+    settings = replace(settings, rate_limit_disabled=True)
     async with AsyncTestClient(
         app=create_app(settings), base_url="http://testserver.local"
     ) as client:

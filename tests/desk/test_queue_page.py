@@ -4,6 +4,7 @@ counts by status."""
 import asyncio
 import datetime as dt
 import re
+from dataclasses import replace
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -19,7 +20,7 @@ NBSP = "\u00a0"
 
 @pytest.fixture
 async def agent(settings):
-    settings.rate_limit_disabled = True
+    settings = replace(settings, rate_limit_disabled=True)
     async with AsyncTestClient(app=create_app(settings), base_url=BASE) as client:
         await make_staff("agent@ot.fr", name="Agnès Roux")
         await login(client, "agent@ot.fr")

@@ -2,6 +2,7 @@
 parents' follow-up pages keep working while it shows."""
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -26,7 +27,7 @@ FORM_PAGE = "/assistance?academie=orleans-tours&categorie=date_naissance"
 
 @pytest.fixture
 async def chef_client(settings):
-    settings.rate_limit_disabled = True
+    settings = replace(settings, rate_limit_disabled=True)
     async with AsyncTestClient(
         app=create_app(settings), base_url="http://testserver.local"
     ) as client:

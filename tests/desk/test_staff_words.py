@@ -1,6 +1,7 @@
 """Staff screens speak French: statuses, history, links, transfers and dates as words."""
 
 import re
+from dataclasses import replace
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -13,7 +14,7 @@ from tests.helpers import account_action, api_ticket, login, make_staff, staff_p
 
 @pytest.fixture
 async def desk(settings):
-    settings.rate_limit_disabled = True
+    settings = replace(settings, rate_limit_disabled=True)
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         directory = app.state.accounts

@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -11,7 +12,7 @@ from tests.helpers import api_ticket, csrf_token, login, make_staff, staff_post,
 
 @pytest.fixture
 async def school_client(settings):
-    settings.rate_limit_disabled = True
+    settings = replace(settings, rate_limit_disabled=True)
     async with AsyncTestClient(
         app=create_app(settings), base_url="http://testserver.local"
     ) as client:

@@ -1,4 +1,5 @@
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -12,7 +13,7 @@ BASE = "http://testserver.local"
 @pytest.fixture
 async def desk(settings):
     """The app with an agent, a supervisor (Orléans-Tours), a Lyon supervisor and an admin."""
-    settings.rate_limit_disabled = True
+    settings = replace(settings, rate_limit_disabled=True)
     async with AsyncTestClient(app=create_app(settings), base_url=BASE) as client:
         await make_staff("agent@ot.fr", name="Agnès Roux")
         await make_staff("chef@ot.fr", role="supervisor", name="Paul Chef")

@@ -4,6 +4,7 @@ import base64
 import html
 import json
 import unicodedata
+from dataclasses import replace
 
 import asyncpg
 import pytest
@@ -59,7 +60,7 @@ def refused(response, *statuses: int) -> None:
 @pytest.fixture
 async def desk(settings):
     """An académie's agent and supervisor, a school, an admin and one ticket from the API."""
-    settings.rate_limit_disabled = True
+    settings = replace(settings, rate_limit_disabled=True)
     async with AsyncTestClient(
         app=create_app(settings), base_url="http://testserver.local"
     ) as client:
