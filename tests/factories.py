@@ -50,9 +50,11 @@ async def admin(email: str = "admin@ac.fr", name: str = "Ada Admin") -> int:
     return await make_staff(email, role="admin", academie="", name=name)
 
 
-async def school_staff(email: str, uais: list[str], name: str) -> int:
+async def school_staff(
+    email: str, uais: list[str], name: str, academie: str = "orleans-tours"
+) -> int:
     """A school's staff account: it sees the accounts and tickets of these UAIs only."""
-    return await make_staff(email, role="establishment", uais=uais, name=name)
+    return await make_staff(email, role="establishment", academie=academie, uais=uais, name=name)
 
 
 async def signed_in_agent(client: AsyncTestClient, **agent_fields: str) -> int:

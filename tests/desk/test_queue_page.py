@@ -4,15 +4,13 @@ counts by status."""
 import asyncio
 import datetime as dt
 import re
-from dataclasses import replace
 
 import pytest
-from litestar.testing import AsyncTestClient
 
-from helpdesk.app import create_app
 from helpdesk.desk import queue
 from helpdesk.tickets.tables import Ticket
-from tests.helpers import VALID_API, api_ticket, csrf_token, login, make_staff
+from tests.factories import desk_client, signed_in_agent
+from tests.helpers import VALID_API, api_ticket, csrf_token
 
 BASE = "http://testserver.local"
 NBSP = "\u00a0"
@@ -20,10 +18,8 @@ NBSP = "\u00a0"
 
 @pytest.fixture
 async def agent(settings):
-    settings = replace(settings, rate_limit_disabled=True)
-    async with AsyncTestClient(app=create_app(settings), base_url=BASE) as client:
-        await make_staff("agent@ot.fr", name="Agnès Roux")
-        await login(client, "agent@ot.fr")
+    async with desk_client(settings) as client:
+        await signed_in_agent(client)
         yield client
 
 
