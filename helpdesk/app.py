@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
@@ -177,10 +178,9 @@ async def mail_sending(app: Litestar) -> AsyncIterator[None]:
     if settings.demo and not settings.smtp_host:
         catcher = MailCatcher(settings.data_dir / "courriels-demo", port=settings.demo_smtp_port)
         catcher.start()
-        settings.smtp_host, settings.smtp_port, settings.smtp_tls = (
-            "127.0.0.1",
-            settings.demo_smtp_port,
-            "none",
+        # The sender below sends to the catcher; the settings read elsewhere stay as loaded.
+        settings = replace(
+            settings, smtp_host="127.0.0.1", smtp_port=settings.demo_smtp_port, smtp_tls="none"
         )
     stop = asyncio.Event()
     tasks = []

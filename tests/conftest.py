@@ -78,11 +78,16 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """The test's settings, built once: `@pytest.mark.settings(name=value)` gives some of them
+    (settings are frozen; a fixture wanting others makes them with `dataclasses.replace`)."""
+    overrides: dict[str, object] = {}
+    for marker in reversed(list(request.node.iter_markers("settings"))):
+        overrides.update(marker.kwargs)  # the closest marker (the test's) wins
     if backend == "postgres":
         url = request.getfixturevalue("postgres_url")
         asyncio.run(empty_postgres(url))
-        return make_settings(tmp_path, url)
-    return make_settings(tmp_path)
+        return make_settings(tmp_path, url, **overrides)
+    return make_settings(tmp_path, **overrides)
 
 
 @pytest.fixture

@@ -1,11 +1,15 @@
-"""Every setting comes from a HELPDESK_* environment variable, with a safe default."""
+"""Every setting comes from a HELPDESK_* environment variable, with a safe default.
+
+`load_settings` builds them once at start; the value is frozen: a part that needs other
+settings (the demo's mail catcher, a test) makes a new value with `dataclasses.replace`.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,8 +28,9 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settings:
+    # Serving: address, data, database, Redis, security
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = PROJECT_DIR / "data"
@@ -39,7 +44,7 @@ class Settings:
     redis_prefix: str = "helpdesk"  # of the keys: several help desks may share one Redis
     behind_https: bool = False
     trusted_proxies: str = "127.0.0.1,::1"  # addresses whose X-Forwarded-* headers count
-    # Mail
+    # Mail out
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_user: str = ""
@@ -62,17 +67,17 @@ class Settings:
     rate_limit_triage_per_minute: int = 60
     rate_limit_lost_link_per_hour: int = 5
     login_delay_seconds: float = 1.0  # after 5 failed sign-ins, doubled at each failure (1 min max)
-    # Data protection
+    # Data protection and legal notice
     retention_days: int = 365
     resolved_autoclose_days: int = 7
     organisation: str = "Académie (service d'assistance ÉduConnect)"
     publication_director: str = "La rectrice ou le recteur d'académie"
     host_name: str = "Hébergement académique"
     max_attachment_bytes: int = 5 * 1024 * 1024
+    # Accounts and metrics
     accounts_url: str = ""  # the account API of a remote directory; empty: the local directory
     accounts_api_key: str = ""  # the key of the account API (X-Api-Key), served or called
     accounts_apply_nightly_at_once: bool = False  # apply "overnight" account changes at once
-    extra: dict[str, str] = field(default_factory=dict)
     metrics_token: str = ""  # when set, /metrics asks for `Authorization: Bearer <jeton>`
     # Mail in (helpdesk/mailin): the receiver the académie's mail server relays to
     mailin_host: str = "127.0.0.1"
@@ -155,9 +160,24 @@ def _generated_secret_key(data_dir: Path) -> str:
 
 
 def load_settings(**overrides: object) -> Settings:
+    """The settings of the environment, `overrides` (same names as the fields) taking over."""
+    values = {**_from_environment(), **overrides}
+    # Served over HTTPS: cookies are Secure, whatever HELPDESK_BEHIND_HTTPS says.
+    values["behind_https"] = bool(values["behind_https"]) or str(values["base_url"]).startswith(
+        "https://"
+    )
+    if not values.get("secret_key"):
+        values["secret_key"] = os.environ.get("HELPDESK_SECRET_KEY", "").strip()
+    if not values["secret_key"]:
+        values["secret_key"] = _generated_secret_key(Path(values["data_dir"]))
+        values["secret_key_generated"] = True
+    return Settings(**values)
+
+
+def _from_environment() -> dict[str, object]:
     env = os.environ.get
     data_dir = Path(env("HELPDESK_DATA_DIR", "") or PROJECT_DIR / "data").resolve()
-    settings = Settings(
+    return dict(
         host=env("HELPDESK_HOST", "127.0.0.1"),
         port=_int("HELPDESK_PORT", 8000),
         data_dir=data_dir,
@@ -225,13 +245,3 @@ def load_settings(**overrides: object) -> Settings:
         letter_url=env("HELPDESK_LETTER_URL", "").strip(),
         letter_font=env("HELPDESK_LETTER_FONT", "").strip() or Settings.letter_font,
     )
-    for key, value in overrides.items():
-        setattr(settings, key, value)
-    # Served over HTTPS: cookies are Secure, whatever HELPDESK_BEHIND_HTTPS says.
-    settings.behind_https = settings.behind_https or settings.base_url.startswith("https://")
-    if not settings.secret_key:
-        settings.secret_key = os.environ.get("HELPDESK_SECRET_KEY", "").strip()
-    if not settings.secret_key:
-        settings.secret_key = _generated_secret_key(settings.data_dir)
-        settings.secret_key_generated = True
-    return settings

@@ -18,9 +18,7 @@ POOL_SIZE = 10  # connections: the mails being placed at once
 def cmd_mail_in(args: argparse.Namespace) -> int:
     from helpdesk.mailin.receiver import MailReceiver
 
-    settings = load_settings()
-    if args.port is not None:
-        settings.mailin_port = args.port
+    settings = load_settings(**({} if args.port is None else {"mailin_port": args.port}))
     if not settings.mailin_port and not settings.imap_host:
         print(
             "HELPDESK_MAILIN_PORT vaut 0 et HELPDESK_IMAP_HOST est vide\u00a0: "

@@ -18,6 +18,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -56,9 +57,14 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The account API served (and called) with its key, here."""
+    return replace(settings, accounts_api_key=API_KEY)
+
+
+@pytest.fixture
 async def state(settings: Settings, sqlite_template: Path) -> SimpleNamespace:
     """What the accounts domain needs of the app: settings, the database, the Jinja setup."""
-    settings.accounts_api_key = API_KEY
     if settings.is_sqlite:
         path = sqlite_path(settings.database_url)
         if not path.exists():

@@ -166,8 +166,8 @@ async def test_scopes(local, family):
     assert (await local.inform(family.jean, {}, scope=Scope(uais=("0693310Y",)))).letters
 
 
+@pytest.mark.settings(accounts_apply_nightly_at_once=True)
 async def test_nightly_changes_at_once_when_the_setting_says_so(local, family):
-    local.settings.accounts_apply_nightly_at_once = True
     result = await local.regenerate_identifier(family.paul, {}, scope=OT)
     assert result.after == {"identifier": "p.martin3", "previous": "p.martin1"}
     [change] = result.pending_changes

@@ -1,4 +1,5 @@
 import pyotp
+import pytest
 
 from helpdesk.auth.tables import ApiToken, AuditLog, User
 from helpdesk.mail.tables import OutboxMail
@@ -33,8 +34,8 @@ async def test_wrong_password_is_refused_in_french_and_audited(client):
     assert await AuditLog.count().where(AuditLog.action == "connexion_refusee") == 1
 
 
-async def test_login_is_slowed_down_per_account(client, settings):
-    settings.login_delay_seconds = 30.0  # the delay after five failures outlasts the test
+@pytest.mark.settings(login_delay_seconds=30.0)  # the delay after five failures outlasts the test
+async def test_login_is_slowed_down_per_account(client):
     await make_staff("agent@ot.fr")
     statuses = [(await login(client, "agent@ot.fr", "mauvais")).status_code for _ in range(6)]
     assert statuses[:5] == [401] * 5 and statuses[5] == 429

@@ -7,6 +7,7 @@ Each test uses keys of its own (a random HELPDESK_REDIS_PREFIX) and deletes only
 
 import os
 import uuid
+from dataclasses import replace
 
 import pytest
 import redis
@@ -31,8 +32,11 @@ def redis_settings(settings):
         if os.environ.get("CI"):
             pytest.fail(f"Redis injoignable à {REDIS_URL} en CI : {error}")
         pytest.skip(f"Redis injoignable à {REDIS_URL} : {error}")
-    settings.redis_url = REDIS_URL
-    settings.redis_prefix = f"helpdesk_test_{uuid.uuid4().hex[:12]}"
+    settings = replace(
+        settings,
+        redis_url=REDIS_URL,
+        redis_prefix=f"helpdesk_test_{uuid.uuid4().hex[:12]}",
+    )
     yield settings
     for key in client.scan_iter(match=f"{settings.redis_prefix}*"):
         client.delete(key)
@@ -71,8 +75,8 @@ async def test_a_session_opened_on_one_instance_is_valid_on_another(redis_settin
 
 
 async def test_two_instances_share_one_rate_limit_bucket(redis_settings):
-    settings = redis_settings
-    settings.login_delay_seconds = 30.0  # the delay after the failures outlasts the test
+    # the delay after the failures outlasts the test
+    settings = replace(redis_settings, login_delay_seconds=30.0)
     assert FREE_FAILURES == 5
     first_app, second_app = create_app(settings), create_app(settings)
     async with (

@@ -2,6 +2,7 @@
 new id, it lasts across pages, logout ends it, expired ones are purged from the file store."""
 
 import asyncio
+from dataclasses import replace
 from http.cookies import SimpleCookie
 
 from litestar.stores.file import FileStore
@@ -59,7 +60,7 @@ async def test_login_opens_a_session_that_lasts_across_pages(client, settings):
 
 
 async def test_behind_https_the_session_cookie_is_secure(settings):
-    settings.behind_https = True
+    settings = replace(settings, behind_https=True)
     await make_staff_on(settings, "agent@ot.fr")
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="https://testserver.local") as client:

@@ -4,21 +4,17 @@ import io
 
 import pypdf
 import pytest
-from litestar.testing import AsyncTestClient
 
-from helpdesk.accounts.port import ACTIVE, EN_COURS, INFORME
-from helpdesk.app import create_app
+from helpdesk.accounts.port import ACTIVE
 from helpdesk.desk.night_changes import tell_applied
 from helpdesk.establishments.tables import LetterDelivery
 from helpdesk.mail.sender import MailSender
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets.tables import Attachment
+from tests.factories import accounts, desk_client, school, signed_in_agent, ticket
 from tests.helpers import (
-    VALID_API,
     account_action,
     api_ticket,
-    login,
-    make_staff,
     text_of,
 )
 from tests.mail.conftest import SmtpServer
@@ -34,51 +30,16 @@ def smtp():
 
 @pytest.fixture
 async def desk(settings, smtp):
-    settings.rate_limit_disabled = True
-    settings.smtp_host, settings.smtp_port, settings.smtp_tls = "127.0.0.1", smtp.port, "none"
-    app = create_app(settings)
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
-        directory = app.state.accounts
-        await directory.add_establishment(
-            "0450782F", "Collège des Tilleuls", academie="orleans-tours"
-        )
-        ids = {
-            "luc": await directory.add_account(
-                "responsable",
-                "Luc",
-                "Bernard",
-                uai="0450782F",
-                state=EN_COURS,
-                email="luc.bernard@exemple.fr",
-            ),
-            "anne": await directory.add_account(
-                "responsable",
-                "Anne",
-                "Morel",
-                uai="0450782F",
-                state=ACTIVE,
-                email="anne.morel@example.fr",
-                email_confirmed=True,
-                password="Un-mot-de-passe-1",
-            ),
-            "nadia": await directory.add_account(
-                "responsable",
-                "Nadia",
-                "Haddad",
-                uai="0450782F",
-                state=INFORME,
-                provisional="Provis0ire",
-                email="nadia@example.org",
-            ),
-            "leo": await directory.add_account(
-                "eleve", "Léo", "Morel", uai="0450782F", state=ACTIVE, birth_date="2016-04-03"
-            ),
-        }
+    async with desk_client(
+        settings, smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_tls="none"
+    ) as client:
+        directory = client.app.state.accounts
+        await school(directory)
+        ids = await accounts(directory, luc={}, anne={}, nadia={}, leo={"birth_date": "2016-04-03"})
         await directory.add_link(ids["anne"], ids["leo"])
-        await make_staff("agent@ot.fr", name="Agnès Roux")
-        await login(client, "agent@ot.fr")
+        await signed_in_agent(client)
         client.ids = ids
-        client.sender = MailSender(settings)
+        client.sender = MailSender(client.app.state.settings)
         yield client
 
 
@@ -97,10 +58,8 @@ async def send_all(client) -> None:
 
 async def test_each_action_mail_reaches_the_smtp_server(desk, smtp):
     ids = desk.ids
-    anne_ticket = await api_ticket(
-        desk,
-        category="identifiant_perdu",
-        requester={**VALID_API["requester"], "email": "anne.morel@example.fr"},
+    anne_ticket = await ticket(
+        desk, category="identifiant_perdu", requester={"email": "anne.morel@example.fr"}
     )
     await send_all(desk)
     assert len(received(smtp, "anne.morel@example.fr")) == 1  # the acknowledgment
@@ -127,10 +86,8 @@ async def test_each_action_mail_reaches_the_smtp_server(desk, smtp):
     anne = done["identifier"]
 
     # inform by mail with a new password: to a verified requester (the confirmed address) only
-    mdp_ticket = await api_ticket(
-        desk,
-        category="mot_de_passe",
-        requester={**VALID_API["requester"], "email": "anne.morel@example.fr"},
+    mdp_ticket = await ticket(
+        desk, category="mot_de_passe", requester={"email": "anne.morel@example.fr"}
     )
     informed = await account_action(
         desk, mdp_ticket, anne, "inform", "a3", mode="mail", reset_password="1"

@@ -7,10 +7,10 @@ import pypdf
 import pytest
 from litestar.testing import AsyncTestClient
 
-from helpdesk.accounts.port import ACTIVE, EN_COURS, INFORME
-from helpdesk.app import create_app
+from helpdesk.accounts.port import ACTIVE
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets.tables import Attachment, Ticket, TicketEvent
+from tests.factories import accounts, desk_client, school, signed_in_agent
 from tests.helpers import (
     VALID_API,
     account_action,
@@ -24,40 +24,18 @@ from tests.helpers import (
 
 @pytest.fixture
 async def desk(settings):
-    settings.rate_limit_disabled = True
-    app = create_app(settings)
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
-        directory = app.state.accounts
-        await directory.add_establishment(
-            "0450782F", "Collège des Tilleuls", academie="orleans-tours"
-        )
-        await directory.add_establishment("0690001A", "Collège Lyonnais", academie="lyon")
-        luc = await directory.add_account(
-            "responsable",
-            "Luc",
-            "Bernard",
-            uai="0450782F",
-            state=EN_COURS,
-            email="luc.bernard@exemple.fr",
-            mobile="0622222222",
-        )
-        emma = await directory.add_account("eleve", "Emma", "Bernard", uai="0450782F", state=ACTIVE)
-        await directory.add_link(luc, emma)
+    async with desk_client(settings) as client:
+        directory = client.app.state.accounts
+        await school(directory)
+        await school(directory, "0690001A", "Collège Lyonnais", academie="lyon")
+        ids = await accounts(directory, luc={"mobile": "0622222222"}, emma={})
+        await directory.add_link(ids["luc"], ids["emma"])
         jean = await directory.add_account(
             "responsable", "Jean", "Bernard", uai="0690001A", state=ACTIVE, email="jean@example.net"
         )
-        nadia = await directory.add_account(
-            "responsable",
-            "Nadia",
-            "Haddad",
-            uai="0450782F",
-            state=INFORME,
-            provisional="Provis0ire",
-            email="nadia@example.org",
-        )
-        await make_staff("agent@ot.fr", name="Agnès Roux")
-        await login(client, "agent@ot.fr")
-        client.ids = {"luc": luc, "jean": jean, "nadia": nadia}
+        nadia = (await accounts(directory, nadia={}))["nadia"]
+        await signed_in_agent(client)
+        client.ids = {"luc": ids["luc"], "jean": jean, "nadia": nadia}
         yield client
 
 

@@ -3,6 +3,7 @@ legal representative's report, the confirmation step, replays. The desk reaches 
 through the real HTTP account API (a second app on the same database, served on loopback)."""
 
 import re
+from dataclasses import replace
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -15,13 +16,12 @@ from helpdesk.establishments.tables import LetterDelivery
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets.tables import Ticket, TicketEvent
 from tests.accounts.conftest import ServerThread
+from tests.factories import accounts, school, signed_in_agent
 from tests.helpers import (
     STAFF_PASSWORD,
     VALID_API,
     account_action,
     api_ticket,
-    login,
-    make_staff,
     staff_post,
     text_of,
 )
@@ -40,21 +40,15 @@ def account_api():
 
 @pytest.fixture
 async def desk(settings, account_api):
-    settings.rate_limit_disabled = True
-    settings.accounts_api_key = API_KEY
+    settings = replace(settings, rate_limit_disabled=True, accounts_api_key=API_KEY)
     account_api.app = create_app(settings)  # the account API, on the same database
     app = create_app(settings)
     app.state.accounts = HttpAccountService(account_api.url, API_KEY, timeout=10.0)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         directory = local_directory(settings, app.state)
-        await directory.add_establishment("0450782F", "Lycée des Coteaux", academie="orleans-tours")
-        anne = await directory.add_account(
-            "responsable", "Anne", "Morel", uai="0450782F", state=ACTIVE, email=ANNE,
-            email_confirmed=True, password="Un-mot-de-passe-1",
-        )  # fmt: skip
-        leo = await directory.add_account(
-            "eleve", "Léo", "Morel", uai="0450782F", state=ACTIVE, birth_date="2012-05-19"
-        )
+        await school(directory, name="Lycée des Coteaux")
+        ids = await accounts(directory, anne={"email": ANNE}, leo={"birth_date": "2012-05-19"})
+        anne, leo = ids["anne"], ids["leo"]
         await directory.add_link(anne, leo)
         adam = await directory.add_account(
             "responsable", "Alice", "Adam", uai="0450782F", state=ACTIVE,
@@ -62,8 +56,7 @@ async def desk(settings, account_api):
         )  # fmt: skip
         blot = await directory.add_account("eleve", "Hugo", "Blot", uai="0450782F", state=ACTIVE)
         await directory.add_link(adam, blot, status="signale_errone")
-        await make_staff("agent@ot.fr", name="Agnès Roux")
-        await login(client, "agent@ot.fr")
+        await signed_in_agent(client)
         client.ids = {"anne": anne, "leo": leo, "adam": adam, "blot": blot}
         yield client
     account_api.app = None

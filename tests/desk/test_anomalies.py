@@ -3,16 +3,15 @@
 import asyncio
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from helpdesk.accounts.port import ACTIVE
-from helpdesk.app import create_app
 from helpdesk.cli import main
 from helpdesk.desk.anomalies import open_ticket, to_treat
 from helpdesk.desk.tables import AnomalyTicket
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets.tables import Ticket
-from tests.helpers import csrf_token, login, make_staff, text_of
+from tests.factories import desk_client, signed_in_agent
+from tests.helpers import csrf_token, text_of
 
 
 async def fill(directory) -> dict:
@@ -51,12 +50,10 @@ async def fill(directory) -> dict:
 
 @pytest.fixture
 async def desk(settings):
-    settings.rate_limit_disabled = True
-    app = create_app(settings)
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+    async with desk_client(settings) as client:
+        app = client.app
         client.ids = await fill(app.state.accounts)
-        await make_staff("agent@ot.fr", name="Agnès Roux")
-        await login(client, "agent@ot.fr")
+        await signed_in_agent(client)
         yield client
 
 

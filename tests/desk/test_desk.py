@@ -2,31 +2,29 @@
 an address, merges, the school named, the « Canal » filter, the statistics file."""
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from helpdesk.accounts.port import ACTIVE
-from helpdesk.app import create_app
 from helpdesk.auth.tables import User
 from helpdesk.desk.anomalies import open_all
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets.tables import Ticket, TicketEvent
-from tests.helpers import STAFF_PASSWORD, api_ticket, login, make_staff, staff_post, text_of
+from tests.factories import admin, agent, desk_client, school_staff, supervisor
+from tests.helpers import STAFF_PASSWORD, api_ticket, login, staff_post, text_of
 
 
 @pytest.fixture
 async def desk(settings):
-    settings.rate_limit_disabled = True
-    app = create_app(settings)
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+    async with desk_client(settings) as client:
+        app = client.app
         directory = app.state.accounts
         await directory.add_establishment("0450782F", "Lycée des Coteaux", academie="orleans-tours")
         paul = await directory.add_account("responsable", "Paul", "Durand", uai="0450782F",
                                            state=ACTIVE)  # fmt: skip
         lina = await directory.add_account("eleve", "Lina", "Durand", uai="0450782F", state=ACTIVE)
         await directory.add_link(paul, lina, status="signale_errone")
-        await make_staff("agent@ot.fr", name="Agnès Roux")
-        await make_staff("chef@ot.fr", role="supervisor", name="Marc Petit")
-        await make_staff("admin@ac.fr", role="admin", academie="")
+        await agent()
+        await supervisor()
+        await admin(name="")
         await login(client, "agent@ot.fr")
         yield client
 
@@ -117,9 +115,7 @@ async def test_the_ticket_names_the_school_and_a_schools_escalation_its_staff_me
     reference = await api_ticket(desk)  # UAI 0450782F, no school name typed
     page = text_of(await desk.get(f"/agent/tickets/{reference}"))
     assert "Lycée des Coteaux, UAI 0450782F" in page
-    await make_staff(
-        "ce@coteaux.fr", role="establishment", academie="", uais=["0450782F"], name="Inès Garnier"
-    )
+    await school_staff("ce@coteaux.fr", ["0450782F"], "Inès Garnier", academie="")
     await login(desk, "ce@coteaux.fr")
     sent = await staff_post(
         desk,

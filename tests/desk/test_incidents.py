@@ -1,20 +1,16 @@
 import pytest
-from litestar.testing import AsyncTestClient
 
-from helpdesk.app import create_app
 from helpdesk.desk.tables import Incident
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets.tables import Ticket
-from tests.helpers import api_ticket, login, make_staff, staff_post, text_of
+from tests.factories import agent, desk_client, supervisor
+from tests.helpers import api_ticket, login, staff_post, text_of
 
 
 @pytest.fixture
 async def chef_client(settings):
-    settings.rate_limit_disabled = True
-    async with AsyncTestClient(
-        app=create_app(settings), base_url="http://testserver.local"
-    ) as client:
-        await make_staff("chef@ot.fr", role="supervisor", name="Marc Petit")
+    async with desk_client(settings) as client:
+        await supervisor()
         await login(client, "chef@ot.fr")
         yield client
 
@@ -64,6 +60,6 @@ async def test_an_incident_shows_a_banner_links_tickets_and_answers_them_all(che
 
 
 async def test_agents_cannot_open_incidents(client):
-    await make_staff("agent@ot.fr")
+    await agent(name="")
     await login(client, "agent@ot.fr")
     assert (await client.get("/agent/incidents", follow_redirects=False)).status_code == 303

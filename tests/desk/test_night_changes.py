@@ -3,21 +3,18 @@
 import socket
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from helpdesk.accounts.http import HttpAccountService
 from helpdesk.accounts.port import ACTIVE
-from helpdesk.app import create_app
 from helpdesk.desk.night_changes import tell_applied
 from helpdesk.desk.tables import AccountChange
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets.tables import TicketEvent
+from tests.factories import desk_client, signed_in_agent
 from tests.helpers import (
     VALID_API,
     account_action,
     api_ticket,
-    login,
-    make_staff,
     text_of,
 )
 
@@ -26,9 +23,8 @@ CLAIRE = "claire.martin@example.fr"  # the requester of VALID_API
 
 @pytest.fixture
 async def desk(settings):
-    settings.rate_limit_disabled = True
-    app = create_app(settings)
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+    async with desk_client(settings) as client:
+        app = client.app
         directory = app.state.accounts
         await directory.add_establishment(
             "0450782F", "École des Tilleuls", academie="orleans-tours"
@@ -47,8 +43,7 @@ async def desk(settings):
             "eleve", "Léo", "Martin", uai="0450782F", state=ACTIVE, birth_date="2016-04-03"
         )
         await directory.add_link(claire, leo)
-        await make_staff("agent@ot.fr", name="Agnès Roux")
-        await login(client, "agent@ot.fr")
+        await signed_in_agent(client)
         client.ids = {"claire": claire, "leo": leo}
         yield client
 

@@ -1,20 +1,18 @@
 import datetime as dt
 
 import pytest
-from litestar.testing import AsyncTestClient
 
-from helpdesk.app import create_app
 from helpdesk.contacts.hours import PARIS
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets.sla import add_working_time, working_minutes_between
 from helpdesk.tickets.tables import Ticket, TicketEvent
+from tests.factories import agent, desk_client, school_staff, supervisor
 from tests.helpers import (
     VALID_API,
     api_ticket,
     bearer,
     csrf_token,
     login,
-    make_staff,
     staff_post,
     text_of,
 )
@@ -22,12 +20,10 @@ from tests.helpers import (
 
 @pytest.fixture
 async def agent_client(settings):
-    settings.rate_limit_disabled = True  # many tickets are created through the API here
-    async with AsyncTestClient(
-        app=create_app(settings), base_url="http://testserver.local"
-    ) as client:
-        await make_staff("agent@ot.fr", name="Agnès Roux")
-        await make_staff("agent@lyon.fr", academie="lyon", name="Inès Garnier")
+    # many tickets are created through the API here
+    async with desk_client(settings) as client:
+        await agent()
+        await agent("agent@lyon.fr", "Inès Garnier", academie="lyon")
         await login(client, "agent@ot.fr")
         yield client
 
@@ -45,7 +41,7 @@ async def test_queue_shows_only_the_agents_academie(agent_client):
 
 
 async def test_establishment_and_admin_do_not_see_academy_tickets(client):
-    await make_staff("ecole@ot.fr", role="establishment", uais=["0450782F"])
+    await school_staff("ecole@ot.fr", ["0450782F"], "")
     reference = await api_ticket(client)
     await login(client, "ecole@ot.fr")
     assert (
@@ -256,7 +252,7 @@ async def test_waiting_for_the_requester_pauses_the_clock(agent_client):
 
 
 async def test_supervisor_statistics_and_csv(agent_client):
-    await make_staff("chef@ot.fr", role="supervisor")
+    await supervisor(name="")
     await api_ticket(agent_client)
     await api_ticket(agent_client, category="mot_de_passe")
     assert (
@@ -338,7 +334,7 @@ async def test_transfer_flags_a_uai_of_another_academie(agent_client):
 
 
 async def test_canned_answers_and_faq_answers_are_insertable(agent_client):
-    await make_staff("chef@ot.fr", role="supervisor")
+    await supervisor(name="")
     await login(agent_client, "chef@ot.fr")
     await staff_post(
         agent_client,
@@ -372,7 +368,7 @@ async def test_mark_spam(agent_client):
 
 
 async def test_supervisor_sets_the_targets_that_new_tickets_follow(agent_client):
-    await make_staff("chef@ot.fr", role="supervisor")
+    await supervisor(name="")
     await login(agent_client, "chef@ot.fr")
     form = {
         f"{c}_premiere": "8"

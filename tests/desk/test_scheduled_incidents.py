@@ -4,17 +4,15 @@ parents' follow-up pages keep working while it shows."""
 import datetime as dt
 
 import pytest
-from litestar.testing import AsyncTestClient
 
-from helpdesk.app import create_app
-from helpdesk.core.french import PARIS
 from helpdesk.desk.tables import Incident
+from helpdesk.core.french import PARIS
 from helpdesk.tickets.tables import TicketEvent
+from tests.factories import desk_client, supervisor
 from tests.helpers import (
     VALID_FORM,
     csrf_token,
     login,
-    make_staff,
     staff_post,
     submit_form,
     text_of,
@@ -26,11 +24,8 @@ FORM_PAGE = "/assistance?academie=orleans-tours&categorie=date_naissance"
 
 @pytest.fixture
 async def chef_client(settings):
-    settings.rate_limit_disabled = True
-    async with AsyncTestClient(
-        app=create_app(settings), base_url="http://testserver.local"
-    ) as client:
-        await make_staff("chef@ot.fr", role="supervisor", name="Marc Petit")
+    async with desk_client(settings) as client:
+        await supervisor()
         await login(client, "chef@ot.fr")
         yield client
 

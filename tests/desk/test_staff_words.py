@@ -3,19 +3,17 @@
 import re
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from helpdesk.accounts.port import ACTIVE
-from helpdesk.app import create_app
 from helpdesk.tickets.tables import Ticket
-from tests.helpers import account_action, api_ticket, login, make_staff, staff_post, text_of
+from tests.factories import agent, desk_client
+from tests.helpers import account_action, api_ticket, login, staff_post, text_of
 
 
 @pytest.fixture
 async def desk(settings):
-    settings.rate_limit_disabled = True
-    app = create_app(settings)
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+    async with desk_client(settings) as client:
+        app = client.app
         directory = app.state.accounts
         await directory.add_establishment("0450782F", "Lycée des Coteaux", academie="orleans-tours")
         claire = await directory.add_account(
@@ -26,8 +24,8 @@ async def desk(settings):
             "eleve", "Léo", "Martin", uai="0450782F", state=ACTIVE, birth_date="2012-05-19"
         )
         await directory.add_link(claire, leo, status="non_confirme")
-        await make_staff("agent@ot.fr", name="Agnès Roux")
-        await make_staff("agent@lyon.fr", academie="lyon", name="Louis Lyon")
+        await agent()
+        await agent("agent@lyon.fr", "Louis Lyon", academie="lyon")
         await login(client, "agent@ot.fr")
         client.ids = {"claire": claire, "leo": leo}
         yield client

@@ -1,27 +1,19 @@
 import json
 
 import pytest
-from litestar.testing import AsyncTestClient
 
-from helpdesk.app import create_app
 from helpdesk.establishments.tables import Transmission
 from helpdesk.tickets.tables import Ticket, TicketEvent
-from tests.helpers import api_ticket, csrf_token, login, make_staff, staff_post, text_of
+from tests.factories import agent, desk_client, school_staff
+from tests.helpers import api_ticket, csrf_token, login, staff_post, text_of
 
 
 @pytest.fixture
 async def school_client(settings):
-    settings.rate_limit_disabled = True
-    async with AsyncTestClient(
-        app=create_app(settings), base_url="http://testserver.local"
-    ) as client:
-        await make_staff(
-            "ecole@ot.fr", role="establishment", uais=["0450782F"], name="Collège Jean Zay"
-        )
-        await make_staff(
-            "autre@ot.fr", role="establishment", uais=["0180008L"], name="Autre collège"
-        )
-        await make_staff("agent@ot.fr", name="Agnès Roux")
+    async with desk_client(settings) as client:
+        await school_staff("ecole@ot.fr", ["0450782F"], "Collège Jean Zay")
+        await school_staff("autre@ot.fr", ["0180008L"], "Autre collège")
+        await agent()
         yield client
 
 

@@ -2,6 +2,7 @@
 supervisor and overridden for one school by its staff."""
 
 import io
+from dataclasses import replace
 
 import pypdf
 import pytest
@@ -21,7 +22,7 @@ COTEAUX, VALLEE = "0450782F", "0451042N"
 
 @pytest.fixture
 async def desk(settings):
-    settings.rate_limit_disabled = True
+    settings = replace(settings, rate_limit_disabled=True)
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         directory = app.state.accounts

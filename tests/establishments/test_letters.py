@@ -3,6 +3,7 @@ is offered."""
 
 import datetime as dt
 import io
+from dataclasses import replace
 
 import pypdf
 import pytest
@@ -20,8 +21,7 @@ ACADEMIE_PAGE = "https://www.ac-orleans-tours.fr/educonnect"
 
 @pytest.fixture
 async def desk(settings):
-    settings.rate_limit_disabled = True
-    settings.letter_url = ACADEMIE_PAGE
+    settings = replace(settings, rate_limit_disabled=True, letter_url=ACADEMIE_PAGE)
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         directory = app.state.accounts

@@ -5,6 +5,10 @@ SMTP server received them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
 from helpdesk.mail.sender import MailSender
 from tests.establishments.conftest import TILLEULS, demo_people
 from tests.establishments.test_bulk import ask
@@ -69,17 +73,17 @@ async def inform_from_a_ticket(client, person, key: str) -> None:
     assert done.status_code == 303, text_of(done)[:300]
 
 
+@pytest.mark.settings(letter_url=DEFAULT_PAGE)
 async def test_informer_mails_give_the_school_then_the_academie_then_the_default(
     over_http,
     smtp_server,  # noqa: F811 (the fixture of tests/mail)
 ):
     client = over_http
-    settings = client.app_state.settings
-    settings.letter_url = DEFAULT_PAGE
-    settings.smtp_host, settings.smtp_port, settings.smtp_tls = (
-        "127.0.0.1",
-        smtp_server.port,
-        "none",
+    settings = replace(
+        client.app_state.settings,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_server.port,
+        smtp_tls="none",
     )
     lycee = confirmed_responsables(LYCEE)
     tilleuls = confirmed_responsables(TILLEULS)

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -110,9 +111,14 @@ def dovecot():
 
 
 def imap_settings(mailin, dovecot) -> None:
-    settings = mailin.state.settings
-    settings.imap_host, settings.imap_port, settings.imap_tls = "127.0.0.1", dovecot.port, "none"
-    settings.imap_user, settings.imap_password = dovecot.user, dovecot.password
+    mailin.state.settings = replace(
+        mailin.state.settings,
+        imap_host="127.0.0.1",
+        imap_port=dovecot.port,
+        imap_tls="none",
+        imap_user=dovecot.user,
+        imap_password=dovecot.password,
+    )
 
 
 async def test_unread_replies_are_placed_once_and_marked_read(mailin, dovecot):

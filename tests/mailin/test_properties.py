@@ -3,6 +3,7 @@ unhandled exception (hypothesis, bounded in examples and time)."""
 
 import asyncio
 
+import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -68,10 +69,10 @@ def assemble(head: list, body: str, sub: list) -> bytes:
     return "\r\n".join(lines).encode("utf-8", errors="replace")
 
 
+@pytest.mark.settings(mailin_domain="assistance.test")
 def test_ingest_never_raises_whatever_the_mail(settings):
     state = build_state(settings)
     asyncio.run(migrate(state.engine))
-    settings.mailin_domain = "assistance.test"
     recipients = st.lists(
         st.sampled_from(
             [

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import warnings
+from dataclasses import replace
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -69,7 +70,7 @@ async def test_health_reports_the_database_the_outbox_and_the_accounts(client):
 
 
 async def test_health_is_503_when_the_account_service_is_unreachable(settings, closed_port):
-    settings.accounts_url = f"http://127.0.0.1:{closed_port}"
+    settings = replace(settings, accounts_url=f"http://127.0.0.1:{closed_port}")
     async with AsyncTestClient(app=create_app(settings), base_url=BASE) as client:
         response = await client.get("/health")
     assert response.status_code == 503
@@ -84,12 +85,13 @@ async def test_health_is_503_when_the_account_service_is_unreachable(settings, c
 
 async def test_health_is_200_with_a_reachable_account_api(settings, account_api):
     """The HTTP adapter's cheap call, against the account API of another help desk served live."""
-    settings.accounts_url, settings.accounts_api_key = account_api, "cle-api"
+    settings = replace(settings, accounts_url=account_api, accounts_api_key="cle-api")
     async with AsyncTestClient(app=create_app(settings), base_url=BASE) as client:
         response = await client.get("/health")
     assert response.status_code == 200, response.text
     assert response.json()["checks"]["accounts"]["adapter"] == "http"
-    settings.accounts_api_key = "mauvaise-cle"  # an answer, but not the account API's
+    # an answer, but not the account API's
+    settings = replace(settings, accounts_api_key="mauvaise-cle")
     async with AsyncTestClient(app=create_app(settings), base_url=BASE) as client:
         response = await client.get("/health")
     assert response.status_code == 503
@@ -176,7 +178,7 @@ async def test_metrics_count_account_actions_by_outcome(client):
 
 
 async def test_metrics_may_ask_for_a_token(settings):
-    settings.metrics_token = "jeton-des-mesures"
+    settings = replace(settings, metrics_token="jeton-des-mesures")
     async with AsyncTestClient(app=create_app(settings), base_url=BASE) as client:
         missing = await client.get("/metrics")
         wrong = await client.get("/metrics", headers={"Authorization": "Bearer autre"})
@@ -278,7 +280,7 @@ async def test_one_json_line_per_request_with_its_request_id(client, request_lin
 
 
 async def test_demo_mode_has_no_request_log(settings, request_lines):
-    settings.demo, settings.smtp_host = True, "127.0.0.1"  # no local mail catcher
+    settings = replace(settings, demo=True, smtp_host="127.0.0.1")  # no local mail catcher
     async with AsyncTestClient(app=create_app(settings), base_url=BASE) as client:
         response = await client.get("/health")
     assert response.status_code == 200

@@ -1,10 +1,8 @@
 import datetime as dt
 
 import pytest
-from litestar.testing import AsyncTestClient
 
-from helpdesk.app import create_app
-from tests.helpers import make_staff
+from tests.factories import admin, agent, desk_client, supervisor
 
 BASE = "http://testserver.local"
 
@@ -12,12 +10,11 @@ BASE = "http://testserver.local"
 @pytest.fixture
 async def desk(settings):
     """The app with an agent, a supervisor (Orléans-Tours), a Lyon supervisor and an admin."""
-    settings.rate_limit_disabled = True
-    async with AsyncTestClient(app=create_app(settings), base_url=BASE) as client:
-        await make_staff("agent@ot.fr", name="Agnès Roux")
-        await make_staff("chef@ot.fr", role="supervisor", name="Paul Chef")
-        await make_staff("chef@lyon.fr", role="supervisor", academie="lyon", name="Léa Lyon")
-        await make_staff("admin@ac.fr", role="admin", academie="", name="Ada Admin")
+    async with desk_client(settings) as client:
+        await agent()
+        await supervisor(name="Paul Chef")
+        await supervisor("chef@lyon.fr", "Léa Lyon", academie="lyon")
+        await admin()
         yield client
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from helpdesk.privacy.purge import purge
 from helpdesk.tickets.tables import Ticket
 from tests.helpers import VALID_FORM, bearer, form_page, submit_form, text_of
 from tests.privacy.conftest import after_retention
 
 
+@pytest.mark.settings(retention_days=30)
 async def test_the_pages_say_the_delay_the_purge_keeps(desk, settings):
-    settings.retention_days = 30
     page = text_of(await desk.get("/donnees-personnelles"))
     assert "anonymisées 30\u00a0jours après sa clôture, dans la nuit qui suit" in page
     assert "effacée au bout d'un jour" in page

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from helpdesk.accounts.local import LocalDirectory
 from helpdesk.accounts.tables import DirectoryAction
 from helpdesk.privacy.nightly import privacy_chores
@@ -27,8 +29,8 @@ async def act(client, identifier: str, action: str, key: str, **params):
     return response
 
 
+@pytest.mark.settings(accounts_api_key=API_KEY)
 async def test_no_secret_returned_after_delivery(client, settings):
-    settings.accounts_api_key = API_KEY
     family = await seed(LocalDirectory(settings, client.app.state.jinja))
     reset = (await act(client, family.paul, "reset_password", "cle-reset")).json()
     password = reset["secrets"]["provisional_password"]

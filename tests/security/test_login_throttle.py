@@ -4,6 +4,8 @@ the real agent out; the per-client-address limit stays."""
 import asyncio
 import re
 
+import pytest
+
 from helpdesk.auth.throttle import FREE_FAILURES, delay_after
 from tests.helpers import STAFF_PASSWORD, login, make_staff, text_of
 
@@ -16,8 +18,8 @@ async def test_successful_sign_ins_do_not_count(client):
         client.cookies.clear()
 
 
-async def test_failures_slow_down_and_the_agent_signs_in_after_the_delay(client, settings):
-    settings.login_delay_seconds = 0.5
+@pytest.mark.settings(login_delay_seconds=0.5)
+async def test_failures_slow_down_and_the_agent_signs_in_after_the_delay(client):
     await make_staff("agent@ot.fr")
     for _ in range(FREE_FAILURES):  # someone else guessing: no delay for the first ones
         assert (await login(client, "agent@ot.fr", "devine-2026")).status_code == 401
@@ -37,8 +39,8 @@ async def test_failures_slow_down_and_the_agent_signs_in_after_the_delay(client,
     assert signed_in.status_code == 303 and signed_in.headers["location"] == "/agent"
 
 
-async def test_the_api_login_is_slowed_down_the_same_way(client, settings):
-    settings.login_delay_seconds = 30.0
+@pytest.mark.settings(login_delay_seconds=30.0)
+async def test_the_api_login_is_slowed_down_the_same_way(client):
     await make_staff("agent@ot.fr")
     statuses = []
     for _ in range(FREE_FAILURES + 1):
@@ -50,8 +52,8 @@ async def test_the_api_login_is_slowed_down_the_same_way(client, settings):
     assert waiting.status_code == 429 and "Patientez" in waiting.json()["errors"]["_"]
 
 
-async def test_an_unknown_address_is_slowed_down_like_a_known_one(client, settings):
-    settings.login_delay_seconds = 30.0
+@pytest.mark.settings(login_delay_seconds=30.0)
+async def test_an_unknown_address_is_slowed_down_like_a_known_one(client):
     await make_staff("agent@ot.fr")
     for email in ("agent@ot.fr", "personne@ot.fr"):
         statuses = [(await login(client, email, "mauvais")).status_code for _ in range(6)]

@@ -4,6 +4,7 @@ failures, what is written."""
 import asyncio
 import datetime as dt
 import json
+from dataclasses import replace
 
 import asyncpg
 import pytest
@@ -27,7 +28,7 @@ def numbers(references: list[str], prefix: str) -> list[int]:
 
 @pytest.fixture
 async def open_client(settings):
-    settings.rate_limit_disabled = True
+    settings = replace(settings, rate_limit_disabled=True)
     async with AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as c:
         yield c
 

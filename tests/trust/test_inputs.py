@@ -7,13 +7,13 @@ import unicodedata
 
 import asyncpg
 import pytest
-from litestar.testing import AsyncTestClient, RequestFactory
+from litestar.testing import RequestFactory
 
-from helpdesk.app import create_app
 from helpdesk.core.db import all_tables
-from helpdesk.core.web import internal_error_handler
 from helpdesk.establishments.tables import Transmission
 from helpdesk.tickets.tables import DeflectionEvent, Ticket
+from helpdesk.core.web import internal_error_handler
+from tests.factories import admin, agent, desk_client, school_staff, supervisor
 from tests.helpers import (
     VALID_API,
     bearer,
@@ -21,7 +21,6 @@ from tests.helpers import (
     form_id,
     form_page,
     login,
-    make_staff,
     staff_post,
     text_of,
 )
@@ -59,14 +58,11 @@ def refused(response, *statuses: int) -> None:
 @pytest.fixture
 async def desk(settings):
     """An académie's agent and supervisor, a school, an admin and one ticket from the API."""
-    settings.rate_limit_disabled = True
-    async with AsyncTestClient(
-        app=create_app(settings), base_url="http://testserver.local"
-    ) as client:
-        await make_staff("agent@ot.fr", name="Agnès Roux")
-        await make_staff("chef@ot.fr", role="supervisor", name="Chloé Chef")
-        await make_staff("ecole@ot.fr", role="establishment", uais=["0450782F"], name="Collège")
-        await make_staff("admin@ot.fr", role="admin", academie="", name="Adèle Admin")
+    async with desk_client(settings) as client:
+        await agent()
+        await supervisor(name="Chloé Chef")
+        await school_staff("ecole@ot.fr", ["0450782F"], "Collège")
+        await admin("admin@ot.fr", "Adèle Admin")
         created = await client.post("/api/v1/tickets", json=VALID_API)
         client.follow_url = created.json()["follow_url"]
         client.reference = created.json()["reference"]
@@ -112,7 +108,7 @@ BROKEN_LOGINS = [
 
 
 async def test_login_api_refuses_broken_text(client):
-    await make_staff("agent@ot.fr")
+    await agent(name="")
     for body in BROKEN_LOGINS:
         for content_type in ("application/json", "text/plain"):
             response = await client.post(

@@ -7,6 +7,7 @@ tests/tickets/test_properties.py goes deeper into the assistance form and the ti
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -148,8 +149,8 @@ class Desk:
 
 @pytest.fixture
 async def desk(settings):
-    settings.rate_limit_disabled = True
-    settings.accounts_api_key = "cle-des-comptes"  # the account API is fuzzed too
+    # the account API is fuzzed too
+    settings = replace(settings, rate_limit_disabled=True, accounts_api_key="cle-des-comptes")
     app = create_app(settings)
     async with (
         AsyncTestClient(app=app, base_url=BASE) as supervisor,
