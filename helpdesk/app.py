@@ -24,7 +24,6 @@ from piccolo.engine.postgres import PostgresEngine
 from helpdesk import PROJECT_DIR
 from helpdesk.accounts import routes as accounts_routes
 from helpdesk.accounts.service import account_service
-from helpdesk.core.assets import DSFR_DIST, STATIC_DIR, asset, dsfr_version, static_digest
 from helpdesk.auth import admin_routes
 from helpdesk.auth import routes as auth_routes
 from helpdesk.auth.service import forget_staff
@@ -32,7 +31,19 @@ from helpdesk.auth.sessions import SESSION_STORE, session_config, session_store
 from helpdesk.contacts import routes as contacts_routes
 from helpdesk.contacts.academies import load_academies
 from helpdesk.contacts.service import ContactOverrides
+from helpdesk.core.assets import DSFR_DIST, STATIC_DIR, asset, dsfr_version, static_digest
 from helpdesk.core.db import bind, make_engine, migrate, start_pool
+from helpdesk.core.inputs import check_request
+from helpdesk.core.ratelimit import RateLimiter
+from helpdesk.core.security_headers import SwaggerPage, security_headers_hook
+from helpdesk.core.settings import Settings, load_settings
+from helpdesk.core.web import (
+    PageCache,
+    http_exception_handler,
+    internal_error_handler,
+    make_environment,
+    validation_exception_handler,
+)
 from helpdesk.demo import routes as demo_routes
 from helpdesk.desk import routes as desk_routes
 from helpdesk.desk.assignment import release_tickets_of
@@ -46,7 +57,6 @@ from helpdesk.establishments import stats_routes as school_stats_routes
 from helpdesk.faq import routes as faq_routes
 from helpdesk.faq.service import FaqService
 from helpdesk.housekeeping import housekeeping_loop
-from helpdesk.core.inputs import check_request
 from helpdesk.mail.catcher import MailCatcher
 from helpdesk.mail.sender import MailSender
 from helpdesk.mailin import routes as mailin_routes
@@ -54,19 +64,9 @@ from helpdesk.mailin.receiver import start_receiver
 from helpdesk.observability.metrics import MetricsController, prometheus_config
 from helpdesk.observability.requests_log import RequestLog, configure_logging
 from helpdesk.privacy import routes as privacy_routes
-from helpdesk.core.ratelimit import RateLimiter
-from helpdesk.core.security_headers import SwaggerPage, security_headers_hook
-from helpdesk.core.settings import Settings, load_settings
 from helpdesk.site import routes as site_routes
 from helpdesk.tickets import routes as ticket_routes
 from helpdesk.triage import routes as triage_routes
-from helpdesk.core.web import (
-    PageCache,
-    http_exception_handler,
-    internal_error_handler,
-    make_environment,
-    validation_exception_handler,
-)
 
 SWAGGER_UI_DIST = PROJECT_DIR / "node_modules" / "swagger-ui-dist"
 

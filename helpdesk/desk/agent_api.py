@@ -15,12 +15,12 @@ from msgspec import UNSET, Meta, UnsetType
 from piccolo.columns import Timestamptz
 
 from helpdesk.auth.service import Staff, provide_staff, staff_guard
+from helpdesk.core.inputs import MAX_INTEGER
+from helpdesk.core.web import ApiError
 from helpdesk.desk import account_panel, agent
 from helpdesk.desk.queue import QueueFilter, list_tickets
-from helpdesk.core.inputs import MAX_INTEGER
 from helpdesk.tickets.schema import ApiErrors
 from helpdesk.tickets.tables import Ticket
-from helpdesk.core.web import ApiError
 
 PUBLIC_FIELDS = (
     "reference",

@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from helpdesk.desk.tables import Incident
 from helpdesk.core.french import PARIS
+from helpdesk.desk.tables import Incident
 from helpdesk.tickets.tables import TicketEvent
 from tests.factories import desk_client, supervisor
 from tests.helpers import (

@@ -10,9 +10,9 @@ import pytest
 from litestar.testing import RequestFactory
 
 from helpdesk.core.db import all_tables
+from helpdesk.core.web import internal_error_handler
 from helpdesk.establishments.tables import Transmission
 from helpdesk.tickets.tables import DeflectionEvent, Ticket
-from helpdesk.core.web import internal_error_handler
 from tests.factories import admin, agent, desk_client, school_staff, supervisor
 from tests.helpers import (
     VALID_API,
