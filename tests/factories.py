@@ -103,6 +103,14 @@ CAST: dict[str, tuple[str, str, str, dict]] = {
         {"state": INFORME, "provisional": "Provis0ire", "email": "nadia@example.org"},
     ),
     "leo": ("eleve", "Léo", "Morel", {"state": ACTIVE}),
+    # the requester of VALID_API and her son
+    "claire": (
+        "responsable",
+        "Claire",
+        "Martin",
+        {"state": ACTIVE, "email": "claire.martin@example.fr", "email_confirmed": True},
+    ),
+    "leo_martin": ("eleve", "Léo", "Martin", {"state": ACTIVE}),
     "emma": ("eleve", "Emma", "Bernard", {"state": ACTIVE}),
 }
 

@@ -5,12 +5,11 @@ import socket
 import pytest
 
 from helpdesk.accounts.http import HttpAccountService
-from helpdesk.accounts.port import ACTIVE
 from helpdesk.desk.night_changes import tell_applied
 from helpdesk.desk.tables import AccountChange
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets.tables import TicketEvent
-from tests.factories import desk_client, signed_in_agent
+from tests.factories import accounts, desk_client, school, signed_in_agent
 from tests.helpers import (
     VALID_API,
     account_action,
@@ -24,27 +23,16 @@ CLAIRE = "claire.martin@example.fr"  # the requester of VALID_API
 @pytest.fixture
 async def desk(settings):
     async with desk_client(settings) as client:
-        app = client.app
-        directory = app.state.accounts
-        await directory.add_establishment(
-            "0450782F", "École des Tilleuls", academie="orleans-tours"
+        directory = client.app.state.accounts
+        await school(directory, name="École des Tilleuls")
+        ids = await accounts(
+            directory,
+            claire={"email": CLAIRE, "password": "Un-mot-de-passe-1"},
+            leo_martin={"birth_date": "2016-04-03"},
         )
-        claire = await directory.add_account(
-            "responsable",
-            "Claire",
-            "Martin",
-            uai="0450782F",
-            state=ACTIVE,
-            email=CLAIRE,
-            email_confirmed=True,
-            password="Un-mot-de-passe-1",
-        )
-        leo = await directory.add_account(
-            "eleve", "Léo", "Martin", uai="0450782F", state=ACTIVE, birth_date="2016-04-03"
-        )
-        await directory.add_link(claire, leo)
+        await directory.add_link(ids["claire"], ids["leo_martin"])
         await signed_in_agent(client)
-        client.ids = {"claire": claire, "leo": leo}
+        client.ids = {"claire": ids["claire"], "leo": ids["leo_martin"]}
         yield client
 
 

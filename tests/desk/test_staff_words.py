@@ -4,25 +4,18 @@ import re
 
 import pytest
 
-from helpdesk.accounts.port import ACTIVE
 from helpdesk.tickets.tables import Ticket
-from tests.factories import agent, desk_client
+from tests.factories import accounts, agent, desk_client, school
 from tests.helpers import account_action, api_ticket, login, staff_post, text_of
 
 
 @pytest.fixture
 async def desk(settings):
     async with desk_client(settings) as client:
-        app = client.app
-        directory = app.state.accounts
-        await directory.add_establishment("0450782F", "Lycée des Coteaux", academie="orleans-tours")
-        claire = await directory.add_account(
-            "responsable", "Claire", "Martin", uai="0450782F", state=ACTIVE,
-            email="claire.martin@example.fr", email_confirmed=True,
-        )  # fmt: skip
-        leo = await directory.add_account(
-            "eleve", "Léo", "Martin", uai="0450782F", state=ACTIVE, birth_date="2012-05-19"
-        )
+        directory = client.app.state.accounts
+        await school(directory, name="Lycée des Coteaux")
+        ids = await accounts(directory, claire={}, leo_martin={"birth_date": "2012-05-19"})
+        claire, leo = ids["claire"], ids["leo_martin"]
         await directory.add_link(claire, leo, status="non_confirme")
         await agent()
         await agent("agent@lyon.fr", "Louis Lyon", academie="lyon")
