@@ -12,6 +12,7 @@ from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
+from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
@@ -26,7 +27,7 @@ from helpdesk.accounts import routes as accounts_routes
 from helpdesk.accounts.service import account_service
 from helpdesk.auth import admin_routes
 from helpdesk.auth import routes as auth_routes
-from helpdesk.auth.service import forget_staff
+from helpdesk.auth.service import forget_staff, provide_staff
 from helpdesk.auth.sessions import SESSION_STORE, session_config, session_store
 from helpdesk.contacts import routes as contacts_routes
 from helpdesk.contacts.academies import load_academies
@@ -302,6 +303,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # One rule for every text received, before any handler reads it (helpdesk.core.inputs).
         before_request=check_request,
         stores={SESSION_STORE: session_store(settings)},
+        # Who is calling, for the routes whose guard let them in (helpdesk.auth.service).
+        dependencies={"staff": Provide(provide_staff)},
         state=state,
         lifespan=[database],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(state.jinja)),

@@ -14,7 +14,7 @@ from litestar.params import HeaderParameter, JSONBody
 from msgspec import UNSET, Meta, UnsetType
 from piccolo.columns import Timestamptz
 
-from helpdesk.auth.service import Staff, provide_staff, staff_guard
+from helpdesk.auth.service import Staff, staff_guard
 from helpdesk.core.inputs import MAX_INTEGER
 from helpdesk.core.web import ApiError
 from helpdesk.desk import account_panel, agent
@@ -172,10 +172,7 @@ class AgentApi(Controller):
     path = "/api/v1/tickets"
     tags = ["Demandes"]
     guards = [staff_guard("agent", "supervisor")]
-    dependencies = {
-        "staff": Provide(provide_staff),
-        "ticket": Provide(provide_ticket),
-    }
+    dependencies = {"ticket": Provide(provide_ticket)}
 
     @get("/", summary="La file de l'académie (pagination par curseur)")
     async def list_api(self, request: Request, staff: Staff) -> Response:

@@ -7,7 +7,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
-from helpdesk.auth.service import Staff, require_staff
+from helpdesk.auth.service import Staff
 from helpdesk.core.french import count_fr, datetime_fr
 from helpdesk.core.web import PageNotFound, page
 from helpdesk.desk import agent, incidents
@@ -36,14 +36,12 @@ async def incidents_view(
 
 
 @get("/agent/incidents", include_in_schema=False)
-async def incidents_page(request: Request) -> Template:
-    staff = await require_staff(request, "supervisor", "admin")  # admin: national incidents
+async def incidents_page(request: Request, staff: Staff) -> Template:
     return await incidents_view(staff, {}, flashed(request))
 
 
 @post("/agent/incidents", include_in_schema=False)
-async def incidents_action(request: Request) -> Template | Redirect:
-    staff = await require_staff(request, "supervisor", "admin")
+async def incidents_action(request: Request, staff: Staff) -> Template | Redirect:
     state = request.app.state
     form = await request.form()
     closing = str(form.get("fermer", ""))

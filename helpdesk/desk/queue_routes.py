@@ -10,7 +10,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
-from helpdesk.auth.service import academy_agents, require_staff
+from helpdesk.auth.service import Staff, academy_agents
 from helpdesk.core.french import datetime_fr
 from helpdesk.core.web import page
 from helpdesk.desk import agent, staff_words
@@ -72,8 +72,7 @@ def queue_row(
 
 
 @get("/agent", include_in_schema=False)
-async def queue_page(request: Request) -> Template:
-    staff = await require_staff(request, "agent", "supervisor")
+async def queue_page(request: Request, staff: Staff) -> Template:
     params = request.query_params
     f = QueueFilter.from_params(params)
     rows, next_cursor = await list_tickets(staff, f, params.get("cursor", ""))
@@ -101,9 +100,8 @@ async def queue_page(request: Request) -> Template:
 
 
 @post("/agent/lot", include_in_schema=False)
-async def bulk(request: Request) -> Redirect:
+async def bulk(request: Request, staff: Staff) -> Redirect:
     """Take, assign or close several tickets at once (each one checked and recorded)."""
-    staff = await require_staff(request, "agent", "supervisor")
     form = await request.form()
     action = form.get("action", "")
     references = [r for r in form.getall("ref", []) if isinstance(r, str)][:100]

@@ -6,7 +6,7 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
-from helpdesk.auth.service import require_staff
+from helpdesk.auth.service import Staff
 from helpdesk.contacts.service import AUDIENCES
 from helpdesk.core.web import page
 from helpdesk.desk import canned, stats
@@ -16,8 +16,7 @@ from helpdesk.tickets.tables import STATUSES
 
 
 @get("/agent/statistiques", include_in_schema=False)
-async def statistics_page(request: Request) -> Template:
-    staff = await require_staff(request, "supervisor")
+async def statistics_page(request: Request, staff: Staff) -> Template:
     data = await stats.overview(staff.academie)
     return page(
         "agent/statistiques.html",
@@ -32,8 +31,7 @@ async def statistics_page(request: Request) -> Template:
 
 
 @get("/agent/statistiques.csv", include_in_schema=False)
-async def statistics_csv(request: Request) -> Response:
-    staff = await require_staff(request, "supervisor")
+async def statistics_csv(request: Request, staff: Staff) -> Response:
     rows = await stats.by_category_and_status(staff.academie)
     lines = ["categorie;statut;nombre"] + [f"{r['category']};{r['status']};{r['n']}" for r in rows]
     return Response(
@@ -46,8 +44,7 @@ async def statistics_csv(request: Request) -> Response:
 
 
 @get("/agent/reponses-types", include_in_schema=False)
-async def canned_page(request: Request) -> Template:
-    staff = await require_staff(request, "supervisor")
+async def canned_page(request: Request, staff: Staff) -> Template:
     return page(
         "agent/reponses_types.html",
         staff=staff,
@@ -58,8 +55,7 @@ async def canned_page(request: Request) -> Template:
 
 
 @post("/agent/reponses-types", include_in_schema=False)
-async def canned_save(request: Request) -> Template | Redirect:
-    staff = await require_staff(request, "supervisor")
+async def canned_save(request: Request, staff: Staff) -> Template | Redirect:
     form = await request.form()
     delete = str(form.get("supprimer", ""))
     if delete.isdigit():
@@ -85,8 +81,7 @@ async def canned_save(request: Request) -> Template | Redirect:
 
 
 @get("/agent/echeances", include_in_schema=False)
-async def sla_page(request: Request) -> Template:
-    staff = await require_staff(request, "supervisor")
+async def sla_page(request: Request, staff: Staff) -> Template:
     saved = await sla.academie_targets(staff.academie)
     targets = {c: saved.get(c, sla.DEFAULT_TARGETS[c]) for c in sla.DEFAULT_TARGETS}
     return page(
@@ -101,8 +96,7 @@ async def sla_page(request: Request) -> Template:
 
 
 @post("/agent/echeances", include_in_schema=False)
-async def sla_save(request: Request) -> Template | Redirect:
-    staff = await require_staff(request, "supervisor")
+async def sla_save(request: Request, staff: Staff) -> Template | Redirect:
     form = await request.form()
     targets, errors = {}, {}
     for code in sla.DEFAULT_TARGETS:
@@ -135,8 +129,7 @@ async def sla_save(request: Request) -> Template | Redirect:
 
 
 @get("/agent/contact", include_in_schema=False)
-async def contact_card(request: Request) -> Template:
-    staff = await require_staff(request, "supervisor")
+async def contact_card(request: Request, staff: Staff) -> Template:
     academie = await request.app.state.contact_overrides.apply(
         request.app.state.academies.get(staff.academie)
     )
@@ -151,8 +144,7 @@ async def contact_card(request: Request) -> Template:
 
 
 @post("/agent/contact", include_in_schema=False)
-async def contact_card_save(request: Request) -> Template | Redirect:
-    staff = await require_staff(request, "supervisor")
+async def contact_card_save(request: Request, staff: Staff) -> Template | Redirect:
     form = await request.form()
     errors, cards = {}, {}
     for audience in AUDIENCES:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from litestar import Request, Response, get, post
+from litestar.di import Provide
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
-from helpdesk.auth.service import Staff, current_agents, require_staff
+from helpdesk.auth.service import Staff, current_agents
 from helpdesk.categories.catalogue import ALL_CATEGORIES, category_of
 from helpdesk.core.web import PageNotFound, page
 from helpdesk.desk import (
@@ -31,12 +32,16 @@ from helpdesk.tickets.tables import STATUSES, Attachment, Ticket
 CATEGORY_LABELS = {code: c.label for code, c in ALL_CATEGORIES.items()}
 
 
-async def staff_ticket(request: Request, reference: str) -> tuple[Staff, dict]:
-    staff = await require_staff(request, "agent", "supervisor")
+async def staff_ticket(staff: Staff, reference: str) -> dict:
+    """The `ticket` dependency of the pages: the ticket of the path, if the staff member's
+    académie owns it."""
     ticket = await agent.ticket_for(staff, reference)
     if ticket is None:
         raise PageNotFound("Cette demande n'existe pas dans votre académie.")
-    return staff, ticket
+    return ticket
+
+
+TICKET = {"ticket": Provide(staff_ticket)}
 
 
 async def ticket_page_response(
@@ -128,18 +133,20 @@ def insertable_answer(request: Request, canned: list[dict]) -> str:
     return f"{question.title}\n\n{question.answer_text}" if question else ""
 
 
-@get("/agent/tickets/{reference:str}", include_in_schema=False)
-async def ticket_page(request: Request, reference: FromPath[str]) -> Template:
-    staff, ticket = await staff_ticket(request, reference)
+@get("/agent/tickets/{reference:str}", include_in_schema=False, dependencies=TICKET)
+async def ticket_page(request: Request, staff: Staff, ticket: dict) -> Template:
     return await ticket_page_response(request, staff, ticket)
 
 
-@get("/agent/tickets/{reference:str}/pieces/{attachment_id:int}", include_in_schema=False)
+@get(
+    "/agent/tickets/{reference:str}/pieces/{attachment_id:int}",
+    include_in_schema=False,
+    dependencies=TICKET,
+)
 async def staff_attachment(
-    request: Request, reference: FromPath[str], attachment_id: FromPath[int]
+    request: Request, ticket: dict, attachment_id: FromPath[int]
 ) -> Response:
     """Any file of the ticket, for its académie's staff: screenshots, letters to print."""
-    _staff, ticket = await staff_ticket(request, reference)
     row = (
         await Attachment.select()
         .where((Attachment.id == attachment_id) & (Attachment.ticket == ticket["id"]))
@@ -158,9 +165,10 @@ STALE = (
 )
 
 
-@post("/agent/tickets/{reference:str}", include_in_schema=False)
-async def ticket_action(request: Request, reference: FromPath[str]) -> Template | Redirect:
-    staff, ticket = await staff_ticket(request, reference)
+@post("/agent/tickets/{reference:str}", include_in_schema=False, dependencies=TICKET)
+async def ticket_action(
+    request: Request, staff: Staff, ticket: dict, reference: FromPath[str]
+) -> Template | Redirect:
     form = await request.form()
     action = str(form.get("action", ""))
     version_text = str(form.get("version", ""))
