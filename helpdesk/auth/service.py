@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import BaseRouteHandler
 from litestar.types import Guard
@@ -277,6 +278,10 @@ def staff_guard(*roles: str) -> Guard:
         await require_staff(connection, *roles)  # type: ignore[arg-type]
 
     return guard
+
+
+# How a handler asks for it: `staff: CurrentStaff` (Litestar wants injected names marked).
+CurrentStaff = NamedDependency[Staff]
 
 
 async def provide_staff(request: Request) -> Staff:

@@ -8,13 +8,13 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
-from litestar.params import HeaderParameter, JSONBody
+from litestar.params import FromPath, HeaderParameter, JSONBody
 from msgspec import UNSET, Meta, UnsetType
 from piccolo.columns import Timestamptz
 
-from helpdesk.auth.service import Staff, staff_guard
+from helpdesk.auth.service import CurrentStaff, staff_guard
 from helpdesk.core.inputs import MAX_INTEGER
 from helpdesk.core.web import ApiError
 from helpdesk.desk import account_panel, agent
@@ -118,7 +118,11 @@ NOT_FOUND = {"reference": "Demande introuvable dans votre académie."}
 Version = Annotated[int, Meta(ge=0, le=MAX_INTEGER, description="La version lue avec la demande")]
 
 
-async def provide_ticket(staff: Staff, reference: str) -> dict:
+# The request a route works on, given by its dependency (marked, as Litestar wants).
+TicketDep = NamedDependency[dict]
+
+
+async def provide_ticket(staff: CurrentStaff, reference: FromPath[str]) -> dict:
     """The `ticket` dependency: the ticket of the path, if the staff member's académie owns it."""
     ticket = await agent.ticket_for(staff, reference)
     if ticket is None:
@@ -175,7 +179,7 @@ class AgentApi(Controller):
     dependencies = {"ticket": Provide(provide_ticket)}
 
     @get("/", summary="La file de l'académie (pagination par curseur)")
-    async def list_api(self, request: Request, staff: Staff) -> Response:
+    async def list_api(self, request: Request, staff: CurrentStaff) -> Response:
         params = request.query_params
         rows, next_cursor = await list_tickets(
             staff, QueueFilter.from_params(params), params.get("cursor", "")
@@ -185,7 +189,7 @@ class AgentApi(Controller):
         )
 
     @get("/{reference:str}", summary="Une demande et son historique", responses=NOT_FOUND_SPEC)
-    async def detail_api(self, ticket: dict) -> Response:
+    async def detail_api(self, ticket: TicketDep) -> Response:
         events = await agent.timeline(ticket["id"])
         return Response(
             as_json(ticket, PUBLIC_FIELDS)
@@ -211,7 +215,7 @@ class AgentApi(Controller):
         responses=CHANGE_SPECS,
     )
     async def message_api(
-        self, state: State, staff: Staff, ticket: dict, data: JSONBody[MessageIn]
+        self, state: State, staff: CurrentStaff, ticket: TicketDep, data: JSONBody[MessageIn]
     ) -> Response:
         version = ticket["version"] if data.version is None else data.version
         try:
@@ -236,7 +240,7 @@ class AgentApi(Controller):
         responses=CHANGE_SPECS,
     )
     async def patch_api(
-        self, state: State, staff: Staff, ticket: dict, data: JSONBody[PatchIn]
+        self, state: State, staff: CurrentStaff, ticket: TicketDep, data: JSONBody[PatchIn]
     ) -> Response:
         version = ticket["version"] if data.version is None else data.version
         try:
@@ -267,10 +271,10 @@ class AgentApi(Controller):
     async def account_action_api(
         self,
         state: State,
-        staff: Staff,
-        ticket: dict,
+        staff: CurrentStaff,
+        ticket: TicketDep,
         data: JSONBody[AccountActionIn],
-        idempotency_key: Annotated[str, HeaderParameter(header="Idempotency-Key")] = "",
+        idempotency_key: Annotated[str, HeaderParameter(name="Idempotency-Key")] = "",
     ) -> Response:
         key = idempotency_key.strip()[:200] or None
         before = await account_panel.action_events(ticket["id"])

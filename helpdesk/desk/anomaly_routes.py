@@ -7,7 +7,7 @@ from litestar.response import Redirect, Template
 
 from helpdesk.accounts.port import FLAG_LABELS, AccountError
 from helpdesk.auth.flash import flashed, redirect_with
-from helpdesk.auth.service import Staff
+from helpdesk.auth.service import CurrentStaff
 from helpdesk.core.web import page
 from helpdesk.desk import anomalies
 
@@ -26,7 +26,7 @@ def anomalies_page(staff, found, error: str = "", message: str = "", status_code
 
 
 @get("/agent/signalements", include_in_schema=False)
-async def anomalies_list(request: Request, staff: Staff) -> Template:
+async def anomalies_list(request: Request, staff: CurrentStaff) -> Template:
     try:
         found = await anomalies.to_treat(request.app.state, staff.academie)
     except AccountError as error:
@@ -35,7 +35,7 @@ async def anomalies_list(request: Request, staff: Staff) -> Template:
 
 
 @post("/agent/signalements", include_in_schema=False)
-async def anomalies_open(request: Request, staff: Staff) -> Template | Redirect:
+async def anomalies_open(request: Request, staff: CurrentStaff) -> Template | Redirect:
     """One anomaly (compte + signalement) or all of them (tous=1) become tickets."""
     form = await request.form()
     state = request.app.state

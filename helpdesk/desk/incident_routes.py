@@ -7,7 +7,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
-from helpdesk.auth.service import Staff
+from helpdesk.auth.service import CurrentStaff
 from helpdesk.core.french import count_fr, datetime_fr
 from helpdesk.core.web import PageNotFound, page
 from helpdesk.desk import agent, incidents
@@ -16,7 +16,7 @@ from helpdesk.tickets.records import utcnow
 
 
 async def incidents_view(
-    staff: Staff, errors: dict, message: str = "", typed: dict | None = None, status_code=200
+    staff: CurrentStaff, errors: dict, message: str = "", typed: dict | None = None, status_code=200
 ) -> Template:
     now = utcnow()
     rows = [
@@ -36,12 +36,12 @@ async def incidents_view(
 
 
 @get("/agent/incidents", include_in_schema=False)
-async def incidents_page(request: Request, staff: Staff) -> Template:
+async def incidents_page(request: Request, staff: CurrentStaff) -> Template:
     return await incidents_view(staff, {}, flashed(request))
 
 
 @post("/agent/incidents", include_in_schema=False)
-async def incidents_action(request: Request, staff: Staff) -> Template | Redirect:
+async def incidents_action(request: Request, staff: CurrentStaff) -> Template | Redirect:
     state = request.app.state
     form = await request.form()
     closing = str(form.get("fermer", ""))
@@ -59,7 +59,7 @@ async def incidents_action(request: Request, staff: Staff) -> Template | Redirec
     return redirect_with(request, "/agent/incidents", done)
 
 
-async def close(request: Request, staff: Staff, incident_id: int, text: str):
+async def close(request: Request, staff: CurrentStaff, incident_id: int, text: str):
     if not text or len(text) > 2000:
         errors = {"closing": "Écrivez le message de fin (2 000 caractères au plus)."}
         return await incidents_view(staff, errors, status_code=422)

@@ -10,7 +10,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
-from helpdesk.auth.service import Staff, academy_agents
+from helpdesk.auth.service import CurrentStaff, academy_agents
 from helpdesk.core.french import datetime_fr
 from helpdesk.core.web import page
 from helpdesk.desk import agent, staff_words
@@ -72,7 +72,7 @@ def queue_row(
 
 
 @get("/agent", include_in_schema=False)
-async def queue_page(request: Request, staff: Staff) -> Template:
+async def queue_page(request: Request, staff: CurrentStaff) -> Template:
     params = request.query_params
     f = QueueFilter.from_params(params)
     rows, next_cursor = await list_tickets(staff, f, params.get("cursor", ""))
@@ -100,7 +100,7 @@ async def queue_page(request: Request, staff: Staff) -> Template:
 
 
 @post("/agent/lot", include_in_schema=False)
-async def bulk(request: Request, staff: Staff) -> Redirect:
+async def bulk(request: Request, staff: CurrentStaff) -> Redirect:
     """Take, assign or close several tickets at once (each one checked and recorded)."""
     form = await request.form()
     action = form.get("action", "")

@@ -6,7 +6,7 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
-from helpdesk.auth.service import Staff
+from helpdesk.auth.service import CurrentStaff
 from helpdesk.contacts.service import AUDIENCES
 from helpdesk.core.web import page
 from helpdesk.desk import canned, stats
@@ -16,7 +16,7 @@ from helpdesk.tickets.tables import STATUSES
 
 
 @get("/agent/statistiques", include_in_schema=False)
-async def statistics_page(request: Request, staff: Staff) -> Template:
+async def statistics_page(request: Request, staff: CurrentStaff) -> Template:
     data = await stats.overview(staff.academie)
     return page(
         "agent/statistiques.html",
@@ -31,7 +31,7 @@ async def statistics_page(request: Request, staff: Staff) -> Template:
 
 
 @get("/agent/statistiques.csv", include_in_schema=False)
-async def statistics_csv(request: Request, staff: Staff) -> Response:
+async def statistics_csv(request: Request, staff: CurrentStaff) -> Response:
     rows = await stats.by_category_and_status(staff.academie)
     lines = ["categorie;statut;nombre"] + [f"{r['category']};{r['status']};{r['n']}" for r in rows]
     return Response(
@@ -44,7 +44,7 @@ async def statistics_csv(request: Request, staff: Staff) -> Response:
 
 
 @get("/agent/reponses-types", include_in_schema=False)
-async def canned_page(request: Request, staff: Staff) -> Template:
+async def canned_page(request: Request, staff: CurrentStaff) -> Template:
     return page(
         "agent/reponses_types.html",
         staff=staff,
@@ -55,7 +55,7 @@ async def canned_page(request: Request, staff: Staff) -> Template:
 
 
 @post("/agent/reponses-types", include_in_schema=False)
-async def canned_save(request: Request, staff: Staff) -> Template | Redirect:
+async def canned_save(request: Request, staff: CurrentStaff) -> Template | Redirect:
     form = await request.form()
     delete = str(form.get("supprimer", ""))
     if delete.isdigit():
@@ -81,7 +81,7 @@ async def canned_save(request: Request, staff: Staff) -> Template | Redirect:
 
 
 @get("/agent/echeances", include_in_schema=False)
-async def sla_page(request: Request, staff: Staff) -> Template:
+async def sla_page(request: Request, staff: CurrentStaff) -> Template:
     saved = await sla.academie_targets(staff.academie)
     targets = {c: saved.get(c, sla.DEFAULT_TARGETS[c]) for c in sla.DEFAULT_TARGETS}
     return page(
@@ -96,7 +96,7 @@ async def sla_page(request: Request, staff: Staff) -> Template:
 
 
 @post("/agent/echeances", include_in_schema=False)
-async def sla_save(request: Request, staff: Staff) -> Template | Redirect:
+async def sla_save(request: Request, staff: CurrentStaff) -> Template | Redirect:
     form = await request.form()
     targets, errors = {}, {}
     for code in sla.DEFAULT_TARGETS:
@@ -129,7 +129,7 @@ async def sla_save(request: Request, staff: Staff) -> Template | Redirect:
 
 
 @get("/agent/contact", include_in_schema=False)
-async def contact_card(request: Request, staff: Staff) -> Template:
+async def contact_card(request: Request, staff: CurrentStaff) -> Template:
     academie = await request.app.state.contact_overrides.apply(
         request.app.state.academies.get(staff.academie)
     )
@@ -144,7 +144,7 @@ async def contact_card(request: Request, staff: Staff) -> Template:
 
 
 @post("/agent/contact", include_in_schema=False)
-async def contact_card_save(request: Request, staff: Staff) -> Template | Redirect:
+async def contact_card_save(request: Request, staff: CurrentStaff) -> Template | Redirect:
     form = await request.form()
     errors, cards = {}, {}
     for audience in AUDIENCES:

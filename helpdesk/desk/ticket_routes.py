@@ -5,12 +5,12 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from litestar import Request, Response, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
-from helpdesk.auth.service import Staff, current_agents
+from helpdesk.auth.service import CurrentStaff, current_agents
 from helpdesk.categories.catalogue import ALL_CATEGORIES, category_of
 from helpdesk.core.web import PageNotFound, page
 from helpdesk.desk import (
@@ -32,7 +32,11 @@ from helpdesk.tickets.tables import STATUSES, Attachment, Ticket
 CATEGORY_LABELS = {code: c.label for code, c in ALL_CATEGORIES.items()}
 
 
-async def staff_ticket(staff: Staff, reference: str) -> dict:
+# The request a route works on, given by its dependency (marked, as Litestar wants).
+TicketDep = NamedDependency[dict]
+
+
+async def staff_ticket(staff: CurrentStaff, reference: FromPath[str]) -> dict:
     """The `ticket` dependency of the pages: the ticket of the path, if the staff member's
     académie owns it."""
     ticket = await agent.ticket_for(staff, reference)
@@ -46,8 +50,8 @@ TICKET = {"ticket": Provide(staff_ticket)}
 
 async def ticket_page_response(
     request: Request,
-    staff: Staff,
-    ticket: dict,
+    staff: CurrentStaff,
+    ticket: TicketDep,
     *,
     error: str = "",
     status_code: int = 200,
@@ -134,7 +138,7 @@ def insertable_answer(request: Request, canned: list[dict]) -> str:
 
 
 @get("/agent/tickets/{reference:str}", include_in_schema=False, dependencies=TICKET)
-async def ticket_page(request: Request, staff: Staff, ticket: dict) -> Template:
+async def ticket_page(request: Request, staff: CurrentStaff, ticket: TicketDep) -> Template:
     return await ticket_page_response(request, staff, ticket)
 
 
@@ -144,7 +148,7 @@ async def ticket_page(request: Request, staff: Staff, ticket: dict) -> Template:
     dependencies=TICKET,
 )
 async def staff_attachment(
-    request: Request, ticket: dict, attachment_id: FromPath[int]
+    request: Request, ticket: TicketDep, attachment_id: FromPath[int]
 ) -> Response:
     """Any file of the ticket, for its académie's staff: screenshots, letters to print."""
     row = (
@@ -167,7 +171,7 @@ STALE = (
 
 @post("/agent/tickets/{reference:str}", include_in_schema=False, dependencies=TICKET)
 async def ticket_action(
-    request: Request, staff: Staff, ticket: dict, reference: FromPath[str]
+    request: Request, staff: CurrentStaff, ticket: TicketDep, reference: FromPath[str]
 ) -> Template | Redirect:
     form = await request.form()
     action = str(form.get("action", ""))

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from litestar import Request, Response, post
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import SerializationException
 from litestar.openapi import ResponseSpec
 from litestar.params import HeaderParameter, JSONBody
@@ -83,9 +83,9 @@ def error_spec(description: str) -> ResponseSpec:
 async def create_ticket_api(
     request: Request,
     data: JSONBody[TicketIn],
-    tickets: TicketService,
+    tickets: NamedDependency[TicketService],
     idempotency_key: Annotated[
-        str, HeaderParameter(header="Idempotency-Key", description="200 caractères au plus")
+        str, HeaderParameter(name="Idempotency-Key", description="200 caractères au plus")
     ] = "",
 ) -> Response[TicketCreated]:
     state = request.app.state
