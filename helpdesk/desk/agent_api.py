@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import Provide
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from msgspec import UNSET, Meta, UnsetType
@@ -118,10 +118,6 @@ NOT_FOUND = {"reference": "Demande introuvable dans votre académie."}
 Version = Annotated[int, Meta(ge=0, le=MAX_INTEGER, description="La version lue avec la demande")]
 
 
-# The request a route works on, given by its dependency (marked, as Litestar wants).
-TicketDep = NamedDependency[dict]
-
-
 async def provide_ticket(staff: CurrentStaff, reference: FromPath[str]) -> dict:
     """The `ticket` dependency: the ticket of the path, if the staff member's académie owns it."""
     ticket = await agent.ticket_for(staff, reference)
@@ -189,7 +185,7 @@ class AgentApi(Controller):
         )
 
     @get("/{reference:str}", summary="Une demande et son historique", responses=NOT_FOUND_SPEC)
-    async def detail_api(self, ticket: TicketDep) -> Response:
+    async def detail_api(self, ticket: agent.TicketDep) -> Response:
         events = await agent.timeline(ticket["id"])
         return Response(
             as_json(ticket, PUBLIC_FIELDS)
@@ -215,7 +211,7 @@ class AgentApi(Controller):
         responses=CHANGE_SPECS,
     )
     async def message_api(
-        self, state: State, staff: CurrentStaff, ticket: TicketDep, data: JSONBody[MessageIn]
+        self, state: State, staff: CurrentStaff, ticket: agent.TicketDep, data: JSONBody[MessageIn]
     ) -> Response:
         version = ticket["version"] if data.version is None else data.version
         try:
@@ -240,7 +236,7 @@ class AgentApi(Controller):
         responses=CHANGE_SPECS,
     )
     async def patch_api(
-        self, state: State, staff: CurrentStaff, ticket: TicketDep, data: JSONBody[PatchIn]
+        self, state: State, staff: CurrentStaff, ticket: agent.TicketDep, data: JSONBody[PatchIn]
     ) -> Response:
         version = ticket["version"] if data.version is None else data.version
         try:
@@ -272,7 +268,7 @@ class AgentApi(Controller):
         self,
         state: State,
         staff: CurrentStaff,
-        ticket: TicketDep,
+        ticket: agent.TicketDep,
         data: JSONBody[AccountActionIn],
         idempotency_key: Annotated[str, HeaderParameter(name="Idempotency-Key")] = "",
     ) -> Response:

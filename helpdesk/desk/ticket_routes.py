@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from litestar import Request, Response, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import Provide
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -32,10 +32,6 @@ from helpdesk.tickets.tables import STATUSES, Attachment, Ticket
 CATEGORY_LABELS = {code: c.label for code, c in ALL_CATEGORIES.items()}
 
 
-# The request a route works on, given by its dependency (marked, as Litestar wants).
-TicketDep = NamedDependency[dict]
-
-
 async def staff_ticket(staff: CurrentStaff, reference: FromPath[str]) -> dict:
     """The `ticket` dependency of the pages: the ticket of the path, if the staff member's
     académie owns it."""
@@ -51,7 +47,7 @@ TICKET = {"ticket": Provide(staff_ticket)}
 async def ticket_page_response(
     request: Request,
     staff: CurrentStaff,
-    ticket: TicketDep,
+    ticket: agent.TicketDep,
     *,
     error: str = "",
     status_code: int = 200,
@@ -138,7 +134,7 @@ def insertable_answer(request: Request, canned: list[dict]) -> str:
 
 
 @get("/agent/tickets/{reference:str}", include_in_schema=False, dependencies=TICKET)
-async def ticket_page(request: Request, staff: CurrentStaff, ticket: TicketDep) -> Template:
+async def ticket_page(request: Request, staff: CurrentStaff, ticket: agent.TicketDep) -> Template:
     return await ticket_page_response(request, staff, ticket)
 
 
@@ -148,7 +144,7 @@ async def ticket_page(request: Request, staff: CurrentStaff, ticket: TicketDep) 
     dependencies=TICKET,
 )
 async def staff_attachment(
-    request: Request, ticket: TicketDep, attachment_id: FromPath[int]
+    request: Request, ticket: agent.TicketDep, attachment_id: FromPath[int]
 ) -> Response:
     """Any file of the ticket, for its académie's staff: screenshots, letters to print."""
     row = (
@@ -171,7 +167,7 @@ STALE = (
 
 @post("/agent/tickets/{reference:str}", include_in_schema=False, dependencies=TICKET)
 async def ticket_action(
-    request: Request, staff: CurrentStaff, ticket: TicketDep, reference: FromPath[str]
+    request: Request, staff: CurrentStaff, ticket: agent.TicketDep, reference: FromPath[str]
 ) -> Template | Redirect:
     form = await request.form()
     action = str(form.get("action", ""))
