@@ -18,12 +18,16 @@ from helpdesk.contacts.map import (
 )
 from helpdesk.core.assets import asset
 from tests.helpers import text_of
+from tests.page import Element, element, element_text, find
 
 pytestmark = pytest.mark.skipif(not SVG_PATH.exists(), reason="npm ci n'a pas été lancé")
 CSS = PROJECT_DIR / "static" / "css" / "carte.css"
-_LINK = re.compile(
-    r'<a href="/aide/contact\?academie=([a-z-]+)#academie" id="carte-\1" class="([^"]+)" aria-label="([^"]+)"'
-)
+
+
+def map_links(page: str) -> dict[str, Element]:
+    """The map's links, by académie (their id: carte-<slug>)."""
+    found = [a for a in find(page, "a") if a.id.startswith("carte-")]
+    return {a.id.removeprefix("carte-"): a for a in found}
 
 
 @pytest.fixture(scope="module")
@@ -42,20 +46,22 @@ def mainland(academies):
 
 def test_one_named_link_per_mainland_academie(academies):
     svg = academies_svg(academies)
-    links = _LINK.findall(svg)
+    links = map_links(svg)
     assert len(links) == len(mainland(academies)) == 25
-    names = {slug: label for slug, _classes, label in links}
-    assert names["orleans-tours"] == "Académie d&#x27;Orléans-Tours"
+    names = {slug: link.attrs["aria-label"] for slug, link in links.items()}
+    assert names["orleans-tours"] == "Académie d'Orléans-Tours"
     assert names["corse"] == "Académie de Corse"
-    for slug, _classes, label in links:  # the name shown on hover and focus, and the title
+    for slug, link in links.items():  # the name shown on hover and focus, and the title
         academie = academies.get(slug)
-        part = svg[svg.index(f'id="carte-{slug}"') :].split("</a>", 1)[0]
-        assert f"<title>{label}</title>" in part
-        assert f'<text x="14" y="45" class="carte-nom__nom">{academie.nom}</text>' in part
+        assert link.attrs["href"] == f"/aide/contact?academie={slug}#academie"
+        assert element_text(link, "title") == names[slug]
+        name = element(link, "text", class_="carte-nom__nom")
+        assert (name.attrs["x"], name.attrs["y"], name.text) == ("14", "45", academie.nom)
         # its départements, strokes then fills: the borders inside the académie are covered
-        uses = "".join(f'<use href="#dep-{d}"/>' for d in academie.departements)
-        assert f'<g class="carte-contour">{uses}</g><g class="carte-aplat">{uses}</g>' in part
-    assert svg.count('<path id="dep-') == 96
+        uses = [f"#dep-{d}" for d in academie.departements]
+        drawn = [(g.classes, [use.attrs["href"] for use in g.elements]) for g in link.elements[1:3]]
+        assert drawn == [(["carte-contour"], uses), (["carte-aplat"], uses)]
+    assert len([p for p in find(svg, "path") if p.id.startswith("dep-")]) == 96
 
 
 def test_neighbouring_academies_never_share_a_shade(academies, paths):
@@ -70,8 +76,8 @@ def test_neighbouring_academies_never_share_a_shade(academies, paths):
     for pair in borders:
         a, b = pair
         assert shade[a] != shade[b], (a, b)
-    classes = dict((slug, c) for slug, c, _ in _LINK.findall(academies_svg(academies)))
-    assert all(f"teinte-{shade[slug]}" in classes[slug].split() for slug in shade)
+    links = map_links(academies_svg(academies))
+    assert all(f"teinte-{shade[slug]}" in links[slug].classes for slug in shade)
 
 
 def test_compact_outline_keeps_the_shape(paths):
@@ -95,13 +101,16 @@ def test_the_css_shows_names_and_hides_the_hint_on_touch():
 
 async def test_contact_page_draws_the_academies(client):
     html = text_of(await client.get("/aide/contact", params={"academie": "lyon"}))
-    assert f'<link rel="stylesheet" href="{asset("/static/css/carte.css")}">' in html
-    assert 'class="fr-text--sm carte-aide-clavier"' in html
-    assert len(_LINK.findall(html)) == 25
-    assert re.search(
-        r'id="carte-lyon" class="[^"]*carte-academie--choisie[^"]*" aria-label="Académie de Lyon" aria-current="page"',
-        html,
-    )
-    assert html.count('aria-current="page"><title>') == 1
+    sheets = [link.attrs["href"] for link in find(element(html, "head"), "link", rel="stylesheet")]
+    assert asset("/static/css/carte.css") in sheets
+    hint = element(html, class_="carte-aide-clavier")  # hidden on touch screens by carte.css
+    assert hint.text.startswith("Sur la carte, parcourez les académies avec la touche Tab")
+    links = map_links(html)
+    assert len(links) == 25
+    assert [slug for slug, link in links.items() if link.attrs.get("aria-current")] == ["lyon"]
+    lyon = links["lyon"]
+    assert lyon.attrs["aria-current"] == "page" and lyon.attrs["aria-label"] == "Académie de Lyon"
+    assert "carte-academie--choisie" in lyon.classes
+    assert element_text(lyon, "title") == "Académie de Lyon"
     css = await client.get("/static/css/carte.css")
     assert css.status_code == 200 and "teinte-0" in css.text

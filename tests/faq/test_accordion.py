@@ -6,23 +6,25 @@ from __future__ import annotations
 import re
 
 from tests.helpers import text_of
+from tests.page import element, find, links
 
 
 async def test_every_question_is_a_dsfr_accordion_closed_by_default(client):
     html = text_of(await client.get("/aide"))
-    sections = re.findall(r'<section class="fr-accordion faq-question" id="([a-z0-9-]+)">', html)
-    assert len(sections) > 30
-    controls = re.findall(
-        r'<button type="button" class="fr-accordion__btn" aria-expanded="false" '
-        r'aria-controls="([a-z0-9-]+)-reponse">',
-        html,
-    )
-    assert controls == sections  # each button opens its own answer
-    for slug in sections[:5]:
-        assert f'<div class="fr-collapse faq-question__answer" id="{slug}-reponse">' in html
-    assert "<details" not in html and "fr-collapse--expanded" not in html
+    # DSFR's script makes an accordion of these classes: they are the behaviour itself.
+    questions = find(html, "section", class_="fr-accordion")
+    assert len(questions) > 30
+    closed = find(html, "button", type="button", aria_expanded="false")
+    controls = [button.attrs["aria-controls"] for button in closed]
+    assert controls == [f"{q.id}-reponse" for q in questions]  # each opens its own answer
+    for question in questions[:5]:
+        answer = element(question, id=f"{question.id}-reponse")
+        assert "fr-collapse" in answer.classes
+    assert not find(html, "details") and not find(html, class_="fr-collapse--expanded")
     # The anchor opener runs before the DSFR's script (no defer): see static/js/faq.js.
-    assert re.search(r'<script src="/static/\w+/js/faq\.js"></script>', html)
+    [opener] = [s for s in find(html, "script") if s.attrs.get("src", "").endswith("/js/faq.js")]
+    assert re.fullmatch(r"/static/\w+/js/faq\.js", opener.attrs["src"])
+    assert set(opener.attrs) == {"src"}
 
 
 async def test_no_offers_the_form_and_the_contacts_to_the_script(client):
@@ -50,6 +52,8 @@ async def test_no_offers_the_form_and_the_contacts_to_the_script(client):
 
 async def test_no_without_javascript_offers_the_same_links(client):
     response = await client.post("/aide/avis/date-naissance-incorrecte", data={"utile": "non"})
-    html = text_of(response)
-    assert '<a class="fr-btn" href="/assistance?categorie=date_naissance">' in html
-    assert '<a class="fr-btn fr-btn--secondary" href="/aide/contact">' in html
+    offered = links(element(text_of(response), "main"))
+    assert offered[:2] == [
+        ("Remplir le formulaire d'assistance", "/assistance?categorie=date_naissance"),
+        ("Contacter mon académie", "/aide/contact"),
+    ]

@@ -1,7 +1,6 @@
 """The FAQ search in parents' own words, through the page /aide?q=… and the API /api/v1/faq."""
 
 import json
-import re
 
 import pytest
 
@@ -11,8 +10,7 @@ from helpdesk.faq.content import FaqFormatError, load_faq, parse_faq
 from helpdesk.faq.search import MAX_RESULTS, audience_of
 from helpdesk.faq.service import FaqService
 from tests.helpers import text_of
-
-ANSWER = re.compile(r'<section class="fr-accordion faq-question" id="([a-z0-9-]+)"')
+from tests.page import find
 
 # The issue's examples: everyday words, and the answer a parent expects first.
 PARENTS_WORDS = [
@@ -39,7 +37,7 @@ def slugs(faq, query):
 async def answers_of_page(client, query):
     response = await client.get("/aide", params={"q": query})
     assert response.status_code == 200
-    return ANSWER.findall(text_of(response))
+    return [answer.id for answer in find(text_of(response), "section", class_="faq-question")]
 
 
 async def answers_of_api(client, query):

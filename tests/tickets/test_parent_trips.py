@@ -5,8 +5,6 @@ pupils' answers kept for pupils, « Mon problème est résolu » asked twice, «
 
 from __future__ import annotations
 
-import re
-
 from helpdesk.tickets.tables import Attachment, Ticket
 from tests.helpers import (
     VALID_FORM,
@@ -17,6 +15,7 @@ from tests.helpers import (
     submit_form,
     text_of,
 )
+from tests.page import buttons, element, element_text, links
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2000
 OTHER_PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 3000
@@ -88,16 +87,19 @@ async def test_the_error_summary_takes_the_focus_and_links_to_each_field(client)
     )
     assert response.status_code == 422
     html = text_of(response)
-    summary = re.search(r'<div class="fr-alert fr-alert--error[^>]*>(.*?)</div>', html, re.S)
-    assert 'id="erreurs" tabindex="-1" autofocus' in summary.group(0)
-    links = dict(re.findall(r'<a href="#([\w-]+)">(.*?)</a>', summary.group(1)))
-    assert set(links) == {"child_birth_date", "degre-1er", "requester_email"}
-    assert links["degre-1er"].startswith("L'élève est\u00a0: ")
-    assert "(1<sup>er</sup> degré)" in links["degre-1er"]
-    assert links["requester_email"].startswith("Votre adresse électronique\u00a0: ")
-    for anchor in links:  # each link leads to a field of the page
-        assert f'id="{anchor}"' in html
-    assert "Corrigez les 3 champs signalés" in html
+    summary = element(html, role="alert")
+    assert summary.id == "erreurs"
+    assert summary.attrs["tabindex"] == "-1" and "autofocus" in summary.attrs
+    said = {href.removeprefix("#"): text for text, href in links(summary)}
+    assert set(said) == {"child_birth_date", "degre-1er", "requester_email"}
+    assert said["degre-1er"].startswith("L'élève est\u00a0: ")
+    assert "(1er degré)" in said["degre-1er"]
+    raised = element(summary, "a", href="#degre-1er").find("sup")  # « 1er », « 2nd »
+    assert [sup.text for sup in raised] == ["er", "nd"]
+    assert said["requester_email"].startswith("Votre adresse électronique\u00a0: ")
+    for anchor in said:  # each link leads to a field of the page
+        assert element(html, id=anchor)
+    assert "Corrigez les 3 champs signalés" in summary.text
 
 
 async def suggestions(client, requester_kind: str) -> str:
@@ -152,16 +154,13 @@ async def new_request(client, files=None) -> str:
 async def test_solved_asks_to_confirm_then_closes(client):
     url = await new_request(client)
     page = text_of(await client.get(url))
-    assert (
-        f'<a class="fr-btn fr-btn--tertiary fr-icon-check-line fr-btn--icon-left" href="{url}/resolu"'
-        in page
-    )
+    assert ("Mon problème est résolu", f"{url}/resolu") in links(page)
     confirm = await client.get(f"{url}/resolu")
     assert confirm.status_code == 200
     html = text_of(confirm)
     assert 'name="confirme" value="1"' in html
-    assert "Oui, mon problème est résolu" in html
-    assert f'href="{url}">Non, revenir à ma demande</a>' in html
+    assert "Oui, mon problème est résolu" in buttons(html)
+    assert ("Non, revenir à ma demande", url) in links(html)
     # A POST that does not confirm (an old page, a double tap) only asks.
     asked = await client.post(
         f"{url}/resolu",
@@ -178,7 +177,7 @@ async def test_solved_asks_to_confirm_then_closes(client):
     assert done.status_code == 303
     assert (await Ticket.select(Ticket.status).first())["status"] == "clos"
     closed = text_of(await client.get(url))
-    assert '<p class="fr-badge fr-badge--success" id="statut">Clôturée</p>' in closed
+    assert element_text(closed, id="statut") == "Clôturée"
     assert "Vous avez indiqué que votre problème est résolu." in closed
     assert "Le demandeur indique" not in closed
     assert f"{url}/resolu" not in closed  # nothing left to close
@@ -204,10 +203,14 @@ async def test_follow_up_files_in_ko(client):
 
 async def test_the_first_step_summary_takes_the_focus_too(client):
     html = text_of(await client.get("/assistance", params={"etape": "1"}))
-    summary = html.split('id="erreurs" tabindex="-1" autofocus', 1)[1].split("</div>", 1)[0]
-    assert '<a href="#academie">Choisissez votre académie dans la liste.</a>' in summary
-    assert '<a href="#categories">Choisissez ce qui ne va pas dans la liste.</a>' in summary
-    assert 'id="academie"' in html and 'id="categories"' in html
+    summary = element(html, role="alert")
+    assert summary.id == "erreurs"
+    assert summary.attrs["tabindex"] == "-1" and "autofocus" in summary.attrs
+    assert links(summary) == [
+        ("Choisissez votre académie dans la liste.", "#academie"),
+        ("Choisissez ce qui ne va pas dans la liste.", "#categories"),
+    ]
+    assert element(html, id="academie") and element(html, id="categories")
 
 
 async def test_the_screenshots_of_forms_never_sent_are_forgotten_after_a_day(client, settings):
