@@ -17,6 +17,7 @@ from tests.helpers import VALID_API, api_ticket, login, make_staff
 
 BASE = "http://testserver.local"
 TILLEULS = "0450782F"  # the school of the usual cast (Orléans-Tours)
+LYONNAIS = "0690001A"  # a school of another académie (Lyon)
 
 
 # --- the app ---------------------------------------------------------------------------------
@@ -112,6 +113,16 @@ CAST: dict[str, tuple[str, str, str, dict]] = {
     ),
     "leo_martin": ("eleve", "Léo", "Martin", {"state": ACTIVE}),
     "emma": ("eleve", "Emma", "Bernard", {"state": ACTIVE}),
+    # Luc's namesake, at a school of another académie (LYONNAIS)
+    "jean": ("responsable", "Jean", "Bernard", {"state": ACTIVE, "email": "jean@example.net"}),
+    # a parent and a pupil whose link the other legal representative may report wrong
+    "alice": (
+        "responsable",
+        "Alice",
+        "Adam",
+        {"state": ACTIVE, "email": "alice.adam@example.fr", "email_confirmed": True},
+    ),
+    "hugo": ("eleve", "Hugo", "Blot", {"state": ACTIVE}),
 }
 
 

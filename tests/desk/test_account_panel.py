@@ -10,14 +10,22 @@ from litestar.testing import AsyncTestClient
 from helpdesk.accounts.port import ACTIVE
 from helpdesk.mail.tables import OutboxMail
 from helpdesk.tickets.tables import Attachment, Ticket, TicketEvent
-from tests.factories import accounts, desk_client, school, signed_in_agent
+from tests.factories import (
+    BASE,
+    LYONNAIS,
+    TILLEULS,
+    accounts,
+    desk_client,
+    school,
+    school_staff,
+    signed_in_agent,
+)
 from tests.helpers import (
     VALID_API,
     account_action,
     api_ticket,
     csrf_token,
     login,
-    make_staff,
     text_of,
 )
 
@@ -27,15 +35,13 @@ async def desk(settings):
     async with desk_client(settings) as client:
         directory = client.app.state.accounts
         await school(directory)
-        await school(directory, "0690001A", "Collège Lyonnais", academie="lyon")
+        await school(directory, LYONNAIS, "Collège Lyonnais", academie="lyon")
         ids = await accounts(directory, luc={"mobile": "0622222222"}, emma={})
         await directory.add_link(ids["luc"], ids["emma"])
-        jean = await directory.add_account(
-            "responsable", "Jean", "Bernard", uai="0690001A", state=ACTIVE, email="jean@example.net"
-        )
-        nadia = (await accounts(directory, nadia={}))["nadia"]
+        ids |= await accounts(directory, LYONNAIS, jean={})
+        ids |= await accounts(directory, nadia={})
         await signed_in_agent(client)
-        client.ids = {"luc": ids["luc"], "jean": jean, "nadia": nadia}
+        client.ids = ids
         yield client
 
 
@@ -209,26 +215,26 @@ async def test_the_letter_is_offered_to_the_accounts_school_to_hand_over(desk):
     done = await account_action(desk, reference, nadia, "inform", "k-lettre", mode="courrier")
     assert done.status_code == 303, text_of(done)
     [delivery] = await LetterDelivery.select()
-    assert delivery["uai"] == "0450782F" and delivery["account"] == nadia
+    assert delivery["uai"] == TILLEULS and delivery["account"] == nadia
 
-    await make_staff("ce@tilleuls.fr", role="establishment", academie="", uais=["0450782F"])
-    await make_staff("ce@lyon.fr", role="establishment", academie="", uais=["0690001A"])
-    school = AsyncTestClient(app=desk.app, base_url="http://testserver.local")
-    async with school:
-        await login(school, "ce@tilleuls.fr")
-        home = await school.get("/etablissement")
+    await school_staff("ce@tilleuls.fr", [TILLEULS], "Inès Garnier", academie="")
+    await school_staff("ce@lyon.fr", [LYONNAIS], "Paul Rey", academie="")
+    tilleuls = AsyncTestClient(app=desk.app, base_url=BASE)
+    async with tilleuls:
+        await login(tilleuls, "ce@tilleuls.fr")
+        home = await tilleuls.get("/etablissement")
         assert nadia in text_of(home) and "Marquer comme remis" in text_of(home)
-        pdf = await school.get(f"/etablissement/courriers/{delivery['id']}")
+        pdf = await tilleuls.get(f"/etablissement/courriers/{delivery['id']}")
         assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
         text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
         assert "Nadia Haddad" in text and nadia in text
-        handed = await school.post(
+        handed = await tilleuls.post(
             f"/etablissement/courriers/{delivery['id']}/remis",
             data={"_csrf_token": csrf_token(home.text)},
             follow_redirects=False,
         )
         assert handed.status_code == 303
-        assert "Remis le" in text_of(await school.get("/etablissement"))
+        assert "Remis le" in text_of(await tilleuls.get("/etablissement"))
     event = await TicketEvent.select().where(TicketEvent.kind == "courrier").first()
     assert "remis à la famille" in event["body"] and not event["public"]
     # In the audit log too, as the letters of an action on many accounts
@@ -236,8 +242,8 @@ async def test_the_letter_is_offered_to_the_accounts_school_to_hand_over(desk):
 
     [entry] = await AuditLog.select().where(AuditLog.action == "courriers_remis")
     detail = entry["detail"] if isinstance(entry["detail"], dict) else json.loads(entry["detail"])
-    assert detail["uai"] == "0450782F" and detail["comptes"] == [nadia]
-    other = AsyncTestClient(app=desk.app, base_url="http://testserver.local")
+    assert detail["uai"] == TILLEULS and detail["comptes"] == [nadia]
+    other = AsyncTestClient(app=desk.app, base_url=BASE)
     async with other:
         await login(other, "ce@lyon.fr")
         assert nadia not in text_of(await other.get("/etablissement"))

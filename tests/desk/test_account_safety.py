@@ -9,7 +9,6 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from helpdesk.accounts.http import HttpAccountService
-from helpdesk.accounts.port import ACTIVE
 from helpdesk.accounts.service import local_directory
 from helpdesk.app import create_app
 from helpdesk.establishments.tables import LetterDelivery
@@ -48,16 +47,11 @@ async def desk(settings, account_api):
         directory = local_directory(settings, app.state)
         await school(directory, name="Lycée des Coteaux")
         ids = await accounts(directory, anne={"email": ANNE}, leo={"birth_date": "2012-05-19"})
-        anne, leo = ids["anne"], ids["leo"]
-        await directory.add_link(anne, leo)
-        adam = await directory.add_account(
-            "responsable", "Alice", "Adam", uai="0450782F", state=ACTIVE,
-            email="alice.adam@example.fr", email_confirmed=True,
-        )  # fmt: skip
-        blot = await directory.add_account("eleve", "Hugo", "Blot", uai="0450782F", state=ACTIVE)
-        await directory.add_link(adam, blot, status="signale_errone")
+        await directory.add_link(ids["anne"], ids["leo"])
+        ids |= await accounts(directory, alice={}, hugo={})
+        await directory.add_link(ids["alice"], ids["hugo"], status="signale_errone")
         await signed_in_agent(client)
-        client.ids = {"anne": anne, "leo": leo, "adam": adam, "blot": blot}
+        client.ids = ids
         yield client
     account_api.app = None
 
@@ -144,40 +138,40 @@ async def test_an_address_changed_from_the_ticket_never_receives_credentials(des
 
 
 async def test_a_reported_child_is_not_reattached_until_the_report_is_lifted(desk):
-    adam, blot = desk.ids["adam"], desk.ids["blot"]
+    alice, hugo = desk.ids["alice"], desk.ids["hugo"]
     reference = await api_ticket(desk, category="rattachement", **from_("alice.adam@example.fr"))
-    page = await panel(desk, reference, adam)
+    page = await panel(desk, reference, alice)
     assert "signalé erroné par le responsable" in page and "signale_errone" not in page
-    refused = await account_action(desk, reference, adam, "link_child", "r1", eleve=blot)
+    refused = await account_action(desk, reference, alice, "link_child", "r1", eleve=hugo)
     assert refused.status_code == 422 and "représentant légal" in text_of(refused)
-    account = await desk.app.state.accounts.get(adam, "orleans-tours")
+    account = await desk.app.state.accounts.get(alice, "orleans-tours")
     assert "rattachement_signale_errone" in account.flags
-    assert account.link_to(blot).status == "signale_errone"
-    no_reason = await account_action(desk, reference, adam, "clear_link_report", "r2", eleve=blot)
+    assert account.link_to(hugo).status == "signale_errone"
+    no_reason = await account_action(desk, reference, alice, "clear_link_report", "r2", eleve=hugo)
     assert no_reason.status_code == 422 and "motif" in text_of(no_reason)
     lifted = await account_action(
-        desk, reference, adam, "clear_link_report", "r3", eleve=blot,
+        desk, reference, alice, "clear_link_report", "r3", eleve=hugo,
         reason="Jugement de 2025 montré à l'établissement",
     )  # fmt: skip
     assert lifted.status_code == 303, why(lifted)
     events = await TicketEvent.select().where(TicketEvent.kind == "compte").output(load_json=True)
     assert "Jugement de 2025" in events[-1]["body"]
     assert events[-1]["data"]["params"]["reason"].startswith("Jugement")
-    linked = await account_action(desk, reference, adam, "link_child", "r4", eleve=blot)
+    linked = await account_action(desk, reference, alice, "link_child", "r4", eleve=hugo)
     assert linked.status_code == 303, why(linked)
-    account = await desk.app.state.accounts.get(adam, "orleans-tours")
-    assert account.link_to(blot).status == "confirme" and not account.flags
+    account = await desk.app.state.accounts.get(alice, "orleans-tours")
+    assert account.link_to(hugo).status == "confirme" and not account.flags
 
 
 async def test_the_first_action_ties_the_account_another_needs_a_reason(desk):
-    anne, adam = desk.ids["anne"], desk.ids["adam"]
+    anne, alice = desk.ids["anne"], desk.ids["alice"]
     reference = await api_ticket(desk, category="auto_inscription", **from_(ANNE))
     first = await account_action(desk, reference, anne, "update_mobile", "t1", mobile="0611223344")
     assert first.status_code == 303, why(first)
     [tie] = await TicketEvent.select().where(TicketEvent.kind == "compte_lie")
     assert anne in tie["body"]
     assert f"Compte lié à cette demande\u00a0: {anne}" in await panel(desk, reference, anne)
-    other = await account_action(desk, reference, adam, "update_mobile", "t2", mobile="0611223355")
+    other = await account_action(desk, reference, alice, "update_mobile", "t2", mobile="0611223355")
     assert other.status_code == 422 and "indiquez pourquoi" in text_of(other)
     confirm_page = await staff_post(
         desk,
@@ -185,14 +179,14 @@ async def test_the_first_action_ties_the_account_another_needs_a_reason(desk):
         {
             "action": "compte_verifier",
             "version": (await Ticket.select().first())["version"],
-            "compte": adam,
+            "compte": alice,
             "compte_action": "update_mobile",
             "p_mobile": "0611223355",
         },
     )
     assert "Pourquoi agir sur ce compte" in text_of(confirm_page)
     done = await with_reason(
-        desk, reference, adam, "update_mobile", "t3", "Second parent, même foyer",
+        desk, reference, alice, "update_mobile", "t3", "Second parent, même foyer",
         p_mobile="0611223355",
     )  # fmt: skip
     assert done.status_code == 303, why(done)
