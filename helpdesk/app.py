@@ -49,12 +49,7 @@ from helpdesk.demo import routes as demo_routes
 from helpdesk.desk import routes as desk_routes
 from helpdesk.desk.assignment import release_tickets_of
 from helpdesk.desk.incidents import IncidentBoard
-from helpdesk.establishments import batch_routes as school_batch_routes
-from helpdesk.establishments import bulk_routes as school_bulk_routes
-from helpdesk.establishments import escalation_routes as school_escalation_routes
-from helpdesk.establishments import routes as school_accounts_routes
-from helpdesk.establishments import settings_routes as school_settings_routes
-from helpdesk.establishments import stats_routes as school_stats_routes
+from helpdesk.establishments import pages as school_pages
 from helpdesk.faq import routes as faq_routes
 from helpdesk.faq.service import FaqService
 from helpdesk.housekeeping import housekeeping_loop
@@ -283,12 +278,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             *auth_routes.PAGE_ROUTES,
             *desk_routes.PAGE_ROUTES,
-            *school_escalation_routes.ROUTES,
-            *school_stats_routes.ROUTES,
-            *school_settings_routes.ROUTES,
-            *school_accounts_routes.ROUTES,
-            *school_bulk_routes.ROUTES,
-            *school_batch_routes.ROUTES,
+            *school_pages.ROUTES,
             *admin_routes.ROUTES,
             *privacy_routes.ROUTES,
             *mailin_routes.STAFF_ROUTES,

@@ -40,7 +40,7 @@ from helpdesk.accounts.port import (
     Scope,
 )
 from helpdesk.accounts.service import LocalDirectory, account_service, local_directory
-from helpdesk.auth.service import require_staff
+from helpdesk.auth.service import CurrentStaff, staff_guard
 from helpdesk.core.inputs import as_integer
 from helpdesk.core.web import internal_error_handler, page
 
@@ -324,26 +324,27 @@ def provide_service(request: Request) -> AccountService:
     return account_service(request.app.state.settings, request.app.state)
 
 
-# The staff's own tables are read too (require_staff): a database failing there keeps the app's
-# answer, only the directory's calls are the account service's (`directory_errors`).
+# The staff's own tables are read too (by the guard, then the `staff` dependency): a database
+# failing there keeps the app's answer (a 503 of the help desk, not of the account service); only
+# the directory's calls are the account service's (`directory_errors`). Hence no `Exception`
+# handler here, unlike the account API's router.
 AGENTS = {
     "tags": ["Comptes ÉduConnect"],
+    "guards": [staff_guard("agent", "supervisor")],
     "dependencies": {"service": Provide(provide_service, sync_to_thread=False)},
     "exception_handlers": {AccountError: account_error_handler},
 }
 
 
 @get("/api/v1/accounts", summary="Comptes de l'académie (q, state, flag, kind, cursor)", **AGENTS)
-async def agents_search(request: Request, service: Service) -> dict:
-    staff = await require_staff(request, "agent", "supervisor")
+async def agents_search(request: Request, service: Service, staff: CurrentStaff) -> dict:
     with directory_errors():
         page_ = await service.search(query_from(request, Scope(academie=staff.academie)))
     return {"items": [a.as_dict() for a in page_.items], "next_cursor": page_.next_cursor}
 
 
 @get("/api/v1/accounts/{identifier:str}", summary="Un compte de l'académie", **AGENTS)
-async def agents_get(request: Request, identifier: FromPath[str], service: Service) -> dict:
-    staff = await require_staff(request, "agent", "supervisor")
+async def agents_get(identifier: FromPath[str], service: Service, staff: CurrentStaff) -> dict:
     with directory_errors():
         return (await service.get(identifier, Scope(academie=staff.academie))).as_dict()
 

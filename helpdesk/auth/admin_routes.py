@@ -1,10 +1,11 @@
-"""Managing staff accounts: admins for everyone, supervisors for their académie's agents."""
+"""Managing staff accounts: admins for everyone, supervisors for their académie's agents (the
+router's guard lets in these two roles only)."""
 
 from __future__ import annotations
 
 import secrets
 
-from litestar import Request, get, post
+from litestar import Request, Router, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -61,14 +62,12 @@ async def users_page(
 
 
 @get("/admin/utilisateurs", include_in_schema=False)
-async def list_users(request: Request) -> Template:
-    staff = await service.require_staff(request, "admin", "supervisor")
+async def list_users(request: Request, staff: service.CurrentStaff) -> Template:
     return await users_page(request, staff)
 
 
 @post("/admin/utilisateurs", include_in_schema=False)
-async def create(request: Request) -> Template | Redirect:
-    staff = await service.require_staff(request, "admin", "supervisor")
+async def create(request: Request, staff: service.CurrentStaff) -> Template | Redirect:
     form = await request.form()
     values = {k: str(form.get(k, "")).strip() for k in ("email", "name", "role", "academie", "uai")}
     errors = {}
@@ -126,8 +125,7 @@ async def invite(request: Request, email: str) -> None:
 
 
 @post("/admin/utilisateurs/{user_id:int}", include_in_schema=False)
-async def update(request: Request, user_id: FromPath[int]) -> Redirect:
-    staff = await service.require_staff(request, "admin", "supervisor")
+async def update(request: Request, user_id: FromPath[int], staff: service.CurrentStaff) -> Redirect:
     target = await User.select().where((User.id == user_id) & manageable(staff)).first()
     if target is None or target["id"] == staff.id:
         raise PageNotFound("Ce compte n'existe pas, ou vous ne le gérez pas.")
@@ -150,4 +148,10 @@ async def update(request: Request, user_id: FromPath[int]) -> Redirect:
     return Redirect("/admin/utilisateurs", status_code=303)
 
 
-ROUTES = [list_users, create, update]
+ROUTES = [
+    Router(
+        path="/",
+        route_handlers=[list_users, create, update],
+        guards=[service.staff_guard("admin", "supervisor")],
+    )
+]

@@ -1,10 +1,11 @@
-"""Staff login (password, then TOTP when set), logout, lost password; API tokens."""
+"""Staff login (password, then TOTP when set), logout, lost password; API tokens; the logged-in
+staff member's own pages (any role: their router's guard asks only for a session)."""
 
 from __future__ import annotations
 
 import json
 
-from litestar import Request, Response, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -177,8 +178,7 @@ async def logout(request: Request) -> Redirect:
 
 
 @post("/deconnexion/partout", include_in_schema=False)
-async def logout_everywhere(request: Request) -> Redirect:
-    staff = await service.require_staff(request)
+async def logout_everywhere(request: Request, staff: service.CurrentStaff) -> Redirect:
     await service.logout_everywhere(staff.id)
     await service.audit("deconnexion_partout", staff.id, client_ip(request))
     request.clear_session()
@@ -253,8 +253,7 @@ async def reset(request: Request, token: FromPath[str]) -> Template | Redirect:
 
 
 @get("/compte", include_in_schema=False)
-async def my_account(request: Request) -> Template:
-    staff = await service.require_staff(request)
+async def my_account(request: Request, staff: service.CurrentStaff) -> Template:
     user = await User.select().where(User.id == staff.id).first()
     return page(
         "auth/compte.html",
@@ -269,9 +268,8 @@ async def my_account(request: Request) -> Template:
 
 
 @post("/compte/codes-de-secours", include_in_schema=False)
-async def renew_recovery_codes(request: Request) -> Template:
+async def renew_recovery_codes(request: Request, staff: service.CurrentStaff) -> Template:
     """New recovery codes, shown once; the older ones stop working."""
-    staff = await service.require_staff(request)
     user = await User.select(User.totp_secret).where(User.id == staff.id).first()
     if not user["totp_secret"]:
         raise PageNotFound("Votre compte n'a pas encore de second facteur.")
@@ -281,8 +279,7 @@ async def renew_recovery_codes(request: Request) -> Template:
 
 
 @post("/compte", include_in_schema=False)
-async def my_account_save(request: Request) -> Redirect:
-    staff = await service.require_staff(request)
+async def my_account_save(request: Request, staff: service.CurrentStaff) -> Redirect:
     form = await request.form()
     await User.update({User.notify_by_mail: form.get("notifications") == "1"}).where(
         User.id == staff.id
@@ -293,15 +290,17 @@ async def my_account_save(request: Request) -> Redirect:
 
 
 PAGE_ROUTES = [
-    my_account,
-    my_account_save,
-    renew_recovery_codes,
+    # The logged-in staff member's own pages, whatever their role.
+    Router(
+        path="/",
+        route_handlers=[my_account, my_account_save, renew_recovery_codes, logout_everywhere],
+        guards=[service.staff_guard()],
+    ),
     login_form,
     login,
     totp_form,
     totp_check,
     logout,
-    logout_everywhere,
     lost_password_form,
     lost_password,
     reset_form,
@@ -359,10 +358,13 @@ async def api_login(request: Request) -> Response:
 
 
 @post(
-    "/api/v1/auth/logout", tags=["Authentification"], summary="Révoquer le jeton", status_code=200
+    "/api/v1/auth/logout",
+    tags=["Authentification"],
+    summary="Révoquer le jeton",
+    status_code=200,
+    guards=[service.staff_guard()],  # a valid token: the one revoked
 )
 async def api_logout(request: Request) -> Response:
-    await service.require_staff(request)
     await service.revoke_api_token(request.headers["authorization"][7:].strip())
     return Response({"revoked": True})
 

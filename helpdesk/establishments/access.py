@@ -1,5 +1,9 @@
 """Who may look at which school's accounts: its own staff (their UAIs), and the agents of its
-académie. Anything else is « not found » (DESIGN.md §8), never « forbidden »."""
+académie. Anything else is « not found » (DESIGN.md §8), never « forbidden ».
+
+The same pages answer under two spaces: the space's guard lets in its roles only (a 401
+otherwise, which sends a page to the login), and the `who` dependency gives the handler the
+viewer, their scope and the space's address."""
 
 from __future__ import annotations
 
@@ -7,7 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
+from litestar.handlers import BaseRouteHandler
 
 from helpdesk.accounts.port import (
     AccountNotFound,
@@ -17,13 +24,17 @@ from helpdesk.accounts.port import (
 )
 from helpdesk.accounts.school_health import Roster
 from helpdesk.accounts.school_summary import SchoolSummary
-from helpdesk.auth.service import Staff, require_staff
+from helpdesk.auth.service import CurrentStaff, Staff, staff_guard
 from helpdesk.contacts.service import academie_of_uai
 from helpdesk.contacts.uai import UaiError
 from helpdesk.core.web import PageNotFound
 
-# Each space has its own address for the same pages.
+# Each space has its own address for the same pages, and its own roles.
 SPACES = {"establishment": "/etablissement/comptes", "agent": "/agent/etablissements"}
+SPACE_GUARDS = {
+    "establishment": staff_guard("establishment"),
+    "agent": staff_guard("agent", "supervisor"),
+}
 
 
 @dataclass(frozen=True)
@@ -36,11 +47,25 @@ class Viewer:
         return f"{self.base}/{uai}{rest}"
 
 
-async def viewer(request: Request, space: str) -> Viewer:
+# How a handler asks for it: `who: CurrentViewer` (given by provide_viewer).
+CurrentViewer = NamedDependency[Viewer]
+
+
+def space_of(connection: ASGIConnection) -> str:
+    return "establishment" if connection.url.path.startswith("/etablissement") else "agent"
+
+
+async def space_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """The guard of the pages of both spaces: the roles of the space the address names."""
+    await SPACE_GUARDS[space_of(connection)](connection, handler)
+
+
+async def provide_viewer(request: Request, staff: CurrentStaff) -> Viewer:
+    """The `who` dependency: the staff member the space's guard let in, and their scope (a
+    school's staff their UAIs, an agent their académie)."""
+    space = space_of(request)
     if space == "establishment":
-        staff = await require_staff(request, "establishment")
         return Viewer(staff, Scope(uais=staff.uais), SPACES[space])
-    staff = await require_staff(request, "agent", "supervisor")
     return Viewer(staff, Scope(academie=staff.academie), SPACES[space])
 
 

@@ -14,8 +14,7 @@ from helpdesk.auth.service import audit
 from helpdesk.core.french import count_fr
 from helpdesk.core.web import PageNotFound, client_ip, page
 from helpdesk.establishments import batches
-from helpdesk.establishments.access import SPACES, Viewer, school_uai, viewer
-from helpdesk.establishments.routes import space_of
+from helpdesk.establishments.access import SPACES, CurrentViewer, Viewer, school_uai
 
 
 def paths(rest: str) -> list[str]:
@@ -23,8 +22,7 @@ def paths(rest: str) -> list[str]:
 
 
 @get(paths(""), include_in_schema=False)
-async def batch_list(request: Request, uai: FromPath[str]) -> Template:
-    who = await viewer(request, space_of(request))
+async def batch_list(request: Request, uai: FromPath[str], who: CurrentViewer) -> Template:
     uai = school_uai(request, who, uai)
     return page(
         "establishments/courriers.html",
@@ -38,13 +36,12 @@ async def batch_list(request: Request, uai: FromPath[str]) -> Template:
     )
 
 
-async def own_batch(request: Request, uai: str, batch_id: int) -> tuple[Viewer, str, dict]:
-    who = await viewer(request, space_of(request))
+async def own_batch(request: Request, who: Viewer, uai: str, batch_id: int) -> tuple[str, dict]:
     uai = school_uai(request, who, uai)
     batch = await batches.batch_of(uai, batch_id)
     if batch is None:
         raise PageNotFound("Ce lot de courriers n'existe pas pour cet établissement.")
-    return who, uai, batch
+    return uai, batch
 
 
 def batch_page(request: Request, who: Viewer, uai: str, batch: dict, accounts, **context):
@@ -64,18 +61,20 @@ def batch_page(request: Request, who: Viewer, uai: str, batch: dict, accounts, *
 
 
 @get(paths("/{batch_id:int}"), include_in_schema=False)
-async def batch_detail(request: Request, uai: FromPath[str], batch_id: FromPath[int]) -> Template:
-    who, uai, batch = await own_batch(request, uai, batch_id)
+async def batch_detail(
+    request: Request, uai: FromPath[str], batch_id: FromPath[int], who: CurrentViewer
+) -> Template:
+    uai, batch = await own_batch(request, who, uai, batch_id)
     accounts = await batches.accounts(batch["id"])
     return batch_page(request, who, uai, batch, accounts, message=flashed(request))
 
 
 @post(paths("/{batch_id:int}/remis"), include_in_schema=False, status_code=200)
 async def batch_handed_over(
-    request: Request, uai: FromPath[str], batch_id: FromPath[int]
+    request: Request, uai: FromPath[str], batch_id: FromPath[int], who: CurrentViewer
 ) -> Template | Redirect:
     """« Marquer comme remis »: the whole batch (`tout`), or the accounts ticked."""
-    who, uai, batch = await own_batch(request, uai, batch_id)
+    uai, batch = await own_batch(request, who, uai, batch_id)
     form = await request.form()
     wanted = None if form.get("tout") == "1" else set(form.getall("compte", []))
     if wanted == set():

@@ -19,11 +19,11 @@ from helpdesk.accounts.school_health import Roster, school_year_start
 from helpdesk.core.french import count_fr
 from helpdesk.core.web import PageNotFound, client_ip, page
 from helpdesk.establishments import batches, bulk, lists
-from helpdesk.establishments.access import SPACES, Viewer, roster_of, school_uai, viewer
+from helpdesk.establishments.access import SPACES, CurrentViewer, Viewer, roster_of, school_uai
 from helpdesk.establishments.addresses import layout_for
 from helpdesk.establishments.dashboard import POPULATIONS
 from helpdesk.establishments.letters import links_of
-from helpdesk.establishments.routes import describe, list_url, space_of, today
+from helpdesk.establishments.routes import describe, list_url, today
 
 
 def paths(rest: str) -> list[str]:
@@ -120,8 +120,7 @@ async def checked(request: Request, who: Viewer, uai: str) -> Asked | Redirect:
 
 
 @post(paths("/action"), include_in_schema=False, status_code=200)
-async def confirm(request: Request, uai: FromPath[str]) -> Template | Redirect:
-    who = await viewer(request, space_of(request))
+async def confirm(request: Request, uai: FromPath[str], who: CurrentViewer) -> Template | Redirect:
     asked = await checked(request, who, uai)
     if isinstance(asked, Redirect):
         return asked
@@ -141,8 +140,7 @@ def failure(who: Viewer, roster: Roster, status: int, error: str) -> Template:
 
 
 @post(paths("/action/confirmer"), include_in_schema=False, status_code=200)
-async def act(request: Request, uai: FromPath[str]) -> Template | Redirect:
-    who = await viewer(request, space_of(request))
+async def act(request: Request, uai: FromPath[str], who: CurrentViewer) -> Template | Redirect:
     asked = await checked(request, who, uai)
     if isinstance(asked, Redirect):
         return asked
@@ -207,8 +205,9 @@ async def keep_batch(state, who: Viewer, roster, chosen, done, layout, key: str)
 
 
 @get(paths("/documents/{name:str}"), include_in_schema=False)
-async def document_file(request: Request, uai: FromPath[str], name: FromPath[str]) -> Response:
-    who = await viewer(request, space_of(request))
+async def document_file(
+    request: Request, uai: FromPath[str], name: FromPath[str], who: CurrentViewer
+) -> Response:
     uai = school_uai(request, who, uai)
     data = await bulk.load_document(request.app.state.settings, uai, name)
     if data is None:

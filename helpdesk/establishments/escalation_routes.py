@@ -1,4 +1,5 @@
-"""The establishments' space: /etablissement."""
+"""The establishments' space: /etablissement (its guard, the school's staff only, is given in
+helpdesk/establishments/pages.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
-from helpdesk.auth.service import Staff, audit, require_staff
+from helpdesk.auth.service import CurrentStaff, Staff, audit
 from helpdesk.core.web import PageNotFound, client_ip, page
 from helpdesk.establishments import escalations, letter_deliveries, transmissions
 from helpdesk.tickets.attachments import AttachmentError, download, read_upload
@@ -17,13 +18,8 @@ from helpdesk.tickets.records import STATUS_LABELS, IdempotencyConflict, body_fi
 from helpdesk.tickets.service import TicketService
 
 
-async def school_staff(request: Request) -> Staff:
-    return await require_staff(request, "establishment")
-
-
 @get("/etablissement", include_in_schema=False)
-async def home(request: Request) -> Template:
-    staff = await school_staff(request)
+async def home(request: Request, staff: CurrentStaff) -> Template:
     return page(
         "etablissement/index.html",
         staff=staff,
@@ -50,8 +46,7 @@ def escalation_form(staff: Staff, values: dict, errors: dict, status_code: int =
 
 
 @get("/etablissement/signaler", include_in_schema=False)
-async def new_escalation(request: Request) -> Template:
-    staff = await school_staff(request)
+async def new_escalation(staff: CurrentStaff) -> Template:
     return escalation_form(
         staff,
         {
@@ -64,8 +59,7 @@ async def new_escalation(request: Request) -> Template:
 
 
 @post("/etablissement/signaler", include_in_schema=False)
-async def create_escalation(request: Request) -> Template | Redirect:
-    staff = await school_staff(request)
+async def create_escalation(request: Request, staff: CurrentStaff) -> Template | Redirect:
     state = request.app.state
     form = await request.form()
     clean, errors, values = escalations.validate_escalation(form, staff, state.academies)
@@ -94,17 +88,18 @@ async def create_escalation(request: Request) -> Template | Redirect:
     return Redirect(f"/etablissement/demandes/{created.reference}?nouvelle=1", status_code=303)
 
 
-async def own_escalation(request: Request, reference: str) -> tuple[Staff, dict]:
-    staff = await school_staff(request)
+async def own_escalation(staff: Staff, reference: str) -> dict:
     ticket = await escalations.escalation_for(staff, reference)
     if ticket is None:
         raise PageNotFound("Ce signalement n'existe pas pour vos établissements.")
-    return staff, ticket
+    return ticket
 
 
 @get("/etablissement/demandes/{reference:str}", include_in_schema=False)
-async def escalation_page(request: Request, reference: FromPath[str]) -> Template:
-    staff, ticket = await own_escalation(request, reference)
+async def escalation_page(
+    request: Request, reference: FromPath[str], staff: CurrentStaff
+) -> Template:
+    ticket = await own_escalation(staff, reference)
     timeline = await TicketService(request.app.state).public_timeline(ticket["id"])
     return page(
         "etablissement/demande.html",
@@ -119,8 +114,10 @@ async def escalation_page(request: Request, reference: FromPath[str]) -> Templat
 
 
 @post("/etablissement/demandes/{reference:str}/repondre", include_in_schema=False)
-async def escalation_reply(request: Request, reference: FromPath[str]) -> Redirect:
-    staff, ticket = await own_escalation(request, reference)
+async def escalation_reply(
+    request: Request, reference: FromPath[str], staff: CurrentStaff
+) -> Redirect:
+    ticket = await own_escalation(staff, reference)
     form = await request.form()
     message = escalations.text(form, "message", 5000)
     if message:
@@ -133,8 +130,7 @@ async def escalation_reply(request: Request, reference: FromPath[str]) -> Redire
 
 
 @post("/etablissement/transmissions/{transmission_id:int}", include_in_schema=False)
-async def answer(request: Request, transmission_id: FromPath[int]) -> Redirect:
-    staff = await school_staff(request)
+async def answer(request: Request, transmission_id: FromPath[int], staff: CurrentStaff) -> Redirect:
     form = await request.form()
     text = escalations.text(form, "answer", 5000)
     if not text:
@@ -145,19 +141,20 @@ async def answer(request: Request, transmission_id: FromPath[int]) -> Redirect:
     return redirect_with(request, "/etablissement", "Réponse transmise à l'académie.")
 
 
-async def own_letter(request: Request, delivery_id: int) -> tuple[Staff, dict]:
-    staff = await school_staff(request)
+async def own_letter(staff: Staff, delivery_id: int) -> dict:
     delivery = await letter_deliveries.letter_for(staff, delivery_id)
     if delivery is None:
         raise PageNotFound("Ce courrier n'existe pas pour vos établissements.")
     if await letter_deliveries.replaced(delivery):
         raise PageNotFound("Ce courrier a été remplacé par un plus récent, à remettre à sa place.")
-    return staff, delivery
+    return delivery
 
 
 @get("/etablissement/courriers/{delivery_id:int}", include_in_schema=False)
-async def letter_file(request: Request, delivery_id: FromPath[int]) -> Response:
-    _staff, delivery = await own_letter(request, delivery_id)
+async def letter_file(
+    request: Request, delivery_id: FromPath[int], staff: CurrentStaff
+) -> Response:
+    delivery = await own_letter(staff, delivery_id)
     return await download(
         request.app.state.settings,
         delivery["attachment.storage_name"],
@@ -167,8 +164,10 @@ async def letter_file(request: Request, delivery_id: FromPath[int]) -> Response:
 
 
 @post("/etablissement/courriers/{delivery_id:int}/remis", include_in_schema=False)
-async def letter_handed_over(request: Request, delivery_id: FromPath[int]) -> Redirect:
-    staff, delivery = await own_letter(request, delivery_id)
+async def letter_handed_over(
+    request: Request, delivery_id: FromPath[int], staff: CurrentStaff
+) -> Redirect:
+    delivery = await own_letter(staff, delivery_id)
     if await letter_deliveries.hand_over(staff, delivery):
         # The audit log's line, as for the letters of an action on many accounts
         await audit(

@@ -14,17 +14,13 @@ from helpdesk.accounts.school_health import school_year_start
 from helpdesk.core.french import count_fr, date_fr, datetime_fr
 from helpdesk.core.web import page
 from helpdesk.establishments import lists
-from helpdesk.establishments.access import SPACES, Viewer, roster_of, summary_of, viewer
+from helpdesk.establishments.access import SPACES, CurrentViewer, Viewer, roster_of, summary_of
 from helpdesk.establishments.dashboard import (
     POPULATION_LABELS,
     POPULATIONS,
     STATE_ORDER,
     dashboard,
 )
-
-
-def space_of(request: Request) -> str:
-    return "establishment" if request.url.path.startswith("/etablissement") else "agent"
 
 
 def list_url(who: Viewer, uai: str, filters: dict) -> str:
@@ -41,9 +37,8 @@ def today() -> dt.date:
 
 
 @get(list(SPACES.values()), include_in_schema=False)
-async def schools(request: Request) -> Template | Redirect:
+async def schools(request: Request, who: CurrentViewer) -> Template | Redirect:
     """The schools one may open: a school's own UAIs; an agent types a UAI of the académie."""
-    who = await viewer(request, space_of(request))
     asked = request.query_params.get("uai", "").strip().upper()
     if asked:
         return Redirect(who.url(asked), status_code=303)
@@ -53,8 +48,7 @@ async def schools(request: Request) -> Template | Redirect:
 
 
 @get([f"{base}/{{uai:str}}" for base in SPACES.values()], include_in_schema=False)
-async def school_dashboard(request: Request, uai: FromPath[str]) -> Template:
-    who = await viewer(request, space_of(request))
+async def school_dashboard(request: Request, uai: FromPath[str], who: CurrentViewer) -> Template:
     roster = await summary_of(request, who, uai, school_year_start(today()))
     board = dashboard(roster)
     return page(
@@ -71,8 +65,9 @@ async def school_dashboard(request: Request, uai: FromPath[str]) -> Template:
 
 
 @get([f"{base}/{{uai:str}}/liste" for base in SPACES.values()], include_in_schema=False)
-async def school_list(request: Request, uai: FromPath[str]) -> Template | Response:
-    who = await viewer(request, space_of(request))
+async def school_list(
+    request: Request, uai: FromPath[str], who: CurrentViewer
+) -> Template | Response:
     params = request.query_params
     roster = await roster_of(request, who, uai, kind_of(params.get("public", "")))
     query = lists.read_query(params, roster)
@@ -120,9 +115,10 @@ async def school_list(request: Request, uai: FromPath[str]) -> Template | Respon
     include_in_schema=False,
     status_code=200,
 )
-async def selected_list(request: Request, uai: FromPath[str]) -> Response | Redirect:
+async def selected_list(
+    request: Request, uai: FromPath[str], who: CurrentViewer
+) -> Response | Redirect:
     """« Lister les comptes » (guide 3.3, 5.3): the accounts ticked in the list."""
-    who = await viewer(request, space_of(request))
     form = await request.form()
     public = str(form.get("public", "responsables"))
     roster = await roster_of(request, who, uai, kind_of(public))

@@ -1,5 +1,6 @@
 """« Paramètres » (guide §7): the internet addresses printed in letters. Supervisors set them for
-their académie, a school's staff may override them for their school."""
+their académie, a school's staff may override them for their school. Their guards are given in
+helpdesk/establishments/pages.py."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
-from helpdesk.auth.service import require_staff
+from helpdesk.auth.service import CurrentStaff
 from helpdesk.core.web import page
 from helpdesk.establishments import addresses
-from helpdesk.establishments.access import roster_of, viewer
+from helpdesk.establishments.access import CurrentViewer, Viewer, roster_of
 from helpdesk.establishments.letters import layout_of
 
 ACADEMIE_PAGE = "/agent/etablissements/parametres"
@@ -38,8 +39,7 @@ def defaults(request: Request, academie: str, above: dict | None = None) -> dict
 
 
 @get(ACADEMIE_PAGE, include_in_schema=False)
-async def academie_settings(request: Request) -> Template:
-    staff = await require_staff(request, "supervisor")
+async def academie_settings(request: Request, staff: CurrentStaff) -> Template:
     return settings_page(
         request,
         await addresses.saved(staff.academie),
@@ -53,8 +53,7 @@ async def academie_settings(request: Request) -> Template:
 
 
 @post(ACADEMIE_PAGE, include_in_schema=False)
-async def academie_settings_save(request: Request) -> Template | Redirect:
-    staff = await require_staff(request, "supervisor")
+async def academie_settings_save(request: Request, staff: CurrentStaff) -> Template | Redirect:
     values, errors = addresses.read_form(await request.form())
     if errors:
         return settings_page(
@@ -72,8 +71,7 @@ async def academie_settings_save(request: Request) -> Template | Redirect:
     return redirect_with(request, ACADEMIE_PAGE, "Adresses enregistrées pour votre académie.")
 
 
-async def school_context(request: Request, uai: str) -> dict:
-    who = await viewer(request, "establishment")
+async def school_context(request: Request, who: Viewer, uai: str) -> dict:
     roster = await roster_of(request, who, uai)  # a French 404 outside the staff's UAIs
     above = await addresses.saved(roster.academie)
     return {
@@ -86,15 +84,17 @@ async def school_context(request: Request, uai: str) -> dict:
 
 
 @get(SCHOOL_PAGE, include_in_schema=False)
-async def school_settings(request: Request, uai: FromPath[str]) -> Template:
-    context = await school_context(request, uai)
+async def school_settings(request: Request, uai: FromPath[str], who: CurrentViewer) -> Template:
+    context = await school_context(request, who, uai)
     form = await addresses.saved(context["school"].academie, context["school"].uai)
     return settings_page(request, form, message=flashed(request), **context)
 
 
 @post(SCHOOL_PAGE, include_in_schema=False)
-async def school_settings_save(request: Request, uai: FromPath[str]) -> Template | Redirect:
-    context = await school_context(request, uai)
+async def school_settings_save(
+    request: Request, uai: FromPath[str], who: CurrentViewer
+) -> Template | Redirect:
+    context = await school_context(request, who, uai)
     values, errors = addresses.read_form(await request.form())
     if errors:
         return settings_page(request, values, errors=errors, status_code=422, **context)
@@ -103,4 +103,5 @@ async def school_settings_save(request: Request, uai: FromPath[str]) -> Template
     return redirect_with(request, context["action"], "Adresses enregistrées pour l'établissement.")
 
 
-ROUTES = [academie_settings, academie_settings_save, school_settings, school_settings_save]
+SUPERVISOR_ROUTES = [academie_settings, academie_settings_save]
+SCHOOL_ROUTES = [school_settings, school_settings_save]  # the school's own space only

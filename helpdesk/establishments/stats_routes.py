@@ -1,6 +1,6 @@
 """/agent/etablissements/statistiques (supervisors: every school of the académie, sortable,
 CSV, and the académie over time) and …/<UAI>/statistiques (a school's own rates, by level and
-over time, the académie's beside)."""
+over time, the académie's beside). Their guards are given in helpdesk/establishments/pages.py."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from litestar.response import Template
 
 from helpdesk.accounts.port import AccountServiceUnavailable, Scope
 from helpdesk.accounts.school_health import school_year_start
-from helpdesk.auth.service import require_staff
+from helpdesk.auth.service import CurrentStaff
 from helpdesk.core.french import PARIS
 from helpdesk.core.web import page
 from helpdesk.establishments import stats
-from helpdesk.establishments.access import SPACES, summary_of, viewer
-from helpdesk.establishments.routes import space_of, today
+from helpdesk.establishments.access import SPACES, CurrentViewer, summary_of
+from helpdesk.establishments.routes import today
 
 
 async def rows_of(request: Request, scope: Scope, since: dt.date) -> tuple[list, list]:
@@ -46,8 +46,7 @@ def csv_response(body: bytes, name: str) -> Response:
 
 
 @get("/agent/etablissements/statistiques", include_in_schema=False)
-async def academie_stats(request: Request) -> Template | Response:
-    staff = await require_staff(request, "supervisor")
+async def academie_stats(request: Request, staff: CurrentStaff) -> Template | Response:
     since, now = school_year_start(today()), dt.datetime.now(PARIS).date()
     rows, months = await rows_of(request, Scope(academie=staff.academie), since)
     params = request.query_params
@@ -74,8 +73,7 @@ async def academie_stats(request: Request) -> Template | Response:
 
 
 @get([f"{base}/{{uai:str}}/statistiques" for base in SPACES.values()], include_in_schema=False)
-async def school_stats(request: Request, uai: FromPath[str]) -> Template:
-    who = await viewer(request, space_of(request))
+async def school_stats(request: Request, uai: FromPath[str], who: CurrentViewer) -> Template:
     since, now = school_year_start(today()), dt.datetime.now(PARIS).date()
     # The scope check, name and académie from the school's counts, not from its whole roster.
     school = await summary_of(request, who, uai, since)
@@ -100,4 +98,5 @@ async def school_stats(request: Request, uai: FromPath[str]) -> Template:
     )
 
 
-ROUTES = [academie_stats, school_stats]
+SUPERVISOR_ROUTES = [academie_stats]
+SCHOOL_ROUTES = [school_stats]

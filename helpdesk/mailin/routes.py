@@ -1,5 +1,6 @@
-"""Mail-in pages: the quarantined mails (admins), and in demo mode « Répondre à ce courriel »,
-which sends a reply through the receiver as a parent's mail client would."""
+"""Mail-in pages: the quarantined mails (admins only: their router's guard), and in demo mode
+« Répondre à ce courriel », which sends a reply through the receiver as a parent's mail client
+would."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 import aiosmtplib
-from litestar import Request, Response, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -22,8 +23,7 @@ DEMO_FOLDER = "courriels-demo"  # where the demo catcher keeps the mails (helpde
 
 
 @get("/admin/courriels-en-quarantaine", include_in_schema=False)
-async def quarantine_page(request: Request) -> Template:
-    staff = await auth.require_staff(request, "admin")
+async def quarantine_page(staff: auth.CurrentStaff) -> Template:
     mails = (
         await QuarantinedMail.select(
             QuarantinedMail.id,
@@ -45,9 +45,8 @@ async def quarantine_page(request: Request) -> Template:
 
 
 @get("/admin/courriels-en-quarantaine/{mail_id:int}", include_in_schema=False)
-async def quarantined_mail(request: Request, mail_id: FromPath[int]) -> Response:
+async def quarantined_mail(mail_id: FromPath[int]) -> Response:
     """The mail as received, to open in a mail client."""
-    await auth.require_staff(request, "admin")
     row = await QuarantinedMail.select(QuarantinedMail.raw).where(QuarantinedMail.id == mail_id)
     if not row:
         raise PageNotFound()
@@ -141,4 +140,10 @@ def reply_to(original: EmailMessage, text: str) -> EmailMessage:
 
 
 FORM_ROUTES = [demo_reply_form, demo_reply]
-STAFF_ROUTES = [quarantine_page, quarantined_mail]
+STAFF_ROUTES = [
+    Router(
+        path="/",
+        route_handlers=[quarantine_page, quarantined_mail],
+        guards=[auth.staff_guard("admin")],
+    )
+]

@@ -1,15 +1,15 @@
-"""Admin pages of personal data: one person's export and erasure; the audit log (admins all,
-supervisors their académie)."""
+"""Admin pages of personal data: one person's export and erasure (admins); the audit log (admins
+all, supervisors their académie). Each audience is a router whose guard lets in its roles only."""
 
 from __future__ import annotations
 
 import json
 import re
 
-from litestar import Request, get, post
+from litestar import Request, Router, get, post
 from litestar.response import Response, Template
 
-from helpdesk.auth.service import audit, require_staff
+from helpdesk.auth.service import CurrentStaff, audit, staff_guard
 from helpdesk.core.web import client_ip, page
 from helpdesk.privacy import audit as journal
 from helpdesk.privacy import person
@@ -47,16 +47,14 @@ def person_page(staff, status_code: int = 200, **context) -> Template:
 
 
 @get(PERSON_PAGE, include_in_schema=False)
-async def person_form(request: Request) -> Template:
-    staff = await require_staff(request, "admin")
+async def person_form(staff: CurrentStaff) -> Template:
     return person_page(staff, values={}, errors={})
 
 
 @post(PERSON_PAGE, include_in_schema=False, status_code=200)
-async def person_action(request: Request) -> Template | Response:
+async def person_action(request: Request, staff: CurrentStaff) -> Template | Response:
     """« Rechercher », « Télécharger (JSON) », « Télécharger (PDF) », « Effacer »: the address
     travels in the form's body, never in an address that logs would keep."""
-    staff = await require_staff(request, "admin")
     form = await request.form()
     raw, action = str(form.get("email", "")), str(form.get("action", "chercher"))
     values = {"email": raw.strip()[:320]}
@@ -93,15 +91,9 @@ async def person_action(request: Request) -> Template | Response:
     return person_page(staff, values=values, errors={}, data=await person.gather(email))
 
 
-async def journal_context(request: Request):
-    staff = await require_staff(request, "admin", "supervisor")
-    filters, errors = journal.Filters.parse(request.query_params)
-    return staff, filters, errors
-
-
 @get("/admin/journal", include_in_schema=False)
-async def journal_page(request: Request) -> Template:
-    staff, filters, errors = await journal_context(request)
+async def journal_page(request: Request, staff: CurrentStaff) -> Template:
+    filters, errors = journal.Filters.parse(request.query_params)
     rows, users = ([], {}) if errors else await journal.entries(staff, filters)
     params = {k: v for k, v in request.query_params.items() if k != "avant" and v}
     return page(
@@ -119,8 +111,8 @@ async def journal_page(request: Request) -> Template:
 
 
 @get("/admin/journal.csv", include_in_schema=False)
-async def journal_csv(request: Request) -> Response:
-    staff, filters, errors = await journal_context(request)
+async def journal_csv(request: Request, staff: CurrentStaff) -> Response:
+    filters, errors = journal.Filters.parse(request.query_params)
     if errors:
         message = "\n".join(errors.values())
         return Response(message, status_code=422, media_type="text/plain; charset=utf-8")
@@ -130,4 +122,11 @@ async def journal_csv(request: Request) -> Response:
     return download(csv, "text/csv; charset=utf-8", "journal.csv")
 
 
-ROUTES = [person_form, person_action, journal_page, journal_csv]
+ROUTES = [
+    Router(path="/", route_handlers=[person_form, person_action], guards=[staff_guard("admin")]),
+    Router(
+        path="/",
+        route_handlers=[journal_page, journal_csv],
+        guards=[staff_guard("admin", "supervisor")],
+    ),
+]

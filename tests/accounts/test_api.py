@@ -8,8 +8,10 @@ from dataclasses import replace
 
 from helpdesk.accounts.port import ACTIVE, EN_COURS
 from helpdesk.accounts.tables import DirectoryAction
+from helpdesk.auth import service as auth
 from helpdesk.auth.service import issue_api_token
 from helpdesk.auth.tables import User
+from helpdesk.core.web import ERROR_TEXTS
 from helpdesk.mail.tables import OutboxMail
 from tests.accounts.conftest import API_KEY, LYON, OT, free_port
 from tests.helpers import text_of
@@ -102,6 +104,31 @@ async def test_agents_api_says_when_the_account_service_is_down(state, client, f
     assert response.json()["errors"] == {
         "_": "Le service des comptes est indisponible. Réessayez dans quelques minutes."
     }
+
+
+async def test_agents_api_is_for_the_academies_agents_and_supervisors(state, client, family):
+    for role in ("establishment", "admin"):
+        refused = await client.get("/api/v1/accounts", headers=await bearer(role=role))
+        assert refused.status_code == 401, role
+        assert refused.json() == {"errors": {"_": ERROR_TEXTS[401]}}
+    url = f"/api/v1/accounts/{family.leo}"
+    assert (await client.get(url, headers=await bearer(role="supervisor"))).status_code == 200
+
+
+async def test_staff_tables_out_of_reach_are_the_help_desks_503(state, client, family, monkeypatch):
+    """Who calls is read in the staff's tables, not in the directory: their database out of
+    reach is the help desk's answer (retry in a moment), not the account service's."""
+    headers = await bearer()
+
+    async def out_of_reach(_user_id: int):
+        raise ConnectionRefusedError
+
+    monkeypatch.setattr(auth, "load_staff", out_of_reach)
+    auth.forget_staff()
+    response = await client.get("/api/v1/accounts", headers=headers)
+    assert response.status_code == 503
+    assert response.json() == {"errors": {"_": ERROR_TEXTS[503]}}
+    assert response.headers["retry-after"] == "1"
 
 
 async def test_account_api_needs_its_key(state, client, family):
