@@ -17,6 +17,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -27,7 +28,7 @@ from helpdesk.accounts import routes as accounts_routes
 from helpdesk.accounts.service import account_service
 from helpdesk.auth import admin_routes
 from helpdesk.auth import routes as auth_routes
-from helpdesk.auth.service import forget_staff, provide_staff
+from helpdesk.auth.service import BEARER_SCHEMES, forget_staff, provide_staff
 from helpdesk.auth.sessions import SESSION_STORE, session_config, session_store
 from helpdesk.contacts import routes as contacts_routes
 from helpdesk.contacts.academies import load_academies
@@ -308,6 +309,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version="1",
             path="/schema",
             render_plugins=[swagger_plugin],
+            components=Components(security_schemes=BEARER_SCHEMES),
         ),
         compression_config=compression_config(),
         request_max_body_size=12 * 1024 * 1024,

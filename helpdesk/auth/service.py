@@ -14,6 +14,7 @@ from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import BaseRouteHandler
+from litestar.openapi.spec import SecurityRequirement, SecurityScheme
 from litestar.types import Guard
 
 from helpdesk.auth import sessions
@@ -244,6 +245,18 @@ async def staff_from_token(token: str) -> Staff | None:
         )
         _token_cache[key] = (expires, staff)
     return staff
+
+
+# How OpenAPI names the bearer token (the app's schema declares it, the API's routes ask for it).
+BEARER_TOKEN = "BearerToken"
+BEARER_SCHEMES = {
+    BEARER_TOKEN: SecurityScheme(
+        type="http",
+        scheme="bearer",
+        description="Le jeton que donne POST /api/v1/auth/login.",
+    )
+}
+BEARER_SECURITY: list[SecurityRequirement] = [{BEARER_TOKEN: []}]
 
 
 async def current_staff(request: Request) -> Staff | None:

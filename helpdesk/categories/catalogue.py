@@ -64,8 +64,7 @@ _TABLE = (
             "courrier-deja-un-compte",
         ),
         checklist=(
-            "Vérifier l'identité du responsable et le lien avec l'élève auprès de "
-            "l'établissement.",
+            "Vérifier l'identité du responsable et le lien avec l'élève auprès de l'établissement.",
             "Rattacher, détacher ou regrouper les comptes (les noms doivent être identiques).",
         ),
         actions=("link_child", "unlink_child", "merge_accounts", "clear_link_report"),
@@ -156,8 +155,7 @@ _TABLE = (
         shown=(*COMMON, *CHILD),
         faq=("compte-compromis", "nouveau-mot-de-passe-demande"),
         checklist=(
-            "Informer le responsable avec le courrier de compromission et un nouveau mot de "
-            "passe.",
+            "Informer le responsable avec le courrier de compromission et un nouveau mot de passe.",
         ),
         actions=("inform", "mark_compromised"),
         targets=(4, 16),
@@ -170,9 +168,7 @@ _TABLE = (
         "Ces questions relèvent de l'établissement ou de la plateforme nationale d'assistance.",
         shown=CHILD,
         faq=("demarche-en-ligne", "ent-informations-erronees"),
-        checklist=(
-            "Orienter vers l'établissement ou la plateforme nationale d'assistance.",
-        ),
+        checklist=("Orienter vers l'établissement ou la plateforme nationale d'assistance.",),
         actions=(),
         targets=(8, 16),
     ),
@@ -201,6 +197,19 @@ CATEGORIES: dict[str, Category] = {c.code: c for c in _TABLE if c.on_form}
 ALL_CATEGORY_CODES = tuple(ALL_CATEGORIES)
 CATEGORY_FAQ = {c.code: c.faq for c in _TABLE}  # read by the triage and the FAQ search
 FALLBACK = "autre"  # what a message that says nothing recognisable is filed under
+
+
+class ByCode(dict[str, str]):
+    """A word for each category code, for screens: a code this release does not know (an old
+    ticket may carry a retired one) reads as the fallback's word, never as the code."""
+
+    def __missing__(self, code: str) -> str:
+        return self[FALLBACK]
+
+
+# How staff name each category (the queue, the history, the statistics), how a parent says it.
+SHORT_NAMES = ByCode({c.code: c.short for c in _TABLE})
+LABELS = ByCode({c.code: c.label for c in _TABLE})
 
 
 def fields_of(category: Category) -> tuple[str, ...]:

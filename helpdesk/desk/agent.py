@@ -8,10 +8,9 @@ import datetime as dt
 from litestar.di import NamedDependency
 
 from helpdesk.auth.service import Staff, current_agents
-from helpdesk.categories.catalogue import ALL_CATEGORY_CODES
+from helpdesk.categories.catalogue import ALL_CATEGORY_CODES, category_of
 from helpdesk.core.db import write_transaction
 from helpdesk.desk.queue import forget_counts
-from helpdesk.desk.staff_words import SHORT_CATEGORY
 from helpdesk.mail.service import queue_mail
 from helpdesk.tickets.notify import notify_agent
 from helpdesk.tickets.records import STATUS_LABELS, new_follow_token, utcnow
@@ -186,8 +185,8 @@ async def set_fields(
                 author="agent",
                 public=False,
                 body=(
-                    f"Catégorie\u00a0: {SHORT_CATEGORY.get(ticket['category'], ticket['category'])}"
-                    f" → {SHORT_CATEGORY[category]} (par {staff.name or staff.email})."
+                    f"Catégorie\u00a0: {category_of(ticket['category']).short}"
+                    f" → {category_of(category).short} (par {staff.name or staff.email})."
                 ),
                 data={
                     "avant": ticket["category"],

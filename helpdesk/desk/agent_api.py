@@ -6,112 +6,59 @@ import json
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, get, patch, post
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from msgspec import UNSET, Meta, UnsetType
-from piccolo.columns import Timestamptz
 
-from helpdesk.auth.service import CurrentStaff, staff_guard
+from helpdesk.auth.service import BEARER_SECURITY, CurrentStaff, staff_guard
 from helpdesk.core.inputs import MAX_INTEGER
 from helpdesk.core.web import ApiError
 from helpdesk.desk import account_panel, agent
 from helpdesk.desk.queue import QueueFilter, list_tickets
+from helpdesk.desk.schema import (
+    AccountActionDone,
+    AccountActionOut,
+    EventOut,
+    TicketDetail,
+    TicketList,
+    TicketListItem,
+    TicketOut,
+    shaped,
+)
 from helpdesk.tickets.schema import ApiErrors
-from helpdesk.tickets.tables import Ticket
-
-PUBLIC_FIELDS = (
-    "reference",
-    "academie",
-    "category",
-    "status",
-    "priority",
-    "channel",
-    "degre",
-    "uai",
-    "etablissement",
-    "requester_kind",
-    "requester_first_name",
-    "requester_last_name",
-    "requester_email",
-    "requester_phone",
-    "child_first_name",
-    "child_last_name",
-    "child_birth_date_typed",
-    "refused_birth_date_typed",
-    "child_classe",
-    "child_ine",
-    "identifier",
-    "activation_email",
-    "message",
-    "assignee_id",
-    "version",
-    "created_at",
-    "updated_at",
-    "first_response_at",
-    "resolved_at",
-    "closed_at",
-    "sla_due_at",
-    "suggested_category",
-    "suggested_confidence",
-)
-LIST_FIELDS = (
-    "reference",
-    "category",
-    "status",
-    "priority",
-    "channel",
-    "degre",
-    "uai",
-    "requester_first_name",
-    "requester_last_name",
-    "requester_email",
-    "child_first_name",
-    "child_last_name",
-    "assignee_id",
-    "created_at",
-    "sla_due_at",
-    "version",
-    "suggested_category",
-    "suggested_confidence",
-)
 
 
-# The ticket's columns that JSON gets as ISO 8601 text: what the table says is a timestamp.
-TIMESTAMPS = frozenset(
-    column._meta.name for column in Ticket._meta.columns if isinstance(column, Timestamptz)
-)
-
-
-def as_json(row: dict, fields: tuple[str, ...]) -> dict:
-    """The fields of a ticket (a row that has them all) as JSON: timestamps in ISO 8601."""
-    return {
-        name: row[name].isoformat() if name in TIMESTAMPS and row[name] is not None else row[name]
-        for name in fields
-    }
-
-
-def account_action_data(event: dict) -> dict:
+def account_action_data(event: dict) -> AccountActionOut | UnsetType:
     """An account action's event also as data: its code, the account, what it did or why not
     (without secrets: the port's `as_dict()` left them out when it was recorded)."""
     if event["kind"] != "compte":
-        return {}
+        return UNSET
     data = event["data"]
     if isinstance(data, str):
         data = json.loads(data or "{}")
-    return {
-        "account_action": {
-            "code": data.get("action", ""),
-            "account": data.get("compte", ""),
-            "params": data.get("params", {}),
-            "outcome": "ok" if "resultat" in data else "echec",
-            "result": data.get("resultat"),
-            "error": data.get("erreur"),
-            "requester_verified": data.get("verifie"),
-        }
-    }
+    return AccountActionOut(
+        code=data.get("action", ""),
+        account=data.get("compte", ""),
+        params=data.get("params", {}),
+        outcome="ok" if "resultat" in data else "echec",
+        result=data.get("resultat"),
+        error=data.get("erreur"),
+        requester_verified=data.get("verifie"),
+    )
+
+
+def event_out(event: dict) -> EventOut:
+    return EventOut(
+        kind=event["kind"],
+        public=event["public"],
+        author=event["author"],
+        body=event["body"],
+        created_at=event["created_at"].isoformat(),
+        account_action=account_action_data(event),
+    )
 
 
 NOT_FOUND = {"reference": "Demande introuvable dans votre académie."}
@@ -171,38 +118,22 @@ class AgentApi(Controller):
 
     path = "/api/v1/tickets"
     tags = ["Demandes"]
+    security = BEARER_SECURITY
     guards = [staff_guard("agent", "supervisor")]
     dependencies = {"ticket": Provide(provide_ticket)}
 
     @get("/", summary="La file de l'académie (pagination par curseur)")
-    async def list_api(self, request: Request, staff: CurrentStaff) -> Response:
+    async def list_api(self, request: Request, staff: CurrentStaff) -> TicketList:
         params = request.query_params
         rows, next_cursor = await list_tickets(
             staff, QueueFilter.from_params(params), params.get("cursor", "")
         )
-        return Response(
-            {"items": [as_json(r, LIST_FIELDS) for r in rows], "next_cursor": next_cursor or None}
-        )
+        return TicketList([shaped(r, TicketListItem) for r in rows], next_cursor or None)
 
     @get("/{reference:str}", summary="Une demande et son historique", responses=NOT_FOUND_SPEC)
-    async def detail_api(self, ticket: agent.TicketDep) -> Response:
+    async def detail_api(self, ticket: agent.TicketDep) -> TicketDetail:
         events = await agent.timeline(ticket["id"])
-        return Response(
-            as_json(ticket, PUBLIC_FIELDS)
-            | {
-                "events": [
-                    {
-                        "kind": e["kind"],
-                        "public": e["public"],
-                        "author": e["author"],
-                        "body": e["body"],
-                        "created_at": e["created_at"].isoformat(),
-                    }
-                    | account_action_data(e)
-                    for e in events
-                ]
-            }
-        )
+        return shaped(ticket, TicketDetail, events=[event_out(e) for e in events])
 
     @post(
         "/{reference:str}/messages",
@@ -212,7 +143,7 @@ class AgentApi(Controller):
     )
     async def message_api(
         self, state: State, staff: CurrentStaff, ticket: agent.TicketDep, data: JSONBody[MessageIn]
-    ) -> Response:
+    ) -> TicketOut:
         version = ticket["version"] if data.version is None else data.version
         try:
             updated = await agent.add_message(
@@ -228,7 +159,7 @@ class AgentApi(Controller):
             raise ApiError(409, {"version": STALE}) from None
         except agent.ActionRefused as refused:
             raise ApiError(422, {"body": str(refused)}) from None
-        return Response(as_json(updated, PUBLIC_FIELDS), status_code=201)
+        return shaped(updated, TicketOut)
 
     @patch(
         "/{reference:str}",
@@ -237,7 +168,7 @@ class AgentApi(Controller):
     )
     async def patch_api(
         self, state: State, staff: CurrentStaff, ticket: agent.TicketDep, data: JSONBody[PatchIn]
-    ) -> Response:
+    ) -> TicketOut:
         version = ticket["version"] if data.version is None else data.version
         try:
             if data.assignee is not UNSET:
@@ -252,7 +183,7 @@ class AgentApi(Controller):
             raise ApiError(409, {"version": STALE}) from None
         except agent.ActionRefused as refused:
             raise ApiError(422, {"_": str(refused)}) from None
-        return Response(as_json(ticket, PUBLIC_FIELDS))
+        return shaped(ticket, TicketOut)
 
     @post(
         "/{reference:str}/actions",
@@ -271,7 +202,7 @@ class AgentApi(Controller):
         ticket: agent.TicketDep,
         data: JSONBody[AccountActionIn],
         idempotency_key: Annotated[str, HeaderParameter(name="Idempotency-Key")] = "",
-    ) -> Response:
+    ) -> AccountActionDone:
         key = idempotency_key.strip()[:200] or None
         before = await account_panel.action_events(ticket["id"])
         try:
@@ -294,14 +225,8 @@ class AgentApi(Controller):
         event = next((e for e in after if key and e["data"].get("cle") == key), after[-1])
         result = dict(event["data"])
         result["resultat"] = {**result.get("resultat", {}), "replayed": len(after) == len(before)}
-        return Response(
-            {
-                "kind": event["kind"],
-                "body": event["body"],
-                "data": result,
-                "created_at": event["created_at"].isoformat(),
-            },
-            status_code=201,
+        return AccountActionDone(
+            event["kind"], event["body"], result, event["created_at"].isoformat()
         )
 
 

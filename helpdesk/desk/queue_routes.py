@@ -11,11 +11,12 @@ from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import CurrentStaff, academy_agents
+from helpdesk.categories.catalogue import SHORT_NAMES, category_of
 from helpdesk.core.french import datetime_fr
 from helpdesk.core.web import page
 from helpdesk.desk import agent, staff_words
 from helpdesk.desk.queue import PAGE_SIZE, QueueFilter, list_tickets, status_counts
-from helpdesk.desk.staff_words import SHORT_CATEGORY, STAFF_STATUS_LABELS
+from helpdesk.desk.staff_words import STAFF_STATUS_LABELS
 from helpdesk.mailin.bounces import address_errors
 from helpdesk.tickets.records import utcnow
 from helpdesk.tickets.tables import STATUSES
@@ -54,12 +55,12 @@ def queue_row(
     suggested, confidence = row["suggested_category"], row["suggested_confidence"]
     suggestion = ""
     if suggested and suggested != row["category"] and confidence >= 0.5:
-        suggestion = f"{SHORT_CATEGORY.get(suggested)} ({int(round(confidence * 100))} %)"
+        suggestion = f"{category_of(suggested).short} ({int(round(confidence * 100))} %)"
     return QueueRow(
         reference=row["reference"],
         escalation=row["channel"] == "escalation",
         created=datetime_fr(row["created_at"]),
-        category=SHORT_CATEGORY.get(row["category"], row["category"]),
+        category=category_of(row["category"]).short,
         suggestion=suggestion,
         requester=f"{row['requester_first_name']} {row['requester_last_name']}",
         child=f"{row['child_first_name']} {row['child_last_name']}",
@@ -89,7 +90,7 @@ async def queue_page(request: Request, staff: CurrentStaff) -> Template:
         counts=await status_counts(staff.academie),
         statuses=STATUSES,
         status_labels=STAFF_STATUS_LABELS,
-        categories=SHORT_CATEGORY,
+        categories=SHORT_NAMES,
         agents=agents,
         academie=request.app.state.academies.get(staff.academie),
         query_string=lambda **kw: query_string(params, **kw),

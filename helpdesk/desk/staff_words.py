@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import json
 
-from helpdesk.categories.catalogue import ALL_CATEGORIES
-
-# The categories as the queue and the history name them.
-SHORT_CATEGORY = {code: c.short for code, c in ALL_CATEGORIES.items()}
-
 # Staff read a ticket's status from the desk's side (the requester reads « votre réponse »).
 STAFF_STATUS_LABELS = {
     "nouveau": "Reçue, en attente de traitement",

@@ -7,10 +7,11 @@ from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import CurrentStaff
+from helpdesk.categories.catalogue import SHORT_NAMES
 from helpdesk.contacts.service import AUDIENCES
 from helpdesk.core.web import page
 from helpdesk.desk import canned, stats
-from helpdesk.desk.staff_words import SHORT_CATEGORY, STAFF_STATUS_LABELS
+from helpdesk.desk.staff_words import STAFF_STATUS_LABELS
 from helpdesk.tickets import sla
 from helpdesk.tickets.tables import STATUSES
 
@@ -22,7 +23,7 @@ async def statistics_page(request: Request, staff: CurrentStaff) -> Template:
         "agent/statistiques.html",
         staff=staff,
         data=data,
-        categories=SHORT_CATEGORY,
+        categories=SHORT_NAMES,
         status_labels=STAFF_STATUS_LABELS,
         statuses=STATUSES,
         faq=request.app.state.faq,
@@ -88,7 +89,7 @@ async def sla_page(request: Request, staff: CurrentStaff) -> Template:
         "agent/echeances.html",
         staff=staff,
         targets=targets,
-        categories=SHORT_CATEGORY,
+        categories=SHORT_NAMES,
         errors={},
         current="/agent/echeances",
         message=flashed(request),
@@ -117,7 +118,7 @@ async def sla_save(request: Request, staff: CurrentStaff) -> Template | Redirect
             status_code=422,
             staff=staff,
             targets={c: targets.get(c, sla.DEFAULT_TARGETS[c]) for c in sla.DEFAULT_TARGETS},
-            categories=SHORT_CATEGORY,
+            categories=SHORT_NAMES,
             errors=errors,
             current="/agent/echeances",
             message="",

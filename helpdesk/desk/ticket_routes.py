@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 
 from helpdesk.auth.flash import flashed, redirect_with
 from helpdesk.auth.service import CurrentStaff, current_agents
-from helpdesk.categories.catalogue import ALL_CATEGORIES, category_of
+from helpdesk.categories.catalogue import LABELS, category_of
 from helpdesk.core.web import PageNotFound, page
 from helpdesk.desk import (
     account_panel,
@@ -28,8 +28,6 @@ from helpdesk.mailin.bounces import address_error
 from helpdesk.tickets.attachments import download
 from helpdesk.tickets.records import utcnow
 from helpdesk.tickets.tables import STATUSES, Attachment, Ticket
-
-CATEGORY_LABELS = {code: c.label for code, c in ALL_CATEGORIES.items()}
 
 
 async def staff_ticket(staff: CurrentStaff, reference: FromPath[str]) -> dict:
@@ -111,7 +109,7 @@ async def ticket_page_response(
         agent_names={a["id"]: a["name"] or a["email"] for a in agents},
         status_labels=STAFF_STATUS_LABELS,
         statuses=STATUSES,
-        categories=CATEGORY_LABELS,
+        categories=LABELS,
         priorities=agent.PRIORITIES,
         checklist=category_of(ticket["category"]).checklist,
         academie=state.academies.get(ticket["academie"]),

@@ -22,7 +22,6 @@ from helpdesk import PROJECT_DIR
 from helpdesk.categories.catalogue import CATEGORIES
 
 FAQ_PATH = PROJECT_DIR / "content" / "faq.md"
-CATEGORIES_FROM_FAQ = set(CATEGORIES)  # what a `formulaire:` line may open
 _HEADING = re.compile(r"^(#{1,2}) (.+?) \{#([a-z0-9-]+)\}\s*$")
 _FORM_LINE = re.compile(r"^formulaire:\s*([a-z_]+)\s*$")
 _SEARCH_LINE = re.compile(r"^recherche:(.*)$")
@@ -113,7 +112,7 @@ def parse_faq(text: str) -> Faq:
         while lines:
             line = lines[0].strip()
             if form := _FORM_LINE.match(line):
-                if form.group(1) not in CATEGORIES_FROM_FAQ:
+                if form.group(1) not in CATEGORIES:  # a `formulaire:` line opens the form
                     raise FaqFormatError(
                         f"catégorie inconnue pour {current.slug} : {form.group(1)}"
                     )

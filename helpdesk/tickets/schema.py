@@ -7,6 +7,7 @@ académie of the list, a date, an address) is checked in French by `validation.v
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Annotated
 
 import msgspec
@@ -66,24 +67,39 @@ class ApiErrors(msgspec.Struct):
 
 # The form names the refused date `refused_birth_date`, without its group.
 WITHOUT_GROUP = frozenset({"child.refused_birth_date"})
+# The fields that are dates: a ticket keeps each as typed (`…_typed`: what the requester saw
+# refused, word for word) and, once checked, as a date.
+DATES = ("child_birth_date", "refused_birth_date")
 
 
-def _names() -> dict[str, str]:
-    """The API's name of each field (requester.email) → its flat name (requester_email)."""
-    names: dict[str, str] = {}
+def _walk() -> list[tuple[str, str, msgspec.structs.FieldInfo, bool]]:
+    """Each field of the schema: its API name (requester.email), its flat name
+    (requester_email), its type and description, whether a request must carry it."""
+    found = []
     for field in msgspec.structs.fields(TicketIn):
         if isinstance(field.type, type) and issubclass(field.type, msgspec.Struct):
             for part in msgspec.structs.fields(field.type):
                 api = f"{field.name}.{part.name}"
-                names[api] = part.name if api in WITHOUT_GROUP else f"{field.name}_{part.name}"
+                flat = part.name if api in WITHOUT_GROUP else f"{field.name}_{part.name}"
+                found.append((api, flat, part, field.required and part.required))
         else:
-            names[field.name] = field.name
-    return names
+            found.append((field.name, field.name, field, field.required))
+    return found
 
 
-API_NAMES = _names()
+_SCHEMA = _walk()
+API_NAMES = {api: flat for api, flat, _, _ in _SCHEMA}
 FLAT_TO_API = {flat: api for api, flat in API_NAMES.items()}
 FIELDS = tuple(API_NAMES.values())  # what the form sends, and what the checks read
+REQUIRED = frozenset(flat for _, flat, _, required in _SCHEMA if required)
+# Each field's type and description under its flat name (RequestField.requester_email): the
+# shapes that show a ticket flat (the agents' API) describe its fields with the words above.
+RequestField = SimpleNamespace(**{flat: field.type for _, flat, field, _ in _SCHEMA})
+
+
+def stored_name(flat: str) -> str:
+    """The ticket's column that keeps a field as the requester typed it."""
+    return f"{flat}_typed" if flat in DATES else flat
 
 
 def flatten(body: TicketIn) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import field, make_dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -14,7 +14,7 @@ from helpdesk.contacts.academies import Academies
 from helpdesk.contacts.service import find_academie
 from helpdesk.contacts.uai import UaiError, normalise_uai
 from helpdesk.core.inputs import MESSAGE_MAX, is_name, nfc, text_problem, too_long
-from helpdesk.tickets.schema import FIELDS
+from helpdesk.tickets.schema import DATES, FIELDS, REQUIRED, stored_name
 from helpdesk.tickets.tables import Ticket
 
 MESSAGE_MIN = 10
@@ -45,32 +45,30 @@ _INE = re.compile(r"^(?:[0-9]{9}[A-Z]{2}|[0-9]{10}[A-Z]|[0-9]{4}A[0-9]{5}[A-Z])$
 _IDENTIFIER = re.compile(r"^[a-z0-9][a-z0-9._-]{1,99}$")
 
 
-@dataclass
-class CleanRequest:
-    """A request that passed every check, ready to become a ticket."""
+def _clean_fields() -> list[tuple]:
+    """The schema's fields, in its order, as a checked request keeps them: text (a date both
+    as typed and as a date), then the details its channel adds."""
+    fields: list[tuple] = []
+    for name in FIELDS:
+        if name in DATES:
+            fields.append((stored_name(name), str, field(default="")))
+            fields.append((name, dt.date | None, field(default=None)))
+        else:
+            fields.append((name, str) if name in REQUIRED else (name, str, field(default="")))
+    return [*fields, ("details", dict, field(default_factory=dict))]
 
-    academie: str
-    category: str
-    degre: str
-    message: str
-    requester_kind: str
-    requester_first_name: str
-    requester_last_name: str
-    requester_email: str
-    requester_phone: str = ""
-    uai: str = ""
-    etablissement: str = ""
-    identifier: str = ""
-    child_first_name: str = ""
-    child_last_name: str = ""
-    child_birth_date_typed: str = ""
-    child_birth_date: dt.date | None = None
-    refused_birth_date_typed: str = ""
-    refused_birth_date: dt.date | None = None
-    child_classe: str = ""
-    child_ine: str = ""
-    activation_email: str = ""
-    details: dict = field(default_factory=dict)
+
+# Made from the schema: a field added there is a field here, under the same name.
+CleanRequest = make_dataclass(
+    "CleanRequest",
+    _clean_fields(),
+    kw_only=True,
+    namespace={
+        "__module__": __name__,
+        "__doc__": "A request that passed every check, ready to become a ticket (one "
+        "attribute per column it fills).",
+    },
+)
 
 
 def as_text(value: object) -> str:
@@ -227,8 +225,8 @@ def validate_request(
                 errors[name] = message
         clean[name] = raw[name] if name in wanted else ""
 
-    for name in ("child_birth_date", "refused_birth_date"):
-        clean[f"{name}_typed"], clean[name] = "", None
+    for name in DATES:
+        clean[stored_name(name)], clean[name] = "", None
         if name not in wanted:
             continue
         if not raw[name]:
@@ -242,7 +240,7 @@ def validate_request(
         value, message = check_birth_date(raw[name], today)
         if message:
             errors[name] = message
-        clean[f"{name}_typed"], clean[name] = raw[name][:20], value
+        clean[stored_name(name)], clean[name] = raw[name][:20], value
 
     clean["activation_email"] = ""
     if "activation_email" in wanted and (raw["activation_email"] or "activation_email" in required):

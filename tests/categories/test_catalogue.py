@@ -1,7 +1,14 @@
 """The one table of categories agrees with the rest of the product, and reads well."""
 
 from helpdesk.accounts.port import ACTIONS
-from helpdesk.categories.catalogue import ALL_CATEGORIES, CATEGORIES, EVERY_ACTION, category_of
+from helpdesk.categories.catalogue import (
+    ALL_CATEGORIES,
+    CATEGORIES,
+    EVERY_ACTION,
+    LABELS,
+    SHORT_NAMES,
+    category_of,
+)
 from helpdesk.faq.content import load_faq
 from helpdesk.tickets.tables import Ticket
 
@@ -33,3 +40,11 @@ def test_the_form_offers_every_category_but_the_schools_own():
 def test_a_code_this_release_does_not_know_reads_as_other():
     assert category_of("disparue").short == "Autre"
     assert category_of("mot_de_passe").short == "Mot de passe"
+
+
+def test_the_words_of_the_screens_are_the_catalogues_and_never_a_code():
+    for code, category in ALL_CATEGORIES.items():
+        assert SHORT_NAMES[code] == category_of(code).short == category.short
+        assert LABELS[code] == category.label
+    assert SHORT_NAMES["disparue"] == "Autre" and LABELS["disparue"] == category_of("x").label
+    assert "disparue" not in SHORT_NAMES and list(SHORT_NAMES) == list(ALL_CATEGORIES)

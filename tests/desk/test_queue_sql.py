@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import replace
 
+import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -10,12 +11,13 @@ from helpdesk.app import create_app
 from helpdesk.auth.service import Staff
 from helpdesk.core.db import is_postgres, start_pool
 from helpdesk.desk import queue
-from helpdesk.desk.agent_api import LIST_FIELDS, as_json
 from helpdesk.desk.queue import QueueFilter, list_query, list_tickets
+from helpdesk.desk.schema import TicketListItem, field_names, shaped
 from helpdesk.tickets.tables import STATUSES, Ticket
 from tests.helpers import VALID_API, api_ticket, make_staff
 
 BASE = "http://testserver.local"
+LIST_FIELDS = field_names(TicketListItem)
 LATE = dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC)
 
 
@@ -136,7 +138,7 @@ async def test_the_queue_on_the_apps_pool(tickets):
 async def test_the_api_gives_each_field_once_and_dates_in_iso_8601(tickets):
     app, staff = tickets
     rows, _ = await list_tickets(staff, QueueFilter(statuses=["nouveau"]))
-    items = [as_json(row, LIST_FIELDS) for row in rows]
+    items = [msgspec.to_builtins(shaped(row, TicketListItem)) for row in rows]
     assert items and all(list(item) == list(LIST_FIELDS) for item in items)
     for row, item in zip(rows, items, strict=True):
         assert item["created_at"] == row["created_at"].isoformat()

@@ -76,3 +76,18 @@ async def test_a_transfer_names_the_academies(desk):
     page = visible(await desk.get(f"/agent/tickets/{reference}"))
     assert "Transfert" in page and "Orléans-Tours → Lyon" in page
     assert "orleans-tours vers lyon" not in page
+
+
+async def test_a_retired_category_reads_as_other_never_as_its_code(desk):
+    reference = await api_ticket(desk)
+    retired = {Ticket.category: "retiree_cat", Ticket.suggested_category: "retiree_sug"}
+    await Ticket.update(retired).where(Ticket.reference == reference)
+    queue = visible(await desk.get("/agent"))
+    page = visible(await desk.get(f"/agent/tickets/{reference}"))
+    for text in (queue, page):
+        assert "retiree" not in text
+    assert "Autre" in queue and f"{reference} - Autre difficulté avec ÉduConnect" in page
+    assert "suggère la catégorie «\u00a0Autre difficulté avec ÉduConnect\u00a0»" in page
+    await post(desk, reference, action="modifier", category="mot_de_passe")
+    history = visible(await desk.get(f"/agent/tickets/{reference}"))
+    assert "Catégorie\u00a0: Autre → Mot de passe (par Agnès Roux)." in history

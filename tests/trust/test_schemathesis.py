@@ -49,7 +49,9 @@ def cases(operations):
 async def test_no_operation_of_the_schema_fails(api, data):
     assert len(api.operations) >= 10
     case = data.draw(cases(api.operations))
-    headers = {k: str(v) for k, v in (case.headers or {}).items()}
+    # The schema declares the bearer token, so schemathesis makes one up: the run's own token
+    # (logged in as an agent) is the one that opens the operations.
+    headers = {k: str(v) for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
     body = None if case.body is NOT_SET else case.body
     if body is not None and not isinstance(body, bytes):  # bytes: a body broken on purpose
         body = json.dumps(body).encode()
