@@ -51,7 +51,7 @@ def event_kind(kind: str) -> str:
 CHANNEL_LABELS = {
     "web": "Formulaire",
     "api": "API",
-    "mail": "Courriel",
+    "courriel": "Courriel",  # helpdesk.mailin
     "escalation": "Établissement",
     "annuaire": "Signalement de l'annuaire",
 }

@@ -39,7 +39,7 @@ class Ticket(Table, tablename="ticket"):
     category = Varchar(length=40)
     status = Varchar(length=12, default="nouveau")
     priority = Varchar(length=12, default="normale")
-    channel = Varchar(length=12, default="web")  # web | api | escalation | mail
+    channel = Varchar(length=12, default="web")  # web | api | escalation | courriel | annuaire
     degre = Varchar(length=3, default="")
     uai = Varchar(length=8, default="")
     etablissement = Varchar(length=200, default="")

@@ -12,6 +12,7 @@ from helpdesk.desk import queue
 from helpdesk.tickets.tables import Ticket
 from tests.factories import desk_client, signed_in_agent, ticket
 from tests.helpers import api_ticket, csrf_token
+from tests.page import element
 
 BASE = "http://testserver.local"
 NBSP = "\u00a0"
@@ -86,6 +87,25 @@ async def test_a_line_changes_when_its_ticket_changes(agent):
     after = line((await agent.get("/agent")).text, reference)
     assert cells(after)[6:8] == ["En cours de traitement", "Agnès Roux"]
     assert cells(after)[1] == f"{reference} Établissement"  # the reference, then its channel
+
+
+@pytest.mark.parametrize(
+    ("channel", "label"),
+    [("courriel", "Courriel"), ("annuaire", "Signalement de l'annuaire"), ("api", "API")],
+)
+async def test_each_channel_is_named_and_filtered(agent, channel, label):
+    """A ticket that came by mail (helpdesk.mailin), from the directory or the API: the « Canal »
+    filter finds it under its name, and its page says how it came."""
+    reference = await api_ticket(agent)
+    await Ticket.update({Ticket.channel: channel}).where(Ticket.reference == reference)
+    filtered = (await agent.get("/agent", params={"channel": channel})).text
+    assert line(filtered, reference)
+    chosen = element(filtered, "option", value=channel)
+    assert chosen.text == label and "selected" in chosen.attrs
+    other = "web" if channel != "web" else "api"
+    assert f"ligne-{reference}" not in (await agent.get("/agent", params={"channel": other})).text
+    page = (await agent.get(f"/agent/tickets/{reference}")).text
+    assert f"({label})" in html.unescape(page)
 
 
 def counts(html: str) -> dict[str, int]:
