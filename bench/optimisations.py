@@ -275,7 +275,7 @@ async def served(database_url: str, data_dir: Path, routes_patch=()):
         database_url=database_url,
         secret_key="banc-optimisations",
         base_url=BASE_URL,
-        rate_limit_disabled=True,
+        rate_limits={"disabled": True},
     )
     with patched(list(routes_patch)):
         app = create_app(settings)

@@ -100,7 +100,7 @@ def main() -> None:
             secret_key="cle-de-mesure",
             base_url="http://testserver.local",
             database_pool_size=0,
-            rate_limit_disabled=True,
+            rate_limits={"disabled": True},
         )
         app = create_app(settings)
         logging.disable(logging.CRITICAL)  # one JSON line per request otherwise

@@ -145,7 +145,7 @@ async def run(args: argparse.Namespace) -> list[str]:
                 secret_key="banc",
                 base_url="http://testserver.local",
                 database_pool_size=0,
-                rate_limit_disabled=True,
+                rate_limits={"disabled": True},
             )
             app = create_app(settings)
             settle_memory()  # as a server's process does (helpdesk/server.py)
@@ -212,7 +212,7 @@ async def run(args: argparse.Namespace) -> list[str]:
                 ]  # fmt: skip
                 start, start_cpu = time.perf_counter(), time.process_time()
                 alone = letters_pdf(
-                    letters, Layout(SITE, settings.letter_font), place="Collège du Banc"
+                    letters, Layout(SITE, settings.letters.font), place="Collège du Banc"
                 )
                 pdf_only, pdf_cpu = time.perf_counter() - start, time.process_time() - start_cpu
                 lines.append("")

@@ -6,7 +6,6 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
 
 from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
@@ -148,7 +147,7 @@ def build_state(settings: Settings) -> State:
             "academies": academies,
             "faq": faq,
             "rate_limiter": RateLimiter(
-                settings.redis_url, settings.rate_limit_disabled, settings.redis_prefix
+                settings.redis_url, settings.rate_limits.disabled, settings.redis_prefix
             ),
             "incidents": incidents,
             "contact_overrides": ContactOverrides(),
@@ -172,22 +171,22 @@ async def mail_sending(app: Litestar) -> AsyncIterator[None]:
     """
     settings: Settings = app.state.settings
     catcher = None
-    if settings.demo and not settings.smtp_host:
-        catcher = MailCatcher(settings.data_dir / "courriels-demo", port=settings.demo_smtp_port)
+    if settings.demo and not settings.smtp.host:
+        catcher = MailCatcher(settings.data_dir / "courriels-demo", port=settings.smtp.demo_port)
         catcher.start()
         # The sender below sends to the catcher; the settings read elsewhere stay as loaded.
-        settings = replace(
-            settings, smtp_host="127.0.0.1", smtp_port=settings.demo_smtp_port, smtp_tls="none"
+        settings = settings.with_changes(
+            smtp={"host": "127.0.0.1", "port": settings.smtp.demo_port, "tls": "none"}
         )
     stop = asyncio.Event()
     tasks = []
-    if settings.mail_sender_in_process:
-        if settings.smtp_host:  # without one, the outbox keeps the mails until it is set
+    if settings.mail.send_in_process:
+        if settings.smtp.host:  # without one, the outbox keeps the mails until it is set
             sender = MailSender(settings)
-            tasks.append(asyncio.create_task(sender.run_forever(stop, settings.mail_poll_seconds)))
+            tasks.append(asyncio.create_task(sender.run_forever(stop, settings.mail.poll_seconds)))
         tasks.append(asyncio.create_task(housekeeping_loop(app.state, stop)))
     # The one process also receives the replies (helpdesk/mailin), as `helpdesk mail-in` does.
-    receiver = await start_receiver(app.state) if settings.mail_sender_in_process else None
+    receiver = await start_receiver(app.state) if settings.mail.send_in_process else None
     try:
         yield
     finally:

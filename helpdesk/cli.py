@@ -65,7 +65,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from helpdesk.mail.sender import MailSender
 
     settings = load_settings()
-    if not settings.smtp_host:
+    if not settings.smtp.host:
         print("HELPDESK_SMTP_HOST n'est pas défini : aucun serveur de messagerie où envoyer.")
         return 2
 
@@ -88,7 +88,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
             from helpdesk.state import worker_state
 
             await asyncio.gather(
-                sender.run_forever(stop, settings.mail_poll_seconds),
+                sender.run_forever(stop, settings.mail.poll_seconds),
                 housekeeping_loop(worker_state(settings, engine), stop),
             )
         if is_postgres(engine):

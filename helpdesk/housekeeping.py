@@ -20,7 +20,7 @@ log = logging.getLogger("helpdesk")
 
 async def run_chores(state) -> None:
     try:
-        await close_resolved(state.settings.resolved_autoclose_days)
+        await close_resolved(state.settings.privacy.resolved_autoclose_days)
     except Exception:  # a database hiccup must not end the loop
         log.exception("Clôture automatique impossible")
     try:

@@ -78,11 +78,16 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
-    """The test's settings, built once: `@pytest.mark.settings(name=value)` gives some of them
-    (settings are frozen; a fixture wanting others makes them with `dataclasses.replace`)."""
+    """The test's settings, built once: `@pytest.mark.settings(name=value)` gives some of them,
+    a concern's by a mapping (`rate_limits={"disabled": True}`); settings are frozen, a fixture
+    wanting others makes them with `settings.with_changes(…)`."""
     overrides: dict[str, object] = {}
     for marker in reversed(list(request.node.iter_markers("settings"))):
-        overrides.update(marker.kwargs)  # the closest marker (the test's) wins
+        for name, value in marker.kwargs.items():  # the closest marker (the test's) wins
+            earlier = overrides.get(name)
+            if isinstance(value, dict) and isinstance(earlier, dict):
+                value = {**earlier, **value}  # a concern's fields: each marker gives some
+            overrides[name] = value
     if backend == "postgres":
         url = request.getfixturevalue("postgres_url")
         asyncio.run(empty_postgres(url))

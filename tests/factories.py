@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
 
 from litestar.testing import AsyncTestClient
 
@@ -27,7 +26,9 @@ LYONNAIS = "0690001A"  # a school of another académie (Lyon)
 async def desk_client(settings: Settings, **overrides: object) -> AsyncIterator[AsyncTestClient]:
     """The app on these settings, rate limits off (a test sends many requests), and its client;
     `client.app` is the app."""
-    app = create_app(replace(settings, rate_limit_disabled=True, **overrides))
+    app = create_app(
+        settings.with_changes(rate_limits={"disabled": True}).with_changes(**overrides)
+    )
     async with AsyncTestClient(app=app, base_url=BASE) as client:
         yield client
 

@@ -130,7 +130,7 @@ class ApiKeyRefused(NotAuthorizedException):
 
 def require_api_key(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """The guard of the account API: the header X-Api-Key is the key set on this server."""
-    expected = connection.app.state.settings.accounts_api_key
+    expected = connection.app.state.settings.accounts.api_key
     given = connection.headers.get("x-api-key", "")
     if not expected:
         raise ApiKeyRefused(

@@ -17,8 +17,8 @@ def account_service(settings: Settings, state: Any = None) -> AccountService:
 
     `state`: the app's state (for its Jinja environment, which renders the directory's mails).
     """
-    if settings.accounts_url:
-        return HttpAccountService(settings.accounts_url, settings.accounts_api_key)
+    if settings.accounts.url:
+        return HttpAccountService(settings.accounts.url, settings.accounts.api_key)
     return local_directory(settings, state)
 
 

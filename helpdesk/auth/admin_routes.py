@@ -76,7 +76,7 @@ async def create(request: Request, staff: service.CurrentStaff) -> Template | Re
     email = str(form.get("email", ""))  # as sent: a line break inside is refused, not trimmed
     try:
         values["email"] = service.staff_email(
-            email, request.app.state.settings.email_check_deliverability
+            email, request.app.state.settings.mail.check_deliverability
         )
     except ValueError as error:
         errors["email"] = str(error)

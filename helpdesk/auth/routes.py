@@ -33,7 +33,9 @@ async def login_refusal(request: Request, email: str) -> str:
     state = request.app.state
     if not await state.rate_limiter.hit(LOGIN_PER_IP, client_ip(request)):
         return TOO_MANY
-    wait = await throttle.wait_left(state.rate_limiter, email, state.settings.login_delay_seconds)
+    wait = await throttle.wait_left(
+        state.rate_limiter, email, state.settings.rate_limits.login_delay_seconds
+    )
     return throttle.wait_message(wait) if wait > 0 else ""
 
 

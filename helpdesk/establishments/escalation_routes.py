@@ -65,7 +65,9 @@ async def create_escalation(request: Request, staff: CurrentStaff) -> Template |
     clean, errors, values = escalations.validate_escalation(form, staff, state.academies)
     upload = None
     try:
-        upload = await read_upload(form, "piece_jointe", state.settings.max_attachment_bytes)
+        upload = await read_upload(
+            form, "piece_jointe", state.settings.privacy.max_attachment_bytes
+        )
     except AttachmentError as error:
         errors["piece_jointe"] = str(error)
     if errors:

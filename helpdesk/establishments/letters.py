@@ -32,11 +32,11 @@ def layout_of(settings, academie, chosen: dict[str, str] | None = None) -> Layou
     chosen = chosen or {}
     link = (
         chosen.get("page")
-        or settings.letter_url
+        or settings.letters.url
         or (academie.site if academie else "")
         or SCOLARITE_SERVICES
     )
-    return Layout(link=link, ent=chosen.get("ent", ""), font=settings.letter_font)
+    return Layout(link=link, ent=chosen.get("ent", ""), font=settings.letters.font)
 
 
 def credentials(letter: Letter) -> list[str]:

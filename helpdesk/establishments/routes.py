@@ -161,7 +161,7 @@ def exported(
             f"{count_fr(len(entries), 'compte')}. {criteria} Liste éditée le {date_fr(today())}.",
             lists.COLUMNS,
             [lists.row(e) for e in entries],
-            font=request.app.state.settings.letter_font,
+            font=request.app.state.settings.letters.font,
         )
         media = "application/pdf"
     return Response(

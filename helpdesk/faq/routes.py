@@ -53,7 +53,7 @@ async def vote(
     if answer not in ("oui", "non"):
         return page("faq/merci.html", status_code=400, question=question, error=True)
     await state.rate_limiter.check(
-        request, Limit("vote", state.settings.rate_limit_vote_per_minute, 60)
+        request, Limit("vote", state.settings.rate_limits.vote_per_minute, 60)
     )
     await record_vote(slug, answer == "oui")
     helpful = answer == "oui"

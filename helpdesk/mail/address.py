@@ -33,13 +33,13 @@ STAFF_KINDS = frozenset({"notification_agent"})
 def reply_address(settings: Settings, reference: str, kind: str = "") -> str:
     """The address a requester answers a ticket's mail at (empty: replies by mail are off, or
     the mail goes to the staff)."""
-    if not settings.mailin_domain or not reference or kind in STAFF_KINDS:
+    if not settings.mailin.domain or not reference or kind in STAFF_KINDS:
         return ""
-    return f"{LOCAL}+{reference}.{signature(settings, reference)}@{settings.mailin_domain}"
+    return f"{LOCAL}+{reference}.{signature(settings, reference)}@{settings.mailin.domain}"
 
 
 def academie_address(settings: Settings, slug: str) -> str:
-    return f"{LOCAL}-{slug}@{settings.mailin_domain}" if settings.mailin_domain else ""
+    return f"{LOCAL}-{slug}@{settings.mailin.domain}" if settings.mailin.domain else ""
 
 
 def split(address: str) -> tuple[str, str]:
@@ -73,7 +73,7 @@ def academie_of(address: str) -> str:
 def thread_id(settings: Settings, reference: str) -> str:
     """The Message-ID every mail of a ticket refers to (References): a mail client threads
     them together, and a reply that lost its Reply-To still names the ticket, signed."""
-    domain = settings.mailin_domain or "assistance.localhost"
+    domain = settings.mailin.domain or "assistance.localhost"
     return f"<{reference}.{signature(settings, reference)}@{domain}>"
 
 

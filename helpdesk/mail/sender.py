@@ -90,7 +90,7 @@ def build_message(
     Message-ID and the Date come from the row: a retry sends the same message. Bodies are
     quoted-printable, readable by any server (no 8BITMIME needed); attachments follow them."""
     message = EmailMessage(policy=SMTP)
-    message["From"] = settings.mail_from
+    message["From"] = settings.mail.from_address
     message["To"] = row["recipient"]
     subject = row["subject"]
     message["Subject"] = subject if subject.isascii() else Subject("Subject", subject)
@@ -134,7 +134,7 @@ class MailSender:
     def __init__(self, settings: Settings, batch_size: int = 100):
         self.settings = settings
         self.batch_size = batch_size
-        self.lease = dt.timedelta(seconds=settings.mail_lease_seconds)
+        self.lease = dt.timedelta(seconds=settings.mail.lease_seconds)
 
     async def claim(self) -> list[dict]:
         """Due mails, leased to this sender. PostgreSQL: rows another sender holds locked are
@@ -157,15 +157,15 @@ class MailSender:
         return rows
 
     async def connect(self) -> aiosmtplib.SMTP:
-        settings = self.settings
+        server = self.settings.smtp
         smtp = aiosmtplib.SMTP(
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
-            username=settings.smtp_user or None,
-            password=settings.smtp_password or None,
-            use_tls=settings.smtp_tls == "tls",
-            start_tls=True if settings.smtp_tls == "starttls" else False,
-            timeout=settings.smtp_timeout_seconds,
+            hostname=server.host,
+            port=server.port,
+            username=server.user or None,
+            password=server.password or None,
+            use_tls=server.tls == "tls",
+            start_tls=True if server.tls == "starttls" else False,
+            timeout=server.timeout_seconds,
         )
         await smtp.connect()  # and STARTTLS, and the login, as configured
         return smtp
@@ -190,9 +190,9 @@ class MailSender:
 
     async def mark_failed(self, row: dict, error: Exception) -> None:
         attempts = row["attempts"] + 1
-        gave_up = attempts >= self.settings.mail_max_attempts
+        gave_up = attempts >= self.settings.mail.max_attempts
         delay = min(
-            dt.timedelta(seconds=self.settings.mail_backoff_seconds * 2 ** (attempts - 1)),
+            dt.timedelta(seconds=self.settings.mail.backoff_seconds * 2 ** (attempts - 1)),
             MAX_BACKOFF,
         )
         await OutboxMail.update(
@@ -212,11 +212,11 @@ class MailSender:
         claimed_at = utcnow()
         rows = await self.claim()
         # Connecting and sending may each wait up to the timeout (half the lease at most).
-        slowest = min(2 * dt.timedelta(seconds=self.settings.smtp_timeout_seconds), self.lease / 2)
+        slowest = min(2 * dt.timedelta(seconds=self.settings.smtp.timeout_seconds), self.lease / 2)
         last_start = claimed_at + self.lease - slowest
         # While one connection waits for the server, or its mark for the database, the others
         # send. A failure (the database) cancels the other shares: their rows wait for the lease.
-        shares = shares_of(rows, max(1, self.settings.smtp_connections))
+        shares = shares_of(rows, max(1, self.settings.smtp.connections))
         async with asyncio.TaskGroup() as group:
             sending = [group.create_task(self.send_share(share, last_start)) for share in shares]
         return sum(task.result() for task in sending)

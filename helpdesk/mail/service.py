@@ -44,7 +44,7 @@ def compose_mail(
         template,
         {"settings": settings, "subject": subject, "answerable": answerable, **context},
     )
-    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "assistance.localhost"
+    domain = parseaddr(settings.mail.from_address)[1].rpartition("@")[2] or "assistance.localhost"
     return {
         "recipient": to,
         "subject": subject[:300],  # the column's length

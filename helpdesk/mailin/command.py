@@ -18,8 +18,8 @@ POOL_SIZE = 10  # connections: the mails being placed at once
 def cmd_mail_in(args: argparse.Namespace) -> int:
     from helpdesk.mailin.receiver import MailReceiver
 
-    settings = load_settings(**({} if args.port is None else {"mailin_port": args.port}))
-    if not settings.mailin_port and not settings.imap_host:
+    settings = load_settings(**({} if args.port is None else {"mailin": {"port": args.port}}))
+    if not settings.mailin.port and not settings.imap.host:
         print(
             "HELPDESK_MAILIN_PORT vaut 0 et HELPDESK_IMAP_HOST est vide\u00a0: "
             "rien à recevoir ni à relever."
@@ -37,25 +37,25 @@ def cmd_mail_in(args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         state = worker_state(settings, engine)
         poller = None
-        if poll and settings.imap_host:  # one process reads the mailbox
+        if poll and settings.imap.host:  # one process reads the mailbox
             from helpdesk.mailin.imap import poll_forever
 
             poller = asyncio.create_task(poll_forever(state, stop))
-            print(f"Relève IMAP de {settings.imap_user}@{settings.imap_host}", flush=True)
-        if not settings.mailin_port:
+            print(f"Relève IMAP de {settings.imap.user}@{settings.imap.host}", flush=True)
+        if not settings.mailin.port:
             await poller
             return
         receiver = MailReceiver(
             state,
-            settings.mailin_host,
-            settings.mailin_port,
-            lmtp=settings.mailin_lmtp,
+            settings.mailin.host,
+            settings.mailin.port,
+            lmtp=settings.mailin.lmtp,
             reuse_port=args.processes > 1,
         )
         await receiver.start()
         print(
-            f"Réception des courriels ({'LMTP' if settings.mailin_lmtp else 'SMTP'}) sur "
-            f"{settings.mailin_host}:{settings.mailin_port} (processus {os.getpid()})",
+            f"Réception des courriels ({'LMTP' if settings.mailin.lmtp else 'SMTP'}) sur "
+            f"{settings.mailin.host}:{settings.mailin.port} (processus {os.getpid()})",
             flush=True,
         )
         await stop.wait()

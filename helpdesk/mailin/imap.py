@@ -13,6 +13,7 @@ import imaplib
 import logging
 import ssl
 
+from helpdesk.core.settings import ImapSettings
 from helpdesk.mailin.ingest import ingest
 from helpdesk.mailin.receiver import DATABASE_ERRORS
 
@@ -20,21 +21,20 @@ log = logging.getLogger("helpdesk.mailin")
 TIMEOUT = 30  # seconds for each exchange with the server
 
 
-def connect(settings) -> imaplib.IMAP4:
-    if settings.imap_tls == "tls":
+def connect(imap: ImapSettings) -> imaplib.IMAP4:
+    if imap.tls == "tls":
         mailbox = imaplib.IMAP4_SSL(
-            settings.imap_host, settings.imap_port, ssl_context=ssl.create_default_context(),
-            timeout=TIMEOUT,
-        )  # fmt: skip
+            imap.host, imap.port, ssl_context=ssl.create_default_context(), timeout=TIMEOUT
+        )
     else:
-        mailbox = imaplib.IMAP4(settings.imap_host, settings.imap_port, timeout=TIMEOUT)
-        if settings.imap_tls == "starttls":
+        mailbox = imaplib.IMAP4(imap.host, imap.port, timeout=TIMEOUT)
+        if imap.tls == "starttls":
             mailbox.starttls(ssl.create_default_context())
-    mailbox.login(settings.imap_user, settings.imap_password)
-    status, _ = mailbox.select(settings.imap_folder)
+    mailbox.login(imap.user, imap.password)
+    status, _ = mailbox.select(imap.folder)
     if status != "OK":
         mailbox.logout()
-        raise imaplib.IMAP4.error(f"dossier {settings.imap_folder} introuvable")
+        raise imaplib.IMAP4.error(f"dossier {imap.folder} introuvable")
     return mailbox
 
 
@@ -57,8 +57,7 @@ def mark_read(mailbox: imaplib.IMAP4, uid: bytes) -> None:
 
 async def poll_once(state) -> int:
     """Place the folder's unread mails; how many were placed."""
-    settings = state.settings
-    mailbox = await asyncio.to_thread(connect, settings)
+    mailbox = await asyncio.to_thread(connect, state.settings.imap)
     placed = 0
     try:
         for uid in await asyncio.to_thread(unread, mailbox):
@@ -88,6 +87,6 @@ async def poll_forever(state, stop: asyncio.Event) -> None:
         except Exception:
             log.exception("Erreur de la relève IMAP")
         try:
-            await asyncio.wait_for(stop.wait(), timeout=state.settings.imap_poll_seconds)
+            await asyncio.wait_for(stop.wait(), timeout=state.settings.imap.poll_seconds)
         except TimeoutError:
             pass

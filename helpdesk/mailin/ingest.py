@@ -196,7 +196,7 @@ def uploads_of(settings, mail: Incoming) -> tuple[Upload | None, list[str]]:
     kept, notes = None, []
     for filename, data in mail.files:
         try:
-            upload = check_upload(filename, data, settings.max_attachment_bytes)
+            upload = check_upload(filename, data, settings.privacy.max_attachment_bytes)
         except AttachmentError as error:
             notes.append(f"Pièce jointe «\u00a0{filename}\u00a0» non reprise\u00a0: {error}")
             continue

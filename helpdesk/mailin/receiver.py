@@ -30,7 +30,7 @@ class Handler:
 
     async def handle_RCPT(self, server, session, envelope, rcpt, options):  # noqa: N802
         settings = self.state.settings
-        if settings.mailin_domain and address.split(rcpt)[1] != settings.mailin_domain:
+        if settings.mailin.domain and address.split(rcpt)[1] != settings.mailin.domain:
             return "550 5.7.1 Domaine non servi ici"  # nothing is relayed from here
         try:
             address.ticket_of(settings, rcpt)
@@ -82,7 +82,7 @@ class MailReceiver:
                 handler,
                 data_size_limit=MAX_BYTES,
                 enable_SMTPUTF8=True,
-                hostname=self.state.settings.mailin_domain or "assistance.localhost",
+                hostname=self.state.settings.mailin.domain or "assistance.localhost",
             ),
             host=self.host,
             port=self.port,
@@ -104,16 +104,16 @@ async def start_receiver(state) -> MailReceiver | None:
     """The receiver of the settings, started; None when switched off (HELPDESK_MAILIN_PORT=0)
     or when its port is taken: the web pages still serve, the log says why."""
     settings = state.settings
-    if not settings.mailin_port:
+    if not settings.mailin.port:
         return None
-    receiver = MailReceiver(state, settings.mailin_host, settings.mailin_port, settings.mailin_lmtp)
+    receiver = MailReceiver(state, settings.mailin.host, settings.mailin.port, settings.mailin.lmtp)
     try:
         await receiver.start()
     except OSError as error:
         log.error(
             "Réception des courriels impossible sur %s:%s\u00a0: %s",
-            settings.mailin_host,
-            settings.mailin_port,
+            settings.mailin.host,
+            settings.mailin.port,
             error,
         )
         return None

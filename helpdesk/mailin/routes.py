@@ -108,12 +108,12 @@ async def demo_reply(request: Request, name: FromPath[str]) -> Template | Redire
         reply = reply_to(original, message)
         try:
             await aiosmtplib.send(
-                reply, hostname=settings.mailin_host, port=settings.mailin_port, timeout=30
+                reply, hostname=settings.mailin.host, port=settings.mailin.port, timeout=30
             )
         except (aiosmtplib.SMTPException, OSError) as error:
             errors["message"] = (
                 "La réception des courriels ne répond pas "
-                f"({settings.mailin_host}:{settings.mailin_port})\u00a0: {error}"
+                f"({settings.mailin.host}:{settings.mailin.port})\u00a0: {error}"
             )
     if errors:
         context = demo_context(original, name, values={"message": message}, errors=errors)

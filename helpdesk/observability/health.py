@@ -55,11 +55,11 @@ async def outbox_check(engine) -> dict:
 
 
 async def accounts_check(settings) -> dict:
-    if not settings.accounts_url:  # the local directory: tables of the same database
+    if not settings.accounts.url:  # the local directory: tables of the same database
         return up("Service des comptes (annuaire local)\u00a0: disponible", adapter="local")
     service = HttpAccountService(
-        settings.accounts_url,
-        settings.accounts_api_key,
+        settings.accounts.url,
+        settings.accounts.api_key,
         timeout=ACCOUNTS_TIMEOUT,
         connect_timeout=ACCOUNTS_TIMEOUT,
         retries=0,
@@ -87,7 +87,7 @@ async def report(state) -> tuple[dict, int]:
     checks = {}
     for name, result in zip(names, results, strict=True):
         checks[name] = down(DOWN_LABELS[name]) if isinstance(result, BaseException) else result
-    if not settings.accounts_url and checks["database"]["status"] != "ok":
+    if not settings.accounts.url and checks["database"]["status"] != "ok":
         checks["accounts"] = down(DOWN_LABELS["accounts"], adapter="local")
     healthy = all(check["status"] == "ok" for check in checks.values())
     body = {

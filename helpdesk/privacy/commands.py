@@ -44,7 +44,9 @@ def cmd_purge(args: argparse.Namespace) -> int:
         if not args.dry_run:  # the worker's other privacy chores, for hosts that run none
             await purge_abandoned_uploads(settings)
             await forget_delivered_secrets(settings)
-        return await purge(settings.retention_days, settings, as_of=as_of, dry_run=args.dry_run)
+        return await purge(
+            settings.privacy.retention_days, settings, as_of=as_of, dry_run=args.dry_run
+        )
 
     report = asyncio.run(run())
     limit = date_fr(report.cutoff.date())

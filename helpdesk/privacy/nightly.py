@@ -24,7 +24,7 @@ async def privacy_chores(state, now: dt.datetime | None = None) -> None:
         await forget_delivered_secrets(state.settings, now, since=now - dt.timedelta(days=2))
         return
     await forget_delivered_secrets(state.settings, now)  # the whole history, once a day
-    report = await purge(state.settings.retention_days, state.settings, as_of=today)
+    report = await purge(state.settings.privacy.retention_days, state.settings, as_of=today)
     state.privacy_purged_on = today
     if report.tickets or report.audit_ips:
         log.info(

@@ -70,7 +70,7 @@ async def person_action(request: Request, staff: CurrentStaff) -> Template | Res
         if action == "json":
             text = json.dumps(data, ensure_ascii=False, indent=2)
             return download(text, "application/json; charset=utf-8", f"{name}.json")
-        pdf = person_pdf(data, request.app.state.academies, request.app.state.settings.letter_font)
+        pdf = person_pdf(data, request.app.state.academies, request.app.state.settings.letters.font)
         return download(pdf, "application/pdf", f"{name}.pdf")
     if action == "effacer":
         if form.get("confirme") != "1":

@@ -93,7 +93,7 @@ async def create_ticket_api(
         flatten(data),
         state.academies,
         today=today(),
-        email_deliverability=state.settings.email_check_deliverability,
+        email_deliverability=state.settings.mail.check_deliverability,
         email_confirmed=True,
     )
     if errors:

@@ -44,7 +44,7 @@ def follow_page(request: Request, ticket: dict, timeline: list, token: str, **ex
         follow_url=TicketService(state).follow_url(token),
         is_new=request.query_params.get("nouvelle") == "1",
         message_max=MESSAGE_MAX,
-        max_attachment_mb=state.settings.max_attachment_bytes // (1024 * 1024),
+        max_attachment_mb=state.settings.privacy.max_attachment_bytes // (1024 * 1024),
         **extra,
     )
 
@@ -73,7 +73,9 @@ async def follow_reply(request: Request, token: FromPath[str]) -> Response | Tem
         errors["message"] = f"Votre message est trop long : {MESSAGE_MAX} caractères au plus."
     upload = None
     try:
-        upload = await read_upload(form, "piece_jointe", state.settings.max_attachment_bytes)
+        upload = await read_upload(
+            form, "piece_jointe", state.settings.privacy.max_attachment_bytes
+        )
     except AttachmentError as error:
         errors["piece_jointe"] = str(error)
     service = TicketService(state)
@@ -146,7 +148,7 @@ async def lost_link_submit(request: Request) -> Template:
             values={"email": typed},
             sent=False,
         )
-    hourly = Limit("lost_link", state.settings.rate_limit_lost_link_per_hour, 3600)
+    hourly = Limit("lost_link", state.settings.rate_limits.lost_link_per_hour, 3600)
     await state.rate_limiter.check(request, hourly)
     # Per address too, so that nobody floods a parent's mailbox from many addresses.
     allowed = await state.rate_limiter.hit(hourly, f"mail:{email}")

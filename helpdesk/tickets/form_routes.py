@@ -29,7 +29,7 @@ def today() -> dt.date:
 
 
 def form_limit(request: Request) -> Limit:
-    return Limit("form", request.app.state.settings.rate_limit_form_per_minute, 60)
+    return Limit("form", request.app.state.settings.rate_limits.form_per_minute, 60)
 
 
 def form_context(state, values: dict, errors: dict, **extra) -> tuple[str, dict]:
@@ -52,7 +52,7 @@ def form_context(state, values: dict, errors: dict, **extra) -> tuple[str, dict]
         "form_id": values.get("form_id") or secrets.token_urlsafe(16),
         "message_min": MESSAGE_MIN,
         "message_max": MESSAGE_MAX,
-        "max_attachment_mb": state.settings.max_attachment_bytes // (1024 * 1024),
+        "max_attachment_mb": state.settings.privacy.max_attachment_bytes // (1024 * 1024),
         "platform_phone": PHONE,
         "current": "/assistance",
         "category_labels": {c: CATEGORIES[c].label for c in CATEGORIES},
@@ -109,7 +109,7 @@ async def assistance_submit(request: Request) -> Response | Template:
         return page("tickets/received_robot.html")
     form_id, file_error, fresh = values["form_id"], "", None
     try:
-        fresh = await read_upload(form, "piece_jointe", state.settings.max_attachment_bytes)
+        fresh = await read_upload(form, "piece_jointe", state.settings.privacy.max_attachment_bytes)
     except AttachmentError as error:
         file_error = str(error)
     kept = values["capture_gardee"] == "1"  # the page said a file was kept for this form
@@ -128,7 +128,7 @@ async def assistance_submit(request: Request) -> Response | Template:
         values,
         state.academies,
         today=today(),
-        email_deliverability=state.settings.email_check_deliverability,
+        email_deliverability=state.settings.mail.check_deliverability,
         email_confirmed=values["email_confirme"] == values["requester_email"] != "",
     )
     if file_error:
@@ -186,7 +186,7 @@ async def assistance_suggestions(request: Request) -> Response:
     """While the parent writes (JavaScript): the answers that may help, as an HTML fragment."""
     state = request.app.state
     await state.rate_limiter.check(
-        request, Limit("triage", state.settings.rate_limit_triage_per_minute, 60)
+        request, Limit("triage", state.settings.rate_limits.triage_per_minute, 60)
     )
     values = form_values(await request.form())
     if unknown_origin(state, values):

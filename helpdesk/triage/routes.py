@@ -39,7 +39,7 @@ def errors(message: str, status_code: int) -> Response:
 )
 async def triage_api(request: Request) -> Response:
     state = request.app.state
-    limit = Limit("triage", state.settings.rate_limit_triage_per_minute, 60)
+    limit = Limit("triage", state.settings.rate_limits.triage_per_minute, 60)
     await state.rate_limiter.check(request, limit)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BYTES:

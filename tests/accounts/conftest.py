@@ -18,7 +18,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -59,7 +58,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     """The account API served (and called) with its key, here."""
-    return replace(settings, accounts_api_key=API_KEY)
+    return settings.with_changes(accounts={"api_key": API_KEY})
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from helpdesk.accounts.port import ACTIVE, EN_COURS
 from helpdesk.accounts.tables import DirectoryAction
@@ -98,7 +97,9 @@ async def test_agents_read_an_account_of_their_academie_only(state, client, fami
 
 async def test_agents_api_says_when_the_account_service_is_down(state, client, family):
     app = client.app  # the account service is chosen at each request, from the settings
-    app.state.settings = replace(app.state.settings, accounts_url=f"http://127.0.0.1:{free_port()}")
+    app.state.settings = app.state.settings.with_changes(
+        accounts={"url": f"http://127.0.0.1:{free_port()}"}
+    )
     response = await client.get("/api/v1/accounts", headers=await bearer())
     assert response.status_code == 503
     assert response.json()["errors"] == {
@@ -140,7 +141,7 @@ async def test_account_api_needs_its_key(state, client, family):
     ok = await client.get(url, params=params, headers={"X-Api-Key": API_KEY})
     assert ok.status_code == 200
     assert ok.json()["provisional_password"] == "Prov1s01re"  # service to service
-    client.app.state.settings = replace(client.app.state.settings, accounts_api_key="")
+    client.app.state.settings = client.app.state.settings.with_changes(accounts={"api_key": ""})
     closed = await client.get(url, params=params, headers={"X-Api-Key": ""})
     assert closed.status_code == 401
     assert "HELPDESK_ACCOUNTS_API_KEY" in closed.json()["errors"]["api_key"]

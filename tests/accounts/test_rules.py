@@ -166,7 +166,7 @@ async def test_scopes(local, family):
     assert (await local.inform(family.jean, {}, scope=Scope(uais=("0693310Y",)))).letters
 
 
-@pytest.mark.settings(accounts_apply_nightly_at_once=True)
+@pytest.mark.settings(accounts={"apply_nightly_at_once": True})
 async def test_nightly_changes_at_once_when_the_setting_says_so(local, family):
     result = await local.regenerate_identifier(family.paul, {}, scope=OT)
     assert result.after == {"identifier": "p.martin3", "previous": "p.martin1"}

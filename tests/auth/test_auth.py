@@ -34,7 +34,9 @@ async def test_wrong_password_is_refused_in_french_and_audited(client):
     assert await AuditLog.count().where(AuditLog.action == "connexion_refusee") == 1
 
 
-@pytest.mark.settings(login_delay_seconds=30.0)  # the delay after five failures outlasts the test
+@pytest.mark.settings(
+    rate_limits={"login_delay_seconds": 30.0}
+)  # the delay after five failures outlasts the test
 async def test_login_is_slowed_down_per_account(client):
     await make_staff("agent@ot.fr")
     statuses = [(await login(client, "agent@ot.fr", "mauvais")).status_code for _ in range(6)]

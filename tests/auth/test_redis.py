@@ -76,7 +76,7 @@ async def test_a_session_opened_on_one_instance_is_valid_on_another(redis_settin
 
 async def test_two_instances_share_one_rate_limit_bucket(redis_settings):
     # the delay after the failures outlasts the test
-    settings = replace(redis_settings, login_delay_seconds=30.0)
+    settings = redis_settings.with_changes(rate_limits={"login_delay_seconds": 30.0})
     assert FREE_FAILURES == 5
     first_app, second_app = create_app(settings), create_app(settings)
     async with (

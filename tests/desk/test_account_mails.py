@@ -31,7 +31,7 @@ def smtp():
 @pytest.fixture
 async def desk(settings, smtp):
     async with desk_client(
-        settings, smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_tls="none"
+        settings, smtp={"host": "127.0.0.1", "port": smtp.port, "tls": "none"}
     ) as client:
         directory = client.app.state.accounts
         await school(directory)

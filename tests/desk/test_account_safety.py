@@ -3,7 +3,6 @@ legal representative's report, the confirmation step, replays. The desk reaches 
 through the real HTTP account API (a second app on the same database, served on loopback)."""
 
 import re
-from dataclasses import replace
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -39,7 +38,7 @@ def account_api():
 
 @pytest.fixture
 async def desk(settings, account_api):
-    settings = replace(settings, rate_limit_disabled=True, accounts_api_key=API_KEY)
+    settings = settings.with_changes(rate_limits={"disabled": True}, accounts={"api_key": API_KEY})
     account_api.app = create_app(settings)  # the account API, on the same database
     app = create_app(settings)
     app.state.accounts = HttpAccountService(account_api.url, API_KEY, timeout=10.0)

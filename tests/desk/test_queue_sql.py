@@ -1,7 +1,6 @@
 """The queue's SQL run straight on asyncpg gives the rows Piccolo gives, whatever the filter."""
 
 import datetime as dt
-from dataclasses import replace
 
 import msgspec
 import pytest
@@ -24,7 +23,7 @@ LATE = dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC)
 @pytest.fixture
 async def tickets(settings):
     """Forty tickets of every kind in Orléans-Tours, two in Lyon; the agent and a colleague."""
-    settings = replace(settings, rate_limit_disabled=True)
+    settings = settings.with_changes(rate_limits={"disabled": True})
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url=BASE) as client:
         agent_id = await make_staff("agent@ot.fr", name="Agnès Roux")

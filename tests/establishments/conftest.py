@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -42,7 +41,7 @@ def of_school(builder: DemoBuilder, uai: str) -> SimpleNamespace:
 
 @pytest.fixture
 async def school(settings):
-    settings = replace(settings, rate_limit_disabled=True)
+    settings = settings.with_changes(rate_limits={"disabled": True})
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         await load_demo_directory(app.state.accounts, SEED, FAMILIES, today=TODAY)
@@ -62,7 +61,7 @@ async def over_http(school, server_thread):  # noqa: F811
     """The same school, its pages calling the directory through the HTTP account API (the real
     app served on loopback, on the same database) rather than the local directory."""
     state = school.app_state
-    state.settings = replace(state.settings, accounts_api_key=API_KEY)
+    state.settings = state.settings.with_changes(accounts={"api_key": API_KEY})
     server_thread.app = create_app(state.settings)
     bind(state.engine)
     state.accounts = HttpAccountService(server_thread.url, API_KEY, timeout=20.0)

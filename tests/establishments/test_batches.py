@@ -145,11 +145,11 @@ async def test_the_purge_deletes_batches_and_their_documents_past_the_delay(scho
     document = f"{SCHOOL}/documents/{batch['document']}"
     assert (await school.get(document)).status_code == 200
 
-    assert (await purge(settings.retention_days, settings)).letter_batches == 0
-    later = dt.date.today() + dt.timedelta(days=settings.retention_days + 1)
-    dry = await purge(settings.retention_days, settings, as_of=later, dry_run=True)
+    assert (await purge(settings.privacy.retention_days, settings)).letter_batches == 0
+    later = dt.date.today() + dt.timedelta(days=settings.privacy.retention_days + 1)
+    dry = await purge(settings.privacy.retention_days, settings, as_of=later, dry_run=True)
     assert dry.letter_batches == 1 and await LetterBatch.count() == 1
-    assert (await purge(settings.retention_days, settings, as_of=later)).letter_batches == 1
+    assert (await purge(settings.privacy.retention_days, settings, as_of=later)).letter_batches == 1
     assert await LetterBatch.count() == 0 and await LetterBatchAccount.count() == 0
     assert (await school.get(document)).status_code == 404
     assert (await school.get(f"{SCHOOL}/courriers/{batch['id']}")).status_code == 404

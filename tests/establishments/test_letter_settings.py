@@ -2,7 +2,6 @@
 supervisor and overridden for one school by its staff."""
 
 import io
-from dataclasses import replace
 
 import pypdf
 import pytest
@@ -22,7 +21,7 @@ COTEAUX, VALLEE = "0450782F", "0451042N"
 
 @pytest.fixture
 async def desk(settings):
-    settings = replace(settings, rate_limit_disabled=True)
+    settings = settings.with_changes(rate_limits={"disabled": True})
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         directory = app.state.accounts

@@ -3,7 +3,6 @@ is offered."""
 
 import datetime as dt
 import io
-from dataclasses import replace
 
 import pypdf
 import pytest
@@ -21,7 +20,7 @@ ACADEMIE_PAGE = "https://www.ac-orleans-tours.fr/educonnect"
 
 @pytest.fixture
 async def desk(settings):
-    settings = replace(settings, rate_limit_disabled=True, letter_url=ACADEMIE_PAGE)
+    settings = settings.with_changes(rate_limits={"disabled": True}, letters={"url": ACADEMIE_PAGE})
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         directory = app.state.accounts

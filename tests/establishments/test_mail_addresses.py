@@ -5,8 +5,6 @@ SMTP server received them."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from helpdesk.mail.sender import MailSender
@@ -73,17 +71,14 @@ async def inform_from_a_ticket(client, person, key: str) -> None:
     assert done.status_code == 303, text_of(done)[:300]
 
 
-@pytest.mark.settings(letter_url=DEFAULT_PAGE)
+@pytest.mark.settings(letters={"url": DEFAULT_PAGE})
 async def test_informer_mails_give_the_school_then_the_academie_then_the_default(
     over_http,
     smtp_server,  # noqa: F811 (the fixture of tests/mail)
 ):
     client = over_http
-    settings = replace(
-        client.app_state.settings,
-        smtp_host="127.0.0.1",
-        smtp_port=smtp_server.port,
-        smtp_tls="none",
+    settings = client.app_state.settings.with_changes(
+        smtp={"host": "127.0.0.1", "port": smtp_server.port, "tls": "none"}
     )
     lycee = confirmed_responsables(LYCEE)
     tilleuls = confirmed_responsables(TILLEULS)

@@ -1,7 +1,6 @@
 import asyncio
 import datetime as dt
 import time
-from dataclasses import replace
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -15,12 +14,9 @@ from tests.helpers import VALID_API
 
 
 def mail_settings(settings, smtp_server):
-    settings = replace(
-        settings,
-        smtp_host="127.0.0.1",
-        smtp_port=smtp_server.port,
-        mail_backoff_seconds=0.01,
-        mail_max_attempts=3,
+    settings = settings.with_changes(
+        smtp={"host": "127.0.0.1", "port": smtp_server.port},
+        mail={"backoff_seconds": 0.01, "max_attempts": 3},
     )
     return settings
 
@@ -101,7 +97,7 @@ async def test_a_sender_killed_midway_sends_nothing_twice_that_it_marked_sent(
     await create_tickets(settings, 5)
     smtp_server.recorder.hang_after = 2  # the third mail hangs: the sender is killed then
     # the hang outlasts the wait below (20 s at most)
-    settings = replace(settings, smtp_timeout_seconds=30)
+    settings = settings.with_changes(smtp={"timeout_seconds": 30})
     sender = sender_for(settings)
     task = asyncio.create_task(sender.run_once())
     deadline = time.monotonic() + 20  # a loaded machine may be slow to send the first two

@@ -5,7 +5,6 @@ the server took it."""
 import asyncio
 import datetime as dt
 import uuid
-from dataclasses import replace
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -21,7 +20,7 @@ from tests.mail.test_outbox import mail_settings, sender_for
 
 
 async def create_tickets_for(settings, emails: list[str]) -> None:
-    settings = replace(settings, rate_limit_disabled=True)
+    settings = settings.with_changes(rate_limits={"disabled": True})
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         for address in emails:
@@ -31,7 +30,7 @@ async def create_tickets_for(settings, emails: list[str]) -> None:
 
 async def test_a_batch_reaches_the_server_once_each_over_one_connection(settings, smtp_server):
     settings = mail_settings(settings, smtp_server)
-    settings = replace(settings, smtp_connections=1)
+    settings = settings.with_changes(smtp={"connections": 1})
     addresses = [f"parent{n}@example.fr" for n in range(7)]
     await create_tickets_for(settings, addresses)
     sender = sender_for(settings)
@@ -45,7 +44,7 @@ async def test_a_batch_reaches_the_server_once_each_over_one_connection(settings
 
 async def test_a_batch_over_several_connections_reaches_the_server_once_each(settings, smtp_server):
     settings = mail_settings(settings, smtp_server)
-    assert settings.smtp_connections == 4  # the default
+    assert settings.smtp.connections == 4  # the default
     addresses = [f"parent{n}@example.fr" for n in range(20)]
     await create_tickets_for(settings, addresses)
     sender = sender_for(settings)
@@ -80,7 +79,7 @@ async def test_over_several_connections_each_recipient_gets_its_mails_in_order(
 
 async def test_a_refused_mail_stays_pending_and_the_others_go(settings, smtp_server):
     settings = mail_settings(settings, smtp_server)
-    settings = replace(settings, smtp_connections=1)
+    settings = settings.with_changes(smtp={"connections": 1})
     smtp_server.recorder.refused = {"inconnu@example.fr"}
     await create_tickets_for(
         settings, ["parent1@example.fr", "inconnu@example.fr", "parent3@example.fr"]
@@ -119,11 +118,8 @@ async def test_a_stuck_server_never_keeps_a_sender_past_its_lease(
     """Once its lease may have ended, another sender may hold the same mails: the sender stops
     trying and leaves the rest of its batch, claimed again when the lease ends."""
     settings = mail_settings(settings, smtp_server)
-    settings = replace(
-        settings,
-        smtp_connections=connections,
-        mail_lease_seconds=1.0,
-        smtp_timeout_seconds=0.3,
+    settings = settings.with_changes(
+        smtp={"connections": connections, "timeout_seconds": 0.3}, mail={"lease_seconds": 1.0}
     )
     await create_tickets_for(settings, [f"parent{n}@example.fr" for n in range(20)])
     smtp_server.recorder.hang_after = 0  # every mail waits for an answer that never comes
@@ -139,7 +135,7 @@ async def test_a_stuck_server_never_keeps_a_sender_past_its_lease(
     smtp_server.recorder.hang_after = None
     smtp_server.recorder.release.set()
     await asyncio.sleep(1.0)
-    settings = replace(settings, mail_lease_seconds=300)
+    settings = settings.with_changes(mail={"lease_seconds": 300})
     assert await sender_for(settings).run_once() == 20
     assert sorted(m["To"] for m in smtp_server.messages) == sorted(
         f"parent{n}@example.fr" for n in range(20)
@@ -183,9 +179,8 @@ async def outbox_row(settings, **values) -> dict:
 
 async def test_the_recipient_reads_headers_and_bodies_as_written(settings, smtp_server):
     settings = mail_settings(settings, smtp_server)
-    settings = replace(
-        settings,
-        mail_from="Assistance ÉduConnect <ne-pas-repondre@assistance.localhost>",
+    settings = settings.with_changes(
+        mail={"from_address": "Assistance ÉduConnect <ne-pas-repondre@assistance.localhost>"}
     )
     row = await outbox_row(settings)
     assert await sender_for(settings).run_once() == 1

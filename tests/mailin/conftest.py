@@ -4,7 +4,7 @@ parent's mail client would send to it."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -93,7 +93,7 @@ async def messages_of(ticket_id: int) -> list[dict]:
 
 @pytest.fixture
 async def mailin(settings) -> AsyncIterator[MailIn]:
-    settings = replace(settings, mailin_domain=DOMAIN, rate_limit_disabled=True)
+    settings = settings.with_changes(mailin={"domain": DOMAIN}, rate_limits={"disabled": True})
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         receiver = MailReceiver(app.state, "127.0.0.1", free_port())

@@ -1,8 +1,6 @@
 """Demo mode: « Répondre à ce courriel » on a caught mail sends the reply through the receiver,
 and it lands on the ticket."""
 
-from dataclasses import replace
-
 from aiosmtpd.controller import Controller
 
 from helpdesk.mailin.receiver import Handler
@@ -20,9 +18,9 @@ async def test_answering_a_caught_mail_from_the_demo_page(mailin):
     (caught / "000001.eml").write_bytes(bytes(await mailin.sent_mail(ticket["reference"])))
     # The test client blocks the test's event loop while the page sends: the receiver's
     # handler listens from a thread of its own here, as a receiver in its own process would.
-    settings = replace(settings, demo=True, mailin_host="127.0.0.1", mailin_port=free_port())
+    settings = settings.with_changes(demo=True, mailin={"host": "127.0.0.1", "port": free_port()})
     mailin.state.settings = settings  # the app as it runs in demo mode, from now on
-    receiver = Controller(Handler(mailin.state), hostname="127.0.0.1", port=settings.mailin_port)
+    receiver = Controller(Handler(mailin.state), hostname="127.0.0.1", port=settings.mailin.port)
     receiver.start()
     try:
         await answer_from_the_demo_page(mailin, ticket)

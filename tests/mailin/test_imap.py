@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -111,13 +110,14 @@ def dovecot():
 
 
 def imap_settings(mailin, dovecot) -> None:
-    mailin.state.settings = replace(
-        mailin.state.settings,
-        imap_host="127.0.0.1",
-        imap_port=dovecot.port,
-        imap_tls="none",
-        imap_user=dovecot.user,
-        imap_password=dovecot.password,
+    mailin.state.settings = mailin.state.settings.with_changes(
+        imap={
+            "host": "127.0.0.1",
+            "port": dovecot.port,
+            "tls": "none",
+            "user": dovecot.user,
+            "password": dovecot.password,
+        }
     )
 
 

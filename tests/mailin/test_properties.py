@@ -69,7 +69,7 @@ def assemble(head: list, body: str, sub: list) -> bytes:
     return "\r\n".join(lines).encode("utf-8", errors="replace")
 
 
-@pytest.mark.settings(mailin_domain="assistance.test")
+@pytest.mark.settings(mailin={"domain": "assistance.test"})
 def test_ingest_never_raises_whatever_the_mail(settings):
     state = build_state(settings)
     asyncio.run(migrate(state.engine))

@@ -1,7 +1,6 @@
 """A parent answers the help desk's mail from their mail client: the answer lands on the
 ticket as a reply on the follow-up page would, over real SMTP to the receiver."""
 
-from dataclasses import replace
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -32,7 +31,9 @@ async def test_outgoing_mail_names_its_ticket_and_invites_a_reply(mailin):
 
 async def test_a_ticket_mail_bounces_to_its_signed_address(mailin, smtp_server):
     ticket = await mailin.ticket()
-    settings = replace(mailin.state.settings, smtp_host="127.0.0.1", smtp_port=smtp_server.port)
+    settings = mailin.state.settings.with_changes(
+        smtp={"host": "127.0.0.1", "port": smtp_server.port}
+    )
     assert await MailSender(settings).run_once() == 1
     [(envelope_sender, recipients)] = smtp_server.recorder.envelopes
     assert envelope_sender == str(smtp_server.messages[0]["Reply-To"])

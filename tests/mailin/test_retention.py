@@ -30,13 +30,13 @@ async def test_the_purge_forgets_what_mail_in_kept_of_a_person(mailin):
     await Ticket.update(closed).where(Ticket.id == ticket["id"])
     assert await QuarantinedMail.count() == 1 and await AddressBounce.count() == 1
 
-    today = await purge(settings.retention_days, settings, as_of=dt.date.today())
+    today = await purge(settings.privacy.retention_days, settings, as_of=dt.date.today())
     assert today.mails_in == 0 and await QuarantinedMail.count() == 1  # nothing yet
 
-    later = dt.date.today() + dt.timedelta(days=settings.retention_days + 1)
-    dry = await purge(settings.retention_days, settings, as_of=later, dry_run=True)
+    later = dt.date.today() + dt.timedelta(days=settings.privacy.retention_days + 1)
+    dry = await purge(settings.privacy.retention_days, settings, as_of=later, dry_run=True)
     assert dry.mails_in == 3 and await QuarantinedMail.count() == 1  # counted, not done
-    report = await purge(settings.retention_days, settings, as_of=later)
+    report = await purge(settings.privacy.retention_days, settings, as_of=later)
     assert report.mails_in == 3  # the reply, the bounce, the quarantined one
     assert await QuarantinedMail.count() == 0
     assert await AddressBounce.count() == 0

@@ -70,7 +70,7 @@ async def test_health_reports_the_database_the_outbox_and_the_accounts(client):
 
 
 async def test_health_is_503_when_the_account_service_is_unreachable(settings, closed_port):
-    settings = replace(settings, accounts_url=f"http://127.0.0.1:{closed_port}")
+    settings = settings.with_changes(accounts={"url": f"http://127.0.0.1:{closed_port}"})
     async with AsyncTestClient(app=create_app(settings), base_url=BASE) as client:
         response = await client.get("/health")
     assert response.status_code == 503
@@ -85,13 +85,13 @@ async def test_health_is_503_when_the_account_service_is_unreachable(settings, c
 
 async def test_health_is_200_with_a_reachable_account_api(settings, account_api):
     """The HTTP adapter's cheap call, against the account API of another help desk served live."""
-    settings = replace(settings, accounts_url=account_api, accounts_api_key="cle-api")
+    settings = settings.with_changes(accounts={"url": account_api, "api_key": "cle-api"})
     async with AsyncTestClient(app=create_app(settings), base_url=BASE) as client:
         response = await client.get("/health")
     assert response.status_code == 200, response.text
     assert response.json()["checks"]["accounts"]["adapter"] == "http"
     # an answer, but not the account API's
-    settings = replace(settings, accounts_api_key="mauvaise-cle")
+    settings = settings.with_changes(accounts={"api_key": "mauvaise-cle"})
     async with AsyncTestClient(app=create_app(settings), base_url=BASE) as client:
         response = await client.get("/health")
     assert response.status_code == 503
@@ -200,7 +200,7 @@ from tests.conftest import make_settings
 from tests.helpers import VALID_API
 
 mode, folder = sys.argv[1], Path(sys.argv[2])
-app = create_app(make_settings(folder, rate_limit_disabled=True))
+app = create_app(make_settings(folder, rate_limits={"disabled": True}))
 with TestClient(app, base_url="http://testserver.local") as client:
     if mode == "write":
         for _ in range(int(sys.argv[3])):
@@ -280,7 +280,7 @@ async def test_one_json_line_per_request_with_its_request_id(client, request_lin
 
 
 async def test_demo_mode_has_no_request_log(settings, request_lines):
-    settings = replace(settings, demo=True, smtp_host="127.0.0.1")  # no local mail catcher
+    settings = settings.with_changes(demo=True, smtp={"host": "127.0.0.1"})  # no local mail catcher
     async with AsyncTestClient(app=create_app(settings), base_url=BASE) as client:
         response = await client.get("/health")
     assert response.status_code == 200

@@ -20,4 +20,4 @@ async def desk(settings):
 
 def after_retention(settings, days: int = 1) -> dt.date:
     """A day when what is closed today is past the retention delay."""
-    return dt.date.today() + dt.timedelta(days=settings.retention_days + days)
+    return dt.date.today() + dt.timedelta(days=settings.privacy.retention_days + days)

@@ -139,6 +139,6 @@ async def test_account_actions_are_in_the_journal_until_the_delay(desk, settings
     assert "Action sur un compte ÉduConnect" in seen and "agent@ot.fr" in seen
     assert f"compte\u00a0: {anne}" in seen and f"demande\u00a0: {reference}" in seen
 
-    await purge(settings.retention_days, settings, as_of=after_retention(settings))
+    await purge(settings.privacy.retention_days, settings, as_of=after_retention(settings))
     later = table_of(text_of(await desk.get(PAGE, params={"action": "action_compte"})))
     assert anne not in later and f"demande\u00a0: {reference}" in later

@@ -10,7 +10,7 @@ from tests.helpers import VALID_FORM, bearer, form_page, submit_form, text_of
 from tests.privacy.conftest import after_retention
 
 
-@pytest.mark.settings(retention_days=30)
+@pytest.mark.settings(privacy={"retention_days": 30})
 async def test_the_pages_say_the_delay_the_purge_keeps(desk, settings):
     page = text_of(await desk.get("/donnees-personnelles"))
     assert "anonymisées 30\u00a0jours après sa clôture, dans la nuit qui suit" in page
@@ -22,6 +22,6 @@ async def test_the_pages_say_the_delay_the_purge_keeps(desk, settings):
     headers = await bearer(desk, "agent@ot.fr")
     await desk.patch(f"/api/v1/tickets/{reference}", json={"status": "clos"}, headers=headers)
     on_the_29th = after_retention(settings, days=-1)
-    assert (await purge(settings.retention_days, settings, as_of=on_the_29th)).tickets == 0
-    done = await purge(settings.retention_days, settings, as_of=after_retention(settings))
+    assert (await purge(settings.privacy.retention_days, settings, as_of=on_the_29th)).tickets == 0
+    done = await purge(settings.privacy.retention_days, settings, as_of=after_retention(settings))
     assert done.tickets == 1

@@ -68,18 +68,18 @@ async def test_purge_anonymises_closed_requests_past_the_delay(desk, settings):
     assert await AuditLog.count().where(AuditLog.ip != "") >= 3
 
     # Not past the delay today: nothing to do.
-    assert (await purge(settings.retention_days, settings, dry_run=True)).tickets == 0
+    assert (await purge(settings.privacy.retention_days, settings, dry_run=True)).tickets == 0
 
     # A dry run counts and changes nothing.
     as_of = after_retention(settings)
     before = await Ticket.select().order_by(Ticket.id)
-    report = await purge(settings.retention_days, settings, as_of=as_of, dry_run=True)
+    report = await purge(settings.privacy.retention_days, settings, as_of=as_of, dry_run=True)
     assert (report.tickets, report.attachments) == (1, 1)
     assert report.audit_ips >= 3
     assert await Ticket.select().order_by(Ticket.id) == before
     assert await stored_files(settings) == 1
 
-    report = await purge(settings.retention_days, settings, as_of=as_of)
+    report = await purge(settings.privacy.retention_days, settings, as_of=as_of)
     assert (report.tickets, report.attachments, report.references) == (1, 1, [closed])
     page = text_of(await desk.get(f"/agent/tickets/{closed}"))
     assert closed in page
@@ -106,14 +106,14 @@ async def test_purge_anonymises_closed_requests_past_the_delay(desk, settings):
     ] == "claire.martin@example.fr"
 
     # Idempotent; the statistics are those of before.
-    again = await purge(settings.retention_days, settings, as_of=as_of)
+    again = await purge(settings.privacy.retention_days, settings, as_of=as_of)
     assert (again.tickets, again.attachments, again.audit_ips) == (0, 0, 0)
     assert await statistics_page(desk) == stats_before
 
 
 async def test_the_search_still_finds_the_reference_only(desk, settings):
     closed, *_ = await two_requests(desk)
-    await purge(settings.retention_days, settings, as_of=after_retention(settings))
+    await purge(settings.privacy.retention_days, settings, as_of=after_retention(settings))
     await login(desk, "agent@ot.fr")
     queue = text_of(await desk.get("/agent", params={"q": closed, "status": "clos"}))
     assert closed in queue
@@ -178,7 +178,7 @@ async def test_the_housekeeping_round_runs_the_purge(desk, settings):
     from helpdesk.state import worker_state
 
     closed, *_ = await two_requests(desk)
-    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=settings.retention_days + 2)
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=settings.privacy.retention_days + 2)
     await Ticket.update({Ticket.closed_at: long_ago}).where(Ticket.reference == closed)
     await run_chores(worker_state(settings))
     assert (await Ticket.select().where(Ticket.reference == closed).first())["message"] == ""

@@ -29,7 +29,7 @@ async def act(client, identifier: str, action: str, key: str, **params):
     return response
 
 
-@pytest.mark.settings(accounts_api_key=API_KEY)
+@pytest.mark.settings(accounts={"api_key": API_KEY})
 async def test_no_secret_returned_after_delivery(client, settings):
     family = await seed(LocalDirectory(settings, client.app.state.jinja))
     reset = (await act(client, family.paul, "reset_password", "cle-reset")).json()

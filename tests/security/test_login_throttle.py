@@ -18,7 +18,7 @@ async def test_successful_sign_ins_do_not_count(client):
         client.cookies.clear()
 
 
-@pytest.mark.settings(login_delay_seconds=0.5)
+@pytest.mark.settings(rate_limits={"login_delay_seconds": 0.5})
 async def test_failures_slow_down_and_the_agent_signs_in_after_the_delay(client):
     await make_staff("agent@ot.fr")
     for _ in range(FREE_FAILURES):  # someone else guessing: no delay for the first ones
@@ -39,7 +39,7 @@ async def test_failures_slow_down_and_the_agent_signs_in_after_the_delay(client)
     assert signed_in.status_code == 303 and signed_in.headers["location"] == "/agent"
 
 
-@pytest.mark.settings(login_delay_seconds=30.0)
+@pytest.mark.settings(rate_limits={"login_delay_seconds": 30.0})
 async def test_the_api_login_is_slowed_down_the_same_way(client):
     await make_staff("agent@ot.fr")
     statuses = []
@@ -52,7 +52,7 @@ async def test_the_api_login_is_slowed_down_the_same_way(client):
     assert waiting.status_code == 429 and "Patientez" in waiting.json()["errors"]["_"]
 
 
-@pytest.mark.settings(login_delay_seconds=30.0)
+@pytest.mark.settings(rate_limits={"login_delay_seconds": 30.0})
 async def test_an_unknown_address_is_slowed_down_like_a_known_one(client):
     await make_staff("agent@ot.fr")
     for email in ("agent@ot.fr", "personne@ot.fr"):

@@ -33,7 +33,7 @@ async def test_personal_data_page_follows_the_settings(tmp_path):
     from helpdesk.app import create_app
     from tests.conftest import make_settings
 
-    app = create_app(make_settings(tmp_path, retention_days=90))
+    app = create_app(make_settings(tmp_path, privacy={"retention_days": 90}))
     async with AsyncTestClient(app=app) as client:
         html = text_of(await client.get("/donnees-personnelles"))
     assert "anonymisées 90\u00a0jours après sa clôture" in html

@@ -54,7 +54,7 @@ async def demo_client(backend, tmp_path, request):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    settings = make_settings(tmp_path, url, demo=True, demo_smtp_port=port)
+    settings = make_settings(tmp_path, url, demo=True, smtp={"demo_port": port})
     async with AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as c:
         c.settings = settings
         yield c

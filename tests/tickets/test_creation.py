@@ -4,7 +4,6 @@ failures, what is written."""
 import asyncio
 import datetime as dt
 import json
-from dataclasses import replace
 
 import asyncpg
 import pytest
@@ -28,7 +27,7 @@ def numbers(references: list[str], prefix: str) -> list[int]:
 
 @pytest.fixture
 async def open_client(settings):
-    settings = replace(settings, rate_limit_disabled=True)
+    settings = settings.with_changes(rate_limits={"disabled": True})
     async with AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as c:
         yield c
 

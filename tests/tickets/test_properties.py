@@ -1,7 +1,6 @@
 """Random bodies at the endpoints: never a 500, never a ticket from an invalid body."""
 
 import json
-from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -49,7 +48,7 @@ HYPOTHESIS = settings(
 
 @pytest.fixture
 async def open_client(settings):  # on each database
-    settings = replace(settings, rate_limit_disabled=True)
+    settings = settings.with_changes(rate_limits={"disabled": True})
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         yield client

@@ -143,7 +143,7 @@ async def test_without_content_type_the_body_is_still_read(client):
 
 
 async def test_the_triage_api_is_rate_limited(tmp_path):
-    app = create_app(make_settings(tmp_path, rate_limit_triage_per_minute=3))
+    app = create_app(make_settings(tmp_path, rate_limits={"triage_per_minute": 3}))
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         statuses = [
             (await client.post(URL, json={"text": "mdp oublié"})).status_code for _ in range(4)
@@ -179,7 +179,7 @@ bodies = st.one_of(
 
 @pytest.fixture
 async def open_client(tmp_path):
-    app = create_app(make_settings(tmp_path, rate_limit_disabled=True))
+    app = create_app(make_settings(tmp_path, rate_limits={"disabled": True}))
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         yield client
 

@@ -7,7 +7,6 @@ tests/tickets/test_properties.py goes deeper into the assistance form and the ti
 
 import json
 import re
-from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -150,7 +149,9 @@ class Desk:
 @pytest.fixture
 async def desk(settings):
     # the account API is fuzzed too
-    settings = replace(settings, rate_limit_disabled=True, accounts_api_key="cle-des-comptes")
+    settings = settings.with_changes(
+        rate_limits={"disabled": True}, accounts={"api_key": "cle-des-comptes"}
+    )
     app = create_app(settings)
     async with (
         AsyncTestClient(app=app, base_url=BASE) as supervisor,

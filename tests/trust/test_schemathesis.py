@@ -2,7 +2,6 @@
 operation, with valid and invalid parameters, logged in as an agent: never a 500."""
 
 import json
-from dataclasses import replace
 
 import pytest
 import schemathesis
@@ -20,7 +19,7 @@ BASE = "http://testserver.local"
 
 @pytest.fixture
 async def api(settings):
-    settings = replace(settings, rate_limit_disabled=True)
+    settings = settings.with_changes(rate_limits={"disabled": True})
     async with AsyncTestClient(app=create_app(settings), base_url=BASE) as client:
         await make_staff("agent@ot.fr", name="Agnès Roux")
         await client.post("/api/v1/tickets", json=VALID_API)

@@ -149,7 +149,7 @@ class Acting(DirectoryBase):
     async def _result(
         self, action: str, row: dict, outcome: Outcome, key: str | None
     ) -> ActionResult:
-        if outcome.pending_ids and self.settings.accounts_apply_nightly_at_once:
+        if outcome.pending_ids and self.settings.accounts.apply_nightly_at_once:
             for change_id in outcome.pending_ids:
                 applied = await self._apply_change_id(change_id)
                 outcome.after.update(applied)

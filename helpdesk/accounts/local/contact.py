@@ -14,7 +14,7 @@ class ContactActions(Mails):
     """`update_email`, `resend_confirmation_mail`, `update_mobile`, `remind_identifier`."""
 
     async def _do_update_email(self, row: dict, params: dict, scope: Scope) -> Outcome:
-        email = check_email(params.get("email"), self.settings.email_check_deliverability)
+        email = check_email(params.get("email"), self.settings.mail.check_deliverability)
         if email == row["email"] and row["email_confirmed"] and not row["pending_email"]:
             raise ActionRefused("C'est déjà l'adresse mail confirmée de ce compte.", "params.email")
         if email == row["pending_email"] or (email == row["email"] and not row["email_confirmed"]):

@@ -98,7 +98,7 @@ class Users(Mails):
             elif row["state"] == INFORME:
                 values.update(state=ACTIVE, origin="Établissement", activated_at=self.now())
                 if email:
-                    confirm_to = check_email(email, self.settings.email_check_deliverability)
+                    confirm_to = check_email(email, self.settings.mail.check_deliverability)
                     values.update(email=confirm_to, email_confirmed=False)
             await self._update(row["id"], **values)
             if confirm_to:
@@ -110,7 +110,7 @@ class Users(Mails):
         """A responsable's first activation: his mail, and his child's birth date as the base
         has it, which confirms the links of the children born that day. Returns the address
         to confirm."""
-        confirm_to = check_email(email, self.settings.email_check_deliverability)
+        confirm_to = check_email(email, self.settings.mail.check_deliverability)
         typed = parse_date(child_birth_date)
         links = await DirectoryLink.select(
             DirectoryLink.id, DirectoryLink.eleve.birth_date.as_alias("birth_date")
