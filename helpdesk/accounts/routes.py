@@ -40,7 +40,7 @@ from helpdesk.accounts.port import (
     Scope,
 )
 from helpdesk.accounts.service import LocalDirectory, account_service, local_directory
-from helpdesk.auth.service import CurrentStaff, staff_guard
+from helpdesk.auth.service import BEARER_SECURITY, CurrentStaff, staff_guard
 from helpdesk.core.inputs import as_integer
 from helpdesk.core.web import internal_error_handler, page
 
@@ -331,6 +331,7 @@ def provide_service(request: Request) -> AccountService:
 AGENTS = {
     "tags": ["Comptes ÉduConnect"],
     "guards": [staff_guard("agent", "supervisor")],
+    "security": BEARER_SECURITY,  # or the agent's session, in the pages' scripts
     "dependencies": {"service": Provide(provide_service, sync_to_thread=False)},
     "exception_handlers": {AccountError: account_error_handler},
 }

@@ -365,6 +365,7 @@ async def api_login(request: Request) -> Response:
     summary="Révoquer le jeton",
     status_code=200,
     guards=[service.staff_guard()],  # a valid token: the one revoked
+    security=service.BEARER_SECURITY,
 )
 async def api_logout(request: Request) -> Response:
     await service.revoke_api_token(request.headers["authorization"][7:].strip())

@@ -27,7 +27,7 @@ async def home(request: Request, staff: CurrentStaff) -> Template:
         transmissions=await transmissions.open_transmissions(staff),
         letters=await letter_deliveries.letters(staff),
         status_labels=STATUS_LABELS,
-        categories=escalations.ESCALATION_CATEGORIES,
+        category_label=escalations.category_label,
         message=flashed(request),
     )
 
@@ -109,7 +109,7 @@ async def escalation_page(
         ticket=ticket,
         timeline=timeline,
         status_label=STATUS_LABELS[ticket["status"]],
-        categories=escalations.ESCALATION_CATEGORIES,
+        category_label=escalations.category_label,
         is_new=request.query_params.get("nouvelle") == "1",
         errors={},
     )

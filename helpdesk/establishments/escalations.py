@@ -4,7 +4,7 @@ their académie. Scoped to their UAIs."""
 from __future__ import annotations
 
 from helpdesk.auth.service import Staff
-from helpdesk.categories.catalogue import CATEGORIES
+from helpdesk.categories.catalogue import CATEGORIES, category_of
 from helpdesk.contacts.service import academie_of_uai
 from helpdesk.tickets.tables import Ticket
 from helpdesk.tickets.validation import MESSAGE_MAX, MESSAGE_MIN, CleanRequest, check_name
@@ -23,6 +23,13 @@ ESCALATION_CATEGORIES = {
     for code, c in CATEGORIES.items()
     if code not in ("demarche_en_ligne",)
 }
+
+
+def category_label(code: str) -> str:
+    """What a school reads for a ticket's category: its own wording for what it may report, the
+    catalogue's for the rest (an agent may have moved the ticket; an old one may carry a code
+    this release no longer knows)."""
+    return ESCALATION_CATEGORIES.get(code) or category_of(code).label
 
 
 def text(form, name: str, limit: int) -> str:

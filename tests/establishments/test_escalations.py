@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from helpdesk.categories.catalogue import category_of
 from helpdesk.establishments.tables import Transmission
 from helpdesk.tickets.tables import Ticket, TicketEvent
 from tests.factories import agent, desk_client, school_staff
@@ -106,3 +107,33 @@ async def test_agent_transmits_to_the_school_which_answers_on_the_ticket(school_
     page = text_of(await client.get(f"/agent/tickets/{reference}"))
     assert "Corrigée : 04/03/2016." in page or "Corrigée\u00a0: 04/03/2016." in page
     assert await TicketEvent.count().where(TicketEvent.kind == "reponse_etablissement") == 1
+
+
+@pytest.mark.parametrize("moved_to", ["demarche_en_ligne", "code_retire"])
+async def test_the_school_reads_its_ticket_category_in_words_wherever_it_was_moved(
+    school_client, moved_to
+):
+    """An agent may move a school's ticket to a category schools cannot choose, and an old
+    ticket may carry a code this release no longer knows: the school still reads words."""
+    client = school_client
+    await login(client, "ecole@ot.fr")
+    form = await client.get("/etablissement/signaler")
+    sent = await client.post(
+        "/etablissement/signaler",
+        data={
+            "_csrf_token": csrf_token(form.text),
+            "form_id": "f2",
+            "uai": "0450782F",
+            "category": "etablissement_console",
+            "degre": "2nd",
+            "module": "Dépannage des comptes élèves",
+            "message": "Impossible d'ouvrir le module de dépannage depuis ce matin.",
+        },
+        follow_redirects=False,
+    )
+    ticket = await Ticket.select().first()
+    await Ticket.update({Ticket.category: moved_to}).where(Ticket.id == ticket["id"])
+    expected = category_of(moved_to).label
+    for path in ("/etablissement", sent.headers["location"]):
+        page = text_of(await client.get(path))
+        assert expected in page and moved_to not in page
