@@ -18,24 +18,24 @@ async def school_client(settings):
         yield client
 
 
+async def escalate(client, **fields: str):
+    """The school's « Signaler » form, sent with these fields over a console problem's."""
+    form = await client.get("/etablissement/signaler")
+    data = {
+        "_csrf_token": csrf_token(form.text),
+        "uai": "0450782F",
+        "category": "etablissement_console",
+        "degre": "2nd",
+        "module": "Dépannage des comptes élèves",
+        "message": "Impossible d'ouvrir le module de dépannage depuis ce matin.",
+    }
+    return await client.post("/etablissement/signaler", data=data | fields, follow_redirects=False)
+
+
 async def test_school_escalates_a_console_problem_seen_in_the_agents_queue(school_client):
     client = school_client
     assert (await login(client, "ecole@ot.fr")).headers["location"] == "/etablissement"
-    form = await client.get("/etablissement/signaler")
-    sent = await client.post(
-        "/etablissement/signaler",
-        data={
-            "_csrf_token": csrf_token(form.text),
-            "form_id": "f1",
-            "uai": "0450782F",
-            "category": "etablissement_console",
-            "degre": "2nd",
-            "module": "Dépannage des comptes élèves",
-            "message_erreur": "Clé OTP refusée",
-            "message": "Impossible d'ouvrir le module de dépannage depuis ce matin.",
-        },
-        follow_redirects=False,
-    )
+    sent = await escalate(client, form_id="f1", message_erreur="Clé OTP refusée")
     assert sent.status_code == 303
     ticket = await Ticket.select().first()
     assert ticket["channel"] == "escalation" and ticket["academie"] == "orleans-tours"
@@ -54,17 +54,8 @@ async def test_school_escalates_a_console_problem_seen_in_the_agents_queue(schoo
 
 async def test_school_cannot_escalate_for_a_school_that_is_not_its_own(school_client):
     await login(school_client, "ecole@ot.fr")
-    form = await school_client.get("/etablissement/signaler")
-    refused = await school_client.post(
-        "/etablissement/signaler",
-        data={
-            "_csrf_token": csrf_token(form.text),
-            "uai": "0180008L",
-            "category": "etablissement_console",
-            "degre": "2nd",
-            "module": "Autre",
-            "message": "Un problème quelconque ici.",
-        },
+    refused = await escalate(
+        school_client, uai="0180008L", module="Autre", message="Un problème quelconque ici."
     )
     assert refused.status_code == 422
     assert "Choisissez un de vos établissements." in text_of(refused)
@@ -117,20 +108,7 @@ async def test_the_school_reads_its_ticket_category_in_words_wherever_it_was_mov
     ticket may carry a code this release no longer knows: the school still reads words."""
     client = school_client
     await login(client, "ecole@ot.fr")
-    form = await client.get("/etablissement/signaler")
-    sent = await client.post(
-        "/etablissement/signaler",
-        data={
-            "_csrf_token": csrf_token(form.text),
-            "form_id": "f2",
-            "uai": "0450782F",
-            "category": "etablissement_console",
-            "degre": "2nd",
-            "module": "Dépannage des comptes élèves",
-            "message": "Impossible d'ouvrir le module de dépannage depuis ce matin.",
-        },
-        follow_redirects=False,
-    )
+    sent = await escalate(client, form_id="f2")
     ticket = await Ticket.select().first()
     await Ticket.update({Ticket.category: moved_to}).where(Ticket.id == ticket["id"])
     expected = category_of(moved_to).label
